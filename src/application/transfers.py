@@ -1,0 +1,133 @@
+"""Use cases for transfers: the write path (book, batch, post/void pending, expire, reverse) and reads.
+
+Every write follows the same steps: lock the accounts involved (ascending id: no deadlocks), look for
+an earlier transfer with the same id (a replay), let `domain.ledger` decide, store what it returns,
+commit. Locking before the replay check means a concurrent twin of the same request waits and then
+sees the first one's result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from uuid import UUID
+
+from application.pages import Page, check_limit, paginate
+from application.ports import Clock, TransferCursor, UnitOfWork
+from domain import ledger
+from domain.accounts import Account
+from domain.errors import NotFound
+from domain.ledger import Outcome
+from domain.transfers import ReversalRequest, Transfer, TransferRequest, TransferStatus
+
+
+def post_transfers(requests: Sequence[TransferRequest], uow: UnitOfWork, clock: Clock) -> list[Outcome]:
+    """Book one or more transfers atomically: all of them, or none."""
+    ledger.check_batch(requests)
+    with uow:
+        accounts = uow.accounts.lock(set().union(*(r.account_ids() for r in requests)))
+        existing = uow.transfers.get_many(r.id for r in requests)
+        outcomes = ledger.post_transfers(requests, existing=existing, accounts=accounts, at=clock.now())
+        written = [o for o in outcomes if not o.replayed]
+        if written:
+            for outcome in written:
+                uow.transfers.add(outcome.transfer, outcome.entries)
+            uow.accounts.save(accounts.values())
+            uow.commit()
+        return outcomes
+
+
+def _lock_with_accounts(uow: UnitOfWork, transfer_id: UUID) -> tuple[Transfer | None, dict[UUID, Account]]:
+    peek = uow.transfers.get(transfer_id)
+    if peek is None:
+        return None, {}
+    accounts = uow.accounts.lock(peek.account_ids())
+    return uow.transfers.lock(transfer_id), accounts
+
+
+def post_pending(transfer_id: UUID, amount: int | None, uow: UnitOfWork, clock: Clock) -> Outcome:
+    """Post a pending transfer, in full or for a smaller amount (the rest of the hold is released)."""
+    with uow:
+        transfer, accounts = _lock_with_accounts(uow, transfer_id)
+        outcome = ledger.post_pending(transfer_id, transfer, accounts, clock.now(), amount)
+        if not outcome.replayed:
+            uow.transfers.save(outcome.transfer, outcome.entries)
+            uow.accounts.save(accounts.values())
+            uow.commit()
+        return outcome
+
+
+def void_pending(transfer_id: UUID, uow: UnitOfWork, clock: Clock) -> Outcome:
+    """Cancel a pending transfer and release its holds."""
+    with uow:
+        transfer, accounts = _lock_with_accounts(uow, transfer_id)
+        outcome = ledger.void_pending(transfer_id, transfer, accounts, clock.now())
+        if not outcome.replayed:
+            uow.transfers.save(outcome.transfer, ())
+            uow.accounts.save(accounts.values())
+            uow.commit()
+        return outcome
+
+
+def expire_due(uow: UnitOfWork, clock: Clock, limit: int = 500) -> list[Transfer]:
+    """Expire up to `limit` pending transfers whose timeout has passed; returns those expired."""
+    with uow:
+        now = clock.now()
+        due = uow.transfers.lock_due(now, limit)
+        if not due:
+            return []
+        accounts = uow.accounts.lock(set().union(*(t.account_ids() for t in due)))
+        expired = []
+        for transfer in due:
+            expired.append(ledger.expire_pending(transfer, accounts, now).transfer)
+            uow.transfers.save(transfer, ())
+        uow.accounts.save(accounts.values())
+        uow.commit()
+        return expired
+
+
+def reverse_transfer(request: ReversalRequest, uow: UnitOfWork, clock: Clock) -> Outcome:
+    """Reverse a posted transfer with a new transfer of the opposite postings (once only)."""
+    with uow:
+        original = uow.transfers.get(request.original_id)
+        accounts = uow.accounts.lock(original.account_ids() if original else ())
+        existing = uow.transfers.get(request.id)
+        original = uow.transfers.lock(request.original_id) if original else None
+        outcome = ledger.reverse(
+            request, existing=existing, original=original, accounts=accounts, at=clock.now()
+        )
+        if not outcome.replayed:
+            uow.transfers.add(outcome.transfer, outcome.entries)
+            uow.accounts.save(accounts.values())
+            uow.commit()
+        return outcome
+
+
+def get_transfer(transfer_id: UUID, uow: UnitOfWork) -> Transfer:
+    with uow:
+        transfer = uow.transfers.get(transfer_id)
+    if transfer is None:
+        raise NotFound(f"transfer {transfer_id} does not exist", transfer_id=str(transfer_id))
+    return transfer
+
+
+@dataclass(frozen=True, slots=True)
+class TransferFilter:
+    account_id: UUID | None = None
+    status: TransferStatus | None = None
+
+
+def list_transfers(
+    uow: UnitOfWork,
+    where: TransferFilter = TransferFilter(),
+    *,
+    after: TransferCursor | None = None,
+    limit: int = 100,
+) -> Page[Transfer, TransferCursor]:
+    """Transfers newest first, optionally only those touching an account or in one status."""
+    check_limit(limit)
+    with uow:
+        rows = uow.transfers.query(
+            account_id=where.account_id, status=where.status, after=after, limit=limit + 1
+        )
+    return paginate(rows, limit, lambda t: TransferCursor(t.created_at, t.id))

@@ -1,0 +1,62 @@
+"""The write path port and its in-app implementation.
+
+`WritePath` is what callers (HTTP handlers, Celery tasks, benchmarks) use to change the books. The
+in-app implementation below runs the use cases of `application.transfers` over a fresh unit of work per
+call, retrying when the database reports a concurrent write of the same key. An in-database
+implementation (one PL/Python function call per operation, running the same `domain.ledger` code)
+implements the same protocol in `adapters.db`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol, TypeVar
+from uuid import UUID
+
+from application import transfers
+from application.ports import Clock, RetryableConflict, UnitOfWork, UnitOfWorkFactory
+from domain.ledger import Outcome
+from domain.transfers import ReversalRequest, Transfer, TransferRequest
+
+T = TypeVar("T")
+
+
+class WritePath(Protocol):
+    def post_transfers(self, requests: Sequence[TransferRequest]) -> list[Outcome]: ...
+    def post_pending(self, transfer_id: UUID, amount: int | None = None) -> Outcome: ...
+    def void_pending(self, transfer_id: UUID) -> Outcome: ...
+    def reverse(self, request: ReversalRequest) -> Outcome: ...
+    def expire_due(self, limit: int = 500) -> list[Transfer]: ...
+
+
+class InAppWritePath:
+    """Runs the write use cases in this process, one database transaction each."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, attempts: int = 5) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._attempts = attempts
+
+    def _run(self, use_case: Callable[[UnitOfWork], T]) -> T:
+        for attempt in range(1, self._attempts + 1):
+            try:
+                return use_case(self._uow())
+            except RetryableConflict:
+                if attempt == self._attempts:
+                    raise
+        raise AssertionError("unreachable")
+
+    def post_transfers(self, requests: Sequence[TransferRequest]) -> list[Outcome]:
+        return self._run(lambda uow: transfers.post_transfers(requests, uow, self._clock))
+
+    def post_pending(self, transfer_id: UUID, amount: int | None = None) -> Outcome:
+        return self._run(lambda uow: transfers.post_pending(transfer_id, amount, uow, self._clock))
+
+    def void_pending(self, transfer_id: UUID) -> Outcome:
+        return self._run(lambda uow: transfers.void_pending(transfer_id, uow, self._clock))
+
+    def reverse(self, request: ReversalRequest) -> Outcome:
+        return self._run(lambda uow: transfers.reverse_transfer(request, uow, self._clock))
+
+    def expire_due(self, limit: int = 500) -> list[Transfer]:
+        return self._run(lambda uow: transfers.expire_due(uow, self._clock, limit))
