@@ -53,7 +53,7 @@ def open_account(cmd: OpenAccount, uow: UnitOfWork, clock: Clock, ids: IdSource)
                     f"an account with code {cmd.code} already exists with other attributes",
                     account_id=str(existing.id),
                 )
-            return Opened(existing, replayed=True)
+            return Opened(existing.as_opened(), replayed=True)
         uow.accounts.add(account)
         uow.commit()
         return Opened(account, replayed=False)

@@ -13,7 +13,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from types import TracebackType
+from typing import Protocol, Self
 from uuid import UUID
 
 from application.ports import Clock, IdSource
@@ -64,8 +65,15 @@ class ApiKeyRepository(Protocol):
 class ApiKeyUnitOfWork(Protocol):
     api_keys: ApiKeyRepository
 
-    def __enter__(self) -> ApiKeyUnitOfWork: ...
-    def __exit__(self, *exc: object) -> None: ...
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
     def commit(self) -> None: ...
 
 

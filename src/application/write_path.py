@@ -14,7 +14,8 @@ from typing import Protocol, TypeVar
 from uuid import UUID
 
 from application import transfers
-from application.ports import Clock, RetryableConflict, UnitOfWork, UnitOfWorkFactory
+from application.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from application.retry import ATTEMPTS, retrying
 from domain.ledger import Outcome
 from domain.transfers import ReversalRequest, Transfer, TransferRequest
 
@@ -32,19 +33,13 @@ class WritePath(Protocol):
 class InAppWritePath:
     """Runs the write use cases in this process, one database transaction each."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, attempts: int = 5) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, attempts: int = ATTEMPTS) -> None:
         self._uow = uow
         self._clock = clock
         self._attempts = attempts
 
     def _run(self, use_case: Callable[[UnitOfWork], T]) -> T:
-        for attempt in range(1, self._attempts + 1):
-            try:
-                return use_case(self._uow())
-            except RetryableConflict:
-                if attempt == self._attempts:
-                    raise
-        raise AssertionError("unreachable")
+        return retrying(lambda: use_case(self._uow()), self._attempts)
 
     def post_transfers(self, requests: Sequence[TransferRequest]) -> list[Outcome]:
         return self._run(lambda uow: transfers.post_transfers(requests, uow, self._clock))

@@ -150,6 +150,10 @@ class Account:
             other.metadata,
         )
 
+    def as_opened(self) -> Account:
+        """The account as the request that opened it saw it (what a replay of that request returns)."""
+        return replace(self, balances=Balances(), status=AccountStatus.ACTIVE, last_seq=0)
+
     # --- status ---------------------------------------------------------------------------------
     def freeze(self) -> None:
         if self.status is AccountStatus.CLOSED:

@@ -15,6 +15,8 @@ from domain.errors import ValidationError
 MAX_SCALE = 18
 #: Largest amount a single posting may carry; balances are stored as NUMERIC(38, 0).
 MAX_AMOUNT = 10**30 - 1
+#: Most digits an amount or balance may have in minor units (the columns are NUMERIC(38, 0)).
+MAX_DIGITS = 38
 
 _CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,31}$")
 
@@ -88,15 +90,28 @@ class Asset:
         return f"{sign}{digits[: -self.scale]}.{digits[-self.scale :]}"
 
     def parse(self, text: str) -> int:
-        """Decimal text as minor units, exactly; more decimals than the scale is an error."""
+        """Decimal text as minor units, exactly; more decimals than the scale is an error.
+
+        Works on the digits (no Decimal arithmetic), so no context precision can round the result.
+        """
         try:
             value = Decimal(text.strip())
         except InvalidOperation:
             raise ValidationError.of("amount", f"{text!r} is not a decimal number") from None
-        units = value.scaleb(self.scale)
-        if not value.is_finite() or units != units.to_integral_value():
-            raise ValidationError.of("amount", f"{text!r} has more than {self.scale} decimal places")
-        return int(units)
+        if not value.is_finite():
+            raise ValidationError.of("amount", f"{text!r} is not a finite number")
+        sign, digits, exponent = value.as_tuple()
+        shift = int(exponent) + self.scale
+        if shift < 0:
+            if any(digits[shift:]):
+                raise ValidationError.of("amount", f"{text!r} has more than {self.scale} decimal places")
+            digits = digits[:shift]
+            shift = 0
+        significant = "".join(map(str, digits)).lstrip("0")
+        if len(significant) + shift > MAX_DIGITS:
+            raise ValidationError.of("amount", f"{text!r} has more than {MAX_DIGITS} digits")
+        units = int((significant or "0") + "0" * shift)
+        return -units if sign else units
 
 
 def builtin_asset(code: str) -> Asset | None:

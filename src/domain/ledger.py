@@ -150,8 +150,8 @@ def _check_balanced(postings: Sequence[Posting], accounts: Sequence[Account]) ->
             debits=s[Side.DEBIT],
             credits=s[Side.CREDIT],
         )
-    if len(sums) == 1:
-        for account_id, used in next(iter(sides.values())).items():
+    for by_account in sides.values():
+        for account_id, used in by_account.items():
             if len(used) > 1:
                 raise ValidationError.of("postings", f"account {account_id} is on both sides of the transfer")
 

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Start Razão locally: set up the machine, create and migrate the database, then run the services of the
+# Procfile (the API; see docs) in the foreground. Ctrl-C stops them all.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+
+export RAZAO_LOG_FORMAT="${RAZAO_LOG_FORMAT:-console}"
+.venv/bin/razao db setup
+
+# A local admin key for trying the API, created once and kept outside git.
+mkdir -p var
+if [ ! -s var/dev-api-key ]; then
+  .venv/bin/razao api-key create --name local-dev --scope admin \
+    | .venv/bin/python -c 'import json,sys; print(json.load(sys.stdin)["token"])' > var/dev-api-key
+fi
+echo "[run] API on http://${RAZAO_API_HOST:-127.0.0.1}:${RAZAO_API_PORT:-8000} (docs at /docs);" \
+     "local admin key in var/dev-api-key" >&2
+exec .venv/bin/honcho start -f Procfile

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Idempotent machine set-up: Debian's PL/Python for PostgreSQL 15, the cluster running, the virtualenv.
+# Safe to run again: each step is skipped when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+
+if ! dpkg -s postgresql-plpython3-15 >/dev/null 2>&1; then
+  log "installing postgresql-plpython3-15"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql-plpython3-15 >/dev/null
+fi
+
+# The install may upgrade and restart the server package: make sure the cluster is up.
+if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  log "starting PostgreSQL 15"
+  $SUDO pg_ctlcluster --skip-systemctl-redirect 15 main start || true
+fi
+for _ in $(seq 1 60); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 0.5; done
+pg_isready -h 127.0.0.1 -p 5432 >/dev/null || { log "PostgreSQL is not answering on 127.0.0.1:5432"; exit 1; }
+
+PYTHON="${PYTHON:-python3.11}"
+command -v "$PYTHON" >/dev/null || PYTHON=python3
+stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+  log "creating the virtualenv and installing the project"
+  [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e '.[dev]'
+  rm -f .venv/.installed-*
+  touch "$stamp"
+fi
+log "ready"

@@ -1,0 +1,201 @@
+"""The account repository: accounts with their balances, statements, balances as of a past instant,
+and the per-asset totals of the trial balance."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import ARRAY, Select, Uuid, any_, bindparam, func, insert, literal_column, select, update
+
+from adapters.db.mapping import (
+    account_from_row,
+    account_state,
+    account_state_values,
+    account_values,
+    entry_from_row,
+)
+from adapters.db.models import accounts, assets, entries, transfers
+from adapters.db.tx import Tx
+from application.ports import StatementLine
+from domain.accounts import Account
+from domain.reports import AssetTotals
+
+_ACCOUNTS = select(accounts, assets.c.scale).join(assets, assets.c.code == accounts.c.asset_code)
+
+_SAVE = (
+    update(accounts)
+    .where(accounts.c.id == bindparam("b_id"))
+    .values(
+        status=bindparam("b_status"),
+        posted_debits=bindparam("b_posted_debits"),
+        posted_credits=bindparam("b_posted_credits"),
+        pending_debits=bindparam("b_pending_debits"),
+        pending_credits=bindparam("b_pending_credits"),
+        last_seq=bindparam("b_last_seq"),
+    )
+)
+
+# A literal, not a bound parameter: the planner must see it to use the partial index.
+_POSTED = entries.c.layer == literal_column("'posted'")
+
+_TOTALS = (
+    select(
+        accounts.c.asset_code,
+        func.count().label("n_accounts"),
+        func.sum(accounts.c.posted_debits).label("posted_debits"),
+        func.sum(accounts.c.posted_credits).label("posted_credits"),
+        func.sum(accounts.c.pending_debits).label("pending_debits"),
+        func.sum(accounts.c.pending_credits).label("pending_credits"),
+        func.sum(func.greatest(accounts.c.posted_debits - accounts.c.posted_credits, 0)).label("debit_bal"),
+        func.sum(func.greatest(accounts.c.posted_credits - accounts.c.posted_debits, 0)).label("credit_bal"),
+    )
+    .group_by(accounts.c.asset_code)
+    .order_by(accounts.c.asset_code)
+)
+
+
+def _prefix_upper_bound(prefix: str) -> str | None:
+    """The smallest string above every string that starts with `prefix`, in code point order
+    (which is the "C" collation's byte order for UTF-8); None if there is none."""
+    while prefix:
+        last = ord(prefix[-1])
+        if last < 0x10FFFF:
+            bumped = last + 1 if last + 1 not in range(0xD800, 0xE000) else 0xE000
+            return prefix[:-1] + chr(bumped)
+        prefix = prefix[:-1]
+    return None
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class SqlAccountRepository:
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
+
+    def add(self, account: Account) -> None:
+        self._tx.execute(insert(accounts).values(account_values(account)))
+
+    def _one(self, statement: Select[Any]) -> Account | None:
+        row = self._tx.execute(statement).first()
+        return None if row is None else account_from_row(row)
+
+    def get(self, account_id: UUID) -> Account | None:
+        return self._one(_ACCOUNTS.where(accounts.c.id == account_id))
+
+    def get_by_code(self, code: str) -> Account | None:
+        if "\x00" in code:  # no stored code has one, and PostgreSQL text cannot carry it
+            return None
+        return self._one(_ACCOUNTS.where(accounts.c.code == code))
+
+    def lock(self, account_ids: Iterable[UUID]) -> dict[UUID, Account]:
+        """`SELECT ... WHERE id = ANY(:ids) ORDER BY id FOR UPDATE OF accounts`: the rows are locked
+        in ascending id order, so two transactions never wait on each other in a cycle."""
+        ids = sorted(set(account_ids))
+        if not ids:
+            return {}
+        statement = (
+            _ACCOUNTS.where(accounts.c.id == any_(bindparam("ids", ids, type_=ARRAY(Uuid))))
+            .order_by(accounts.c.id)
+            .with_for_update(of=accounts)
+        )
+        locked = {}
+        for row in self._tx.execute(statement):
+            account = account_from_row(row)
+            locked[account.id] = account
+            self._tx.locked_accounts[account.id] = account_state(account)
+        return locked
+
+    def save(self, accounts_: Iterable[Account]) -> None:
+        """Write the accounts that changed since `lock` (status, balances, entry counter). Saving an
+        account this transaction has not locked is a bug: its balances could be stale."""
+        snapshots = self._tx.locked_accounts
+        changed = []
+        for account in accounts_:
+            if account.id not in snapshots:
+                raise AssertionError(f"account {account.id} was saved without being locked first")
+            state = account_state(account)
+            if snapshots[account.id] != state:
+                changed.append(account_state_values(account))
+                snapshots[account.id] = state
+        if changed:
+            self._tx.execute(_SAVE, changed)
+
+    def query(
+        self, *, code_prefix: str | None, asset: str | None, after_code: str | None, limit: int
+    ) -> list[Account]:
+        statement = _ACCOUNTS.order_by(accounts.c.code).limit(limit)
+        if code_prefix:
+            if "\x00" in code_prefix:
+                return []
+            # A range on the "C"-collated btree; LIKE spells out the meaning (and covers the
+            # rare prefix that has no upper bound).
+            statement = statement.where(
+                accounts.c.code >= code_prefix,
+                accounts.c.code.like(_like_escape(code_prefix) + "%", escape="\\"),
+            )
+            upper = _prefix_upper_bound(code_prefix)
+            if upper is not None:
+                statement = statement.where(accounts.c.code < upper)
+        if asset is not None:
+            statement = statement.where(accounts.c.asset_code == asset)
+        if after_code is not None:
+            statement = statement.where(accounts.c.code > after_code)
+        return [account_from_row(row) for row in self._tx.execute(statement)]
+
+    def statement(
+        self,
+        account_id: UUID,
+        *,
+        start: datetime | None,
+        end: datetime | None,
+        after_seq: int | None,
+        limit: int,
+    ) -> list[StatementLine]:
+        query = (
+            select(entries, transfers.c.effective_at, transfers.c.description)
+            .join(transfers, transfers.c.id == entries.c.transfer_id)
+            .where(entries.c.account_id == account_id, _POSTED)
+            .order_by(entries.c.seq)
+            .limit(limit)
+        )
+        if start is not None:
+            query = query.where(entries.c.created_at >= start)
+        if end is not None:
+            query = query.where(entries.c.created_at < end)
+        if after_seq is not None:
+            query = query.where(entries.c.seq > after_seq)
+        return [
+            StatementLine(entry_from_row(row), row.effective_at, row.description)
+            for row in self._tx.execute(query)
+        ]
+
+    def balance_as_of(self, account_id: UUID, at: datetime) -> int:
+        """One index-only lookup on ix_entries_balance_as_of: the last posted entry at or before `at`."""
+        balance = self._tx.execute(
+            select(entries.c.balance_after)
+            .where(entries.c.account_id == account_id, _POSTED, entries.c.created_at <= at)
+            .order_by(entries.c.created_at.desc(), entries.c.seq.desc())
+            .limit(1)
+        ).scalar()
+        return 0 if balance is None else int(balance)
+
+    def totals(self, asset: str | None) -> list[AssetTotals]:
+        query = _TOTALS if asset is None else _TOTALS.where(accounts.c.asset_code == asset)
+        return [
+            AssetTotals(
+                asset=row.asset_code,
+                accounts=row.n_accounts,
+                posted_debits=int(row.posted_debits),
+                posted_credits=int(row.posted_credits),
+                pending_debits=int(row.pending_debits),
+                pending_credits=int(row.pending_credits),
+                debit_balances=int(row.debit_bal),
+                credit_balances=int(row.credit_bal),
+            )
+            for row in self._tx.execute(query)
+        ]

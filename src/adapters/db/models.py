@@ -1,0 +1,187 @@
+"""The ledger's tables as SQLAlchemy declarative models: the schema's single source of truth.
+
+Alembic's autogenerate compares these with the database (the migrations must match them exactly:
+columns, types, collations, server defaults, constraints and indexes). Repositories do not use the ORM:
+they run SQLAlchemy Core statements on the tables below (`assets`, `accounts`, ...), which skips the
+identity map, and map rows to domain objects by hand.
+
+Amounts and balances are NUMERIC(38, 0): integer minor units, read back as `Decimal`.
+Docs: docs/reference/schema.md
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, cast
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    MetaData,
+    Numeric,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+#: PostgreSQL's own default names, so that constraint names read the same in SQL, in errors and here.
+NAMING_CONVENTION = {
+    "pk": "%(table_name)s_pkey",
+    "uq": "%(table_name)s_%(column_0_N_name)s_key",
+    "ck": "%(table_name)s_%(constraint_name)s_check",
+    "fk": "%(table_name)s_%(column_0_name)s_fkey",
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+}
+
+Money = Numeric(38, 0)
+Timestamp = DateTime(timezone=True)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class AssetRow(Base):
+    """A registered asset (built-in currencies are stored on first use)."""
+
+    __tablename__ = "assets"
+    __table_args__ = (CheckConstraint("scale BETWEEN 0 AND 18", name="scale"),)
+
+    code: Mapped[str] = mapped_column(Text, primary_key=True)
+    scale: Mapped[int] = mapped_column(SmallInteger)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=text("now()"))
+
+
+class AccountRow(Base):
+    """An account and its four running balances; `last_seq` numbers its journal entries."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (
+        CheckConstraint("normal_side IN ('debit', 'credit')", name="normal_side"),
+        CheckConstraint("status IN ('active', 'frozen', 'closed')", name="status"),
+        CheckConstraint(
+            "posted_debits >= 0 AND posted_credits >= 0 AND pending_debits >= 0 AND pending_credits >= 0",
+            name="balances",
+        ),
+        CheckConstraint("last_seq >= 0", name="last_seq"),
+        Index("ix_accounts_asset_code_code", "asset_code", "code"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    #: "C" collation: byte order, so prefix filters and ordering use the plain btree.
+    code: Mapped[str] = mapped_column(Text(collation="C"), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    asset_code: Mapped[str] = mapped_column(Text, ForeignKey("assets.code"))
+    normal_side: Mapped[str] = mapped_column(Text)
+    #: NULL means unbounded; a negative value is an overdraft allowance.
+    min_balance: Mapped[Decimal | None] = mapped_column(Money)
+    status: Mapped[str] = mapped_column(Text)
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONB, server_default=text("'{}'::jsonb"))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    posted_debits: Mapped[Decimal] = mapped_column(Money, server_default=text("0"))
+    posted_credits: Mapped[Decimal] = mapped_column(Money, server_default=text("0"))
+    pending_debits: Mapped[Decimal] = mapped_column(Money, server_default=text("0"))
+    pending_credits: Mapped[Decimal] = mapped_column(Money, server_default=text("0"))
+    last_seq: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+
+
+class TransferRow(Base):
+    """A booked transfer (the id is the client's idempotency key); its lines are in `entries`."""
+
+    __tablename__ = "transfers"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'posted', 'voided', 'expired')", name="status"),
+        CheckConstraint("reverses_id <> id", name="reverses_other"),
+        # Newest first, keyset on (created_at, id): with and without a status filter.
+        Index("ix_transfers_created_at_id", text("created_at DESC"), text("id DESC")),
+        Index("ix_transfers_status_created_at_id", "status", text("created_at DESC"), text("id DESC")),
+        # What the expiry job scans: only pending transfers that have a timeout.
+        Index(
+            "ix_transfers_timeout_at_pending",
+            "timeout_at",
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    status: Mapped[str] = mapped_column(Text)
+    two_phase: Mapped[bool] = mapped_column(Boolean)
+    description: Mapped[str] = mapped_column(Text, server_default=text("''"))
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONB, server_default=text("'{}'::jsonb"))
+    effective_at: Mapped[datetime] = mapped_column(Timestamp)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    timeout_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    resolved_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    #: The transfer this one reverses; unique: a transfer is reversed at most once.
+    reverses_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("transfers.id"), unique=True)
+    #: SHA-256 (hex) of the request, to tell a replay from a conflicting reuse of the id.
+    fingerprint: Mapped[str] = mapped_column(Text)
+
+
+class EntryRow(Base):
+    """The append-only journal: one line per movement of one account (posted money or a hold)."""
+
+    __tablename__ = "entries"
+    __table_args__ = (
+        PrimaryKeyConstraint("account_id", "seq"),
+        UniqueConstraint("transfer_id", "layer", "line"),
+        CheckConstraint("seq >= 1", name="seq"),
+        CheckConstraint("line >= 0", name="line"),
+        CheckConstraint("layer IN ('posted', 'pending')", name="layer"),
+        CheckConstraint("side IN ('debit', 'credit')", name="side"),
+        CheckConstraint("amount > 0", name="amount"),
+        # "Balance as of T" is one index-only lookup: the last posted entry at or before T.
+        Index(
+            "ix_entries_balance_as_of",
+            "account_id",
+            "created_at",
+            "seq",
+            postgresql_where=text("layer = 'posted'"),
+            postgresql_include=["balance_after"],
+        ),
+    )
+
+    transfer_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("transfers.id"))
+    account_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("accounts.id"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    line: Mapped[int] = mapped_column(SmallInteger)
+    layer: Mapped[str] = mapped_column(Text)
+    side: Mapped[str] = mapped_column(Text)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    asset_code: Mapped[str] = mapped_column(Text)
+    #: The account's posted balance (read from its normal side) just after this entry.
+    balance_after: Mapped[Decimal] = mapped_column(Money)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class ApiKeyRow(Base):
+    """An API key: only the SHA-256 of its secret is stored."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    secret_hash: Mapped[str] = mapped_column(Text)
+    scopes: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    revoked_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+metadata = Base.metadata
+assets = cast(Table, AssetRow.__table__)
+accounts = cast(Table, AccountRow.__table__)
+transfers = cast(Table, TransferRow.__table__)
+entries = cast(Table, EntryRow.__table__)
+api_keys = cast(Table, ApiKeyRow.__table__)

@@ -1,0 +1,140 @@
+"""The transfer repository: transfers rebuilt from their row and their journal entries.
+
+Reads fetch the transfer rows with one statement and all their entries with a second one, however
+many transfers there are. Writes are deferred to `Tx` and go out in bulk.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import ARRAY, Select, Uuid, any_, bindparam, exists, literal_column, select, tuple_
+
+from adapters.db.mapping import entry_values, transfer_from_row, transfer_status_values, transfer_values
+from adapters.db.models import accounts, entries, transfers
+from adapters.db.tx import Tx
+from application.ports import TransferCursor
+from domain.transfers import Entry, Transfer, TransferStatus
+
+_reversal = transfers.alias("reversal")
+_TRANSFERS = select(
+    transfers,
+    select(_reversal.c.id)
+    .where(_reversal.c.reverses_id == transfers.c.id)
+    .scalar_subquery()
+    .label("reversed_by_id"),
+)
+_ENTRIES_OF = (
+    select(entries)
+    .where(entries.c.transfer_id == any_(bindparam("ids", type_=ARRAY(Uuid))))
+    .order_by(entries.c.transfer_id, entries.c.layer, entries.c.line)
+)
+_NEWEST_FIRST = (transfers.c.created_at.desc(), transfers.c.id.desc())
+# A literal, not a bound parameter: the planner must see it to use the partial index.
+_PENDING = transfers.c.status == literal_column("'pending'")
+
+
+def _ids(transfer_ids: Iterable[UUID]) -> list[UUID]:
+    return sorted(set(transfer_ids))
+
+
+class SqlTransferRepository:
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
+
+    def _load(self, statement: Select[Any]) -> list[Transfer]:
+        rows = self._tx.execute(statement).all()
+        if not rows:
+            return []
+        lines: dict[UUID, list[Any]] = defaultdict(list)
+        for entry in self._tx.execute(_ENTRIES_OF, {"ids": [row.id for row in rows]}):
+            lines[entry.transfer_id].append(entry)
+        return [transfer_from_row(row, lines[row.id]) for row in rows]
+
+    def get(self, transfer_id: UUID) -> Transfer | None:
+        found = self._load(_TRANSFERS.where(transfers.c.id == transfer_id))
+        return found[0] if found else None
+
+    def get_many(self, transfer_ids: Iterable[UUID]) -> dict[UUID, Transfer]:
+        ids = _ids(transfer_ids)
+        if not ids:
+            return {}
+        found = self._load(
+            _TRANSFERS.where(transfers.c.id == any_(bindparam("tids", ids, type_=ARRAY(Uuid))))
+        )
+        return {t.id: t for t in found}
+
+    def lock(self, transfer_id: UUID) -> Transfer | None:
+        found = self._load(_TRANSFERS.where(transfers.c.id == transfer_id).with_for_update(of=transfers))
+        return found[0] if found else None
+
+    def add(self, transfer: Transfer, entries_: Sequence[Entry]) -> None:
+        self._tx.insert_transfer(transfer_values(transfer))
+        self._tx.insert_entries([entry_values(e) for e in entries_])
+
+    def save(self, transfer: Transfer, entries_: Sequence[Entry]) -> None:
+        self._tx.change_transfer_status(transfer_status_values(transfer))
+        self._tx.insert_entries([entry_values(e) for e in entries_])
+
+    def query(
+        self,
+        *,
+        account_id: UUID | None,
+        status: TransferStatus | None,
+        after: TransferCursor | None,
+        limit: int,
+    ) -> list[Transfer]:
+        """Newest first, keyset on (created_at, id); the account filter is a semi-join on entries."""
+        statement = _TRANSFERS.order_by(*_NEWEST_FIRST).limit(limit)
+        if status is not None:
+            statement = statement.where(transfers.c.status == TransferStatus(status).value)
+        if after is not None:
+            statement = statement.where(
+                tuple_(transfers.c.created_at, transfers.c.id) < tuple_(after.created_at, after.id)
+            )
+        if account_id is not None:
+            statement = statement.where(
+                exists().where(entries.c.transfer_id == transfers.c.id, entries.c.account_id == account_id)
+            )
+        return self._load(statement)
+
+    def lock_due(self, at: datetime, limit: int) -> list[Transfer]:
+        """Pending transfers timed out by `at`, locked with FOR UPDATE SKIP LOCKED.
+
+        The accounts they touch are locked first (ascending id), then the transfers: the order that
+        post, void and reverse follow (accounts, then the transfer), so the expiry job cannot deadlock
+        with a concurrent `post_pending` of the same transfer. One resolved meanwhile drops out (the
+        locking read re-checks its status).
+        """
+        candidates = list(
+            self._tx.execute(
+                select(transfers.c.id)
+                .where(_PENDING, transfers.c.timeout_at <= at)
+                .order_by(transfers.c.timeout_at)
+                .limit(limit)
+            ).scalars()
+        )
+        if not candidates:
+            return []
+        touched = select(entries.c.account_id).where(entries.c.transfer_id == any_(_due_ids(candidates)))
+        self._tx.execute(
+            select(accounts.c.id)
+            .where(accounts.c.id.in_(touched))
+            .order_by(accounts.c.id)
+            .with_for_update(of=accounts)
+        )
+        return self._load(
+            _TRANSFERS.where(
+                transfers.c.id == any_(_due_ids(candidates)), _PENDING, transfers.c.timeout_at <= at
+            )
+            .order_by(transfers.c.timeout_at)
+            .with_for_update(of=transfers, skip_locked=True)
+        )
+
+
+def _due_ids(ids: list[UUID]) -> Any:
+    return bindparam("due", ids, type_=ARRAY(Uuid))

@@ -1,0 +1,75 @@
+"""The SQL unit of work: one connection and one transaction per `with` block.
+
+Leaving the block without `commit()` rolls everything back. Database errors that only mean "a
+concurrent transaction got there first" are raised as `application.ports.RetryableConflict` (see
+`adapters.db.errors`), so the write path can run the use case again.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Engine
+
+from adapters.db.accounts import SqlAccountRepository
+from adapters.db.api_keys import SqlApiKeyRepository
+from adapters.db.assets import SqlAssetRepository
+from adapters.db.errors import as_retryable
+from adapters.db.transfers import SqlTransferRepository
+from adapters.db.tx import Tx
+from application.api_keys import ApiKeyRepository
+from application.ports import AccountRepository, AssetRepository, TransferRepository
+
+
+class SqlUnitOfWork:
+    """Implements `application.ports.UnitOfWork` and `application.api_keys.ApiKeyUnitOfWork`.
+
+    Create one per use case (a factory: `lambda: SqlUnitOfWork(engine)`). It may be entered again
+    once its block has ended, never while it is open; its repositories work only inside the block.
+    """
+
+    assets: AssetRepository
+    accounts: AccountRepository
+    transfers: TransferRepository
+    api_keys: ApiKeyRepository
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._tx = tx = Tx()
+        self.assets = SqlAssetRepository(tx)
+        self.accounts = SqlAccountRepository(tx)
+        self.transfers = SqlTransferRepository(tx)
+        self.api_keys = SqlApiKeyRepository(tx)
+
+    def __enter__(self) -> Self:
+        if self._tx.is_open:
+            raise RuntimeError("this unit of work is already open; use one per use case")
+        connection = self._engine.connect()
+        try:
+            self._tx.begin(connection)
+        except BaseException:
+            connection.close()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self._tx.close()
+        except Exception:
+            if exc is None:
+                raise
+        retry = as_retryable(exc)
+        if retry is not None:
+            raise retry from exc
+
+    def commit(self) -> None:
+        self._tx.commit()
+
+    def rollback(self) -> None:
+        self._tx.rollback()

@@ -1,0 +1,1 @@
+"""HTTP adapter: the FastAPI application (`/v1`), problem+json errors, API-key authentication."""

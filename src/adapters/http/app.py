@@ -1,0 +1,171 @@
+"""The FastAPI application factory: routers, exception handlers (all answering problem+json), OpenAPI.
+
+`create_app(services)` is the only entry point; the composition root builds `services`. Nothing here
+reads settings, builds engines or keeps global state: everything hangs off the returned app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from adapters.http.auth import ApiKeyCache
+from adapters.http.deps import UnsupportedMediaType
+from adapters.http.middleware import RequestContextMiddleware, request_id_of
+from adapters.http.problems import CODE_BY_STATUS, Problem, problem
+from adapters.http.routes import accounts, assets, health, reports, transfers
+from adapters.http.services import Services
+from application.api_keys import Unauthenticated
+from application.ports import RetryableConflict
+from domain.errors import DomainError, ValidationError
+
+DESCRIPTION = """
+Razão is a double-entry ledger. Amounts are JSON integers in the asset's minor unit (cents for BRL);
+every write is idempotent under a client-chosen key, and a repeated request answers with the original
+result and `Idempotent-Replayed: true`. Errors are RFC 9457 problem documents
+(`application/problem+json`) whose `code` is stable.
+
+Authenticate with `Authorization: Bearer rz_...`. Reads need `ledger:read`, writes `ledger:write`,
+registering assets `admin` (which implies every scope).
+"""
+
+TAGS = [
+    {"name": "assets", "description": "Currencies and other units of value."},
+    {"name": "accounts", "description": "Accounts, their balances and statements."},
+    {"name": "transfers", "description": "Balanced movements of value, single- or two-phase."},
+    {"name": "reports", "description": "Whole-ledger reports."},
+    {"name": "health", "description": "Liveness and readiness probes (no authentication)."},
+]
+
+_LOCATIONS = {"body", "query", "path", "header", "cookie"}
+_RESOURCES = (assets, accounts, transfers, reports, health)
+
+
+def _version() -> str:
+    try:
+        return version("razao")
+    except PackageNotFoundError:
+        return "0.0.0"
+
+
+def _operation_id(route: APIRoute) -> str:
+    return route.name
+
+
+def _field(loc: Sequence[int | str]) -> str:
+    """`("body", "postings", 0, "amount")` as `postings[0].amount`."""
+    parts = loc[1:] if loc and loc[0] in _LOCATIONS else loc
+    path = ""
+    for part in parts:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path or str(loc[0] if loc else "body")
+
+
+async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
+    errors = exc.errors()
+    request_id = request_id_of(request.scope)
+    broken = next((e for e in errors if e.get("type") == "json_invalid"), None)
+    if broken is not None:
+        reason = broken.get("ctx", {}).get("error", "malformed")
+        return problem(
+            "validation_error", f"the body is not valid JSON: {reason}", status=400, request_id=request_id
+        )
+    issues = [(_field(e["loc"]), str(e["msg"])) for e in errors]
+    detail = "; ".join(f"{f}: {m}" for f, m in issues)
+    return problem("validation_error", detail, field_errors=issues, request_id=request_id)
+
+
+async def _domain_error(request: Request, exc: DomainError) -> Response:
+    issues = [(i.field, i.message) for i in exc.issues] if isinstance(exc, ValidationError) else []
+    return problem(
+        exc.code,
+        exc.detail,
+        field_errors=issues,
+        context=exc.context,
+        headers={"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None,
+        request_id=request_id_of(request.scope),
+    )
+
+
+def _allowed_methods(path: str) -> str:
+    """Every method our routes offer at `path` (Starlette's own `Allow` names only the first route's)."""
+    methods = {
+        method
+        for module in _RESOURCES
+        for route in module.router.routes
+        if isinstance(route, APIRoute) and route.path_regex.match(path)
+        for method in route.methods or ()
+    }
+    return ", ".join(sorted(methods))
+
+
+async def _http_error(request: Request, exc: HTTPException) -> Response:
+    code = CODE_BY_STATUS.get(exc.status_code, "http_error")
+    headers = dict(exc.headers or {})
+    detail = str(exc.detail)
+    if exc.status_code == 404:
+        detail = f"no resource at {request.url.path}"
+    elif exc.status_code == 405:
+        detail = f"{request.url.path} does not accept {request.method}"
+        headers["Allow"] = _allowed_methods(request.url.path) or headers.get("Allow", "")
+    return problem(
+        code, detail, status=exc.status_code, headers=headers, request_id=request_id_of(request.scope)
+    )
+
+
+async def _retry_later(request: Request, exc: RetryableConflict) -> Response:
+    return problem(
+        "service_unavailable",
+        "the request kept conflicting with concurrent writes; retry it (it is idempotent)",
+        headers={"Retry-After": "1"},
+        request_id=request_id_of(request.scope),
+    )
+
+
+async def _not_json(request: Request, exc: UnsupportedMediaType) -> Response:
+    return problem("unsupported_media_type", str(exc), request_id=request_id_of(request.scope))
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document plus the Problem schema that every error response refers to."""
+    schema = FastAPI.openapi(app)
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    if "Problem" not in components:
+        problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(problem_schema.pop("$defs", {}))
+        components["Problem"] = problem_schema
+    return schema
+
+
+def create_app(services: Services) -> FastAPI:
+    app = FastAPI(
+        title="Razão",
+        version=_version(),
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        generate_unique_id_function=_operation_id,
+        exception_handlers={
+            RequestValidationError: _invalid_request,
+            DomainError: _domain_error,
+            HTTPException: _http_error,
+            RetryableConflict: _retry_later,
+            UnsupportedMediaType: _not_json,
+        },
+    )
+    app.state.services = services
+    app.state.api_key_cache = ApiKeyCache(services.api_key_cache_seconds)
+    for module in _RESOURCES:
+        app.include_router(module.router)
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=services.max_body_bytes)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app

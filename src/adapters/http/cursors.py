@@ -1,0 +1,83 @@
+"""Opaque pagination cursors: a listing's position as unpadded base64url JSON, tagged with its kind.
+
+Clients must treat them as opaque. A cursor that does not decode, or belongs to another listing, is a
+`validation_error` on the `cursor` field.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from application.ports import TransferCursor
+from domain.errors import ValidationError
+
+
+def _encode(kind: str, position: Any) -> str:
+    raw = json.dumps([kind, position], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _invalid() -> ValidationError:
+    return ValidationError.of("cursor", "is not a valid cursor")
+
+
+def _decode(kind: str, cursor: str) -> Any:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        tag, position = json.loads(raw)
+    except (binascii.Error, ValueError, TypeError):
+        raise _invalid() from None
+    if tag != kind:
+        raise ValidationError.of("cursor", "belongs to another listing")
+    return position
+
+
+def account_cursor(code: str | None) -> str | None:
+    return None if code is None else _encode("accounts", code)
+
+
+def after_code(cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    position = _decode("accounts", cursor)
+    if not isinstance(position, str):
+        raise _invalid()
+    return position
+
+
+def entry_cursor(seq: int | None) -> str | None:
+    return None if seq is None else _encode("entries", seq)
+
+
+def after_seq(cursor: str | None) -> int | None:
+    if cursor is None:
+        return None
+    position = _decode("entries", cursor)
+    if not isinstance(position, int) or isinstance(position, bool):
+        raise _invalid()
+    return position
+
+
+def transfer_cursor(position: TransferCursor | None) -> str | None:
+    if position is None:
+        return None
+    return _encode("transfers", [position.created_at.isoformat(), str(position.id)])
+
+
+def after_transfer(cursor: str | None) -> TransferCursor | None:
+    if cursor is None:
+        return None
+    position = _decode("transfers", cursor)
+    try:
+        created_at, transfer_id = position
+        at = datetime.fromisoformat(created_at)
+        if at.tzinfo is None:
+            raise ValueError
+        return TransferCursor(at, UUID(transfer_id))
+    except (TypeError, ValueError, AttributeError):
+        raise _invalid() from None

@@ -1,0 +1,24 @@
+"""Reports: the trial balance."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from adapters.http.deps import ServicesDep
+from adapters.http.problems import problem_responses
+from adapters.http.routes import READ, READ_ERRORS
+from adapters.http.schemas.reports import TrialBalanceOut
+from application import reports
+
+router = APIRouter(prefix="/v1", tags=["reports"])
+
+
+@router.get(
+    "/trial-balance",
+    summary="Trial balance per asset",
+    description="Debit and credit totals per asset; every asset must balance.",
+    dependencies=READ,
+    responses=problem_responses(*READ_ERRORS),
+)
+def get_trial_balance(services: ServicesDep, asset: str | None = None) -> TrialBalanceOut:
+    return TrialBalanceOut.of(reports.trial_balance(services.uow(), asset))

@@ -1,0 +1,137 @@
+"""Transfers: book one or a batch, post or void a pending one, reverse, read and list."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response
+
+from adapters.http import cursors
+from adapters.http.deps import ServicesDep, mark_replayed, replayable
+from adapters.http.problems import problem_responses
+from adapters.http.routes import READ, READ_ERRORS, WRITE, WRITE_ERRORS
+from adapters.http.schemas.transfers import (
+    BatchIn,
+    BatchOut,
+    PostPendingIn,
+    ReverseIn,
+    TransferIn,
+    TransferOut,
+    TransferPage,
+    requests_of,
+)
+from application import transfers
+from application.pages import DEFAULT_LIMIT, MAX_LIMIT
+from application.transfers import TransferFilter
+from domain.transfers import TransferStatus
+
+router = APIRouter(prefix="/v1/transfers", tags=["transfers"])
+
+_BOOKING_ERRORS = problem_responses(*WRITE_ERRORS, 404, 409)
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Book a transfer",
+    description="The `id` is the idempotency key: the same request again returns the original result.",
+    dependencies=WRITE,
+    responses={**_BOOKING_ERRORS, **replayable(201)},
+)
+def create_transfer(body: TransferIn, response: Response, services: ServicesDep) -> TransferOut:
+    (outcome,) = services.write_path.post_transfers([body.request()])
+    mark_replayed(response, outcome.replayed)
+    return TransferOut.of(outcome.transfer)
+
+
+@router.post(
+    "/batch",
+    status_code=201,
+    summary="Book up to 1000 transfers atomically",
+    description="All or nothing. The replay header is set when every transfer was a replay.",
+    dependencies=WRITE,
+    responses={**_BOOKING_ERRORS, **replayable(201)},
+)
+def create_batch(body: BatchIn, response: Response, services: ServicesDep) -> BatchOut:
+    outcomes = services.write_path.post_transfers(requests_of(body.transfers))
+    mark_replayed(response, all(o.replayed for o in outcomes))
+    return BatchOut(transfers=[TransferOut.of(o.transfer) for o in outcomes])
+
+
+@router.post(
+    "/{transfer_id}/post",
+    summary="Post a pending transfer",
+    description="In full, or for a smaller `amount` (the rest of the hold is released).",
+    dependencies=WRITE,
+    responses={**_BOOKING_ERRORS, **replayable(200)},
+)
+def post_pending(
+    transfer_id: UUID, response: Response, services: ServicesDep, body: PostPendingIn | None = None
+) -> TransferOut:
+    outcome = services.write_path.post_pending(transfer_id, body.amount if body else None)
+    mark_replayed(response, outcome.replayed)
+    return TransferOut.of(outcome.transfer)
+
+
+@router.post(
+    "/{transfer_id}/void",
+    summary="Void a pending transfer",
+    dependencies=WRITE,
+    responses={**_BOOKING_ERRORS, **replayable(200)},
+)
+def void_pending(transfer_id: UUID, response: Response, services: ServicesDep) -> TransferOut:
+    outcome = services.write_path.void_pending(transfer_id)
+    mark_replayed(response, outcome.replayed)
+    return TransferOut.of(outcome.transfer)
+
+
+@router.post(
+    "/{transfer_id}/reverse",
+    status_code=201,
+    summary="Reverse a posted transfer",
+    description="Books a new transfer (`id`) with the opposite postings; a transfer is reversed once.",
+    dependencies=WRITE,
+    responses={**_BOOKING_ERRORS, **replayable(201)},
+)
+def reverse_transfer(
+    transfer_id: UUID, body: ReverseIn, response: Response, services: ServicesDep
+) -> TransferOut:
+    outcome = services.write_path.reverse(body.request(transfer_id))
+    mark_replayed(response, outcome.replayed)
+    return TransferOut.of(outcome.transfer)
+
+
+@router.get(
+    "/{transfer_id}",
+    summary="Get a transfer",
+    dependencies=READ,
+    responses=problem_responses(*READ_ERRORS, 404),
+)
+def get_transfer(transfer_id: UUID, services: ServicesDep) -> TransferOut:
+    return TransferOut.of(transfers.get_transfer(transfer_id, services.uow()))
+
+
+@router.get(
+    "",
+    summary="List transfers",
+    description="Newest first, optionally only those touching an account or in one status.",
+    dependencies=READ,
+    responses=problem_responses(*READ_ERRORS),
+)
+def list_transfers(
+    services: ServicesDep,
+    account_id: UUID | None = None,
+    status: TransferStatus | None = None,
+    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> TransferPage:
+    page = transfers.list_transfers(
+        services.uow(),
+        TransferFilter(account_id, status),
+        after=cursors.after_transfer(cursor),
+        limit=limit,
+    )
+    return TransferPage(
+        items=[TransferOut.of(t) for t in page.items], next_cursor=cursors.transfer_cursor(page.next_cursor)
+    )

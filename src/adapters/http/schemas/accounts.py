@@ -1,0 +1,204 @@
+"""Bodies of the account endpoints: opening, the account with its balances, balances as of, statements."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
+
+from adapters.http.schemas.common import Instant, Metadata
+from application.accounts import BalanceAsOf, OpenAccount
+from application.ports import StatementLine
+from domain.accounts import Account, AccountStatus, Side
+
+_ACCOUNT_ID = "0b6f4a52-3f0e-4d8e-9a55-3d1c2b7e8f90"
+_TRANSFER_ID = "7d3c1f9e-8a2b-4c5d-9e0f-1a2b3c4d5e6f"
+
+
+class AccountIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "wallet:alice",
+                    "name": "Alice's wallet",
+                    "asset": "BRL",
+                    "normal_side": "credit",
+                    "min_balance": 0,
+                    "metadata": {"customer_id": "c-42"},
+                }
+            ]
+        },
+    )
+
+    code: str = Field(description="Unique; also the idempotency key of the opening.")
+    name: str
+    asset: str = Field(description="An asset code: an ISO 4217 currency or a registered asset.")
+    normal_side: Side
+    min_balance: StrictInt | None = Field(
+        default=0, description="Lowest available balance allowed; null for none, negative for an overdraft."
+    )
+    metadata: Metadata = Field(default_factory=dict)
+
+    def command(self) -> OpenAccount:
+        return OpenAccount(
+            code=self.code,
+            name=self.name,
+            asset=self.asset,
+            normal_side=self.normal_side,
+            min_balance=self.min_balance,
+            metadata=self.metadata,
+        )
+
+
+class BalancesOut(BaseModel):
+    posted_debits: int
+    posted_credits: int
+    pending_debits: int
+    pending_credits: int
+    posted: int = Field(description="Posted balance, read from the normal side.")
+    available: int = Field(description="Posted balance less pending outflows.")
+
+
+class AccountOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": _ACCOUNT_ID,
+                    "code": "wallet:alice",
+                    "name": "Alice's wallet",
+                    "asset": "BRL",
+                    "normal_side": "credit",
+                    "min_balance": 0,
+                    "status": "active",
+                    "metadata": {"customer_id": "c-42"},
+                    "created_at": "2025-01-31T12:00:00+00:00",
+                    "balances": {
+                        "posted_debits": 0,
+                        "posted_credits": 10050,
+                        "pending_debits": 2500,
+                        "pending_credits": 0,
+                        "posted": 10050,
+                        "available": 7550,
+                    },
+                }
+            ]
+        }
+    )
+
+    id: UUID
+    code: str
+    name: str
+    asset: str
+    normal_side: Side
+    min_balance: int | None
+    status: AccountStatus
+    metadata: Metadata
+    created_at: Instant
+    balances: BalancesOut
+
+    @classmethod
+    def of(cls, account: Account) -> AccountOut:
+        b = account.balances
+        return cls(
+            id=account.id,
+            code=account.code,
+            name=account.name,
+            asset=account.asset.code,
+            normal_side=account.normal_side,
+            min_balance=account.min_balance,
+            status=account.status,
+            metadata=account.metadata,
+            created_at=account.created_at,
+            balances=BalancesOut(
+                posted_debits=b.posted_debits,
+                posted_credits=b.posted_credits,
+                pending_debits=b.pending_debits,
+                pending_credits=b.pending_credits,
+                posted=account.posted_balance,
+                available=account.available_balance,
+            ),
+        )
+
+
+class AccountPage(BaseModel):
+    items: list[AccountOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last one.")
+
+
+class BalanceOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "account_id": _ACCOUNT_ID,
+                    "asset": "BRL",
+                    "as_of": "2025-01-31T23:59:59+00:00",
+                    "posted_balance": 10050,
+                }
+            ]
+        }
+    )
+
+    account_id: UUID
+    asset: str
+    as_of: Instant
+    posted_balance: int
+
+    @classmethod
+    def of(cls, balance: BalanceAsOf) -> BalanceOut:
+        return cls(
+            account_id=balance.account.id,
+            asset=balance.account.asset.code,
+            as_of=balance.as_of,
+            posted_balance=balance.posted_balance,
+        )
+
+
+class EntryOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "seq": 1,
+                    "transfer_id": _TRANSFER_ID,
+                    "side": "credit",
+                    "amount": 10050,
+                    "balance_after": 10050,
+                    "created_at": "2025-01-31T12:00:01.250000+00:00",
+                    "effective_at": "2025-01-31T12:00:01.250000+00:00",
+                    "description": "Top-up",
+                }
+            ]
+        }
+    )
+
+    seq: int = Field(description="The account's entry number, from 1.")
+    transfer_id: UUID
+    side: Side
+    amount: int
+    balance_after: int = Field(description="Posted balance just after this entry.")
+    created_at: Instant
+    effective_at: Instant
+    description: str
+
+    @classmethod
+    def of(cls, line: StatementLine) -> EntryOut:
+        e = line.entry
+        return cls(
+            seq=e.seq,
+            transfer_id=e.transfer_id,
+            side=e.side,
+            amount=e.amount,
+            balance_after=e.balance_after,
+            created_at=e.created_at,
+            effective_at=line.effective_at,
+            description=line.description,
+        )
+
+
+class EntryPage(BaseModel):
+    items: list[EntryOut]
+    next_cursor: str | None

@@ -1,0 +1,262 @@
+"""Bodies of the transfer endpoints: the two request forms, batches, two-phase actions, reversals."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
+from pydantic_core import PydanticCustomError
+
+from adapters.http.schemas.common import Amount, Instant, InstantIn, Metadata
+from domain.accounts import Side
+from domain.errors import FieldIssue, ValidationError
+from domain.ledger import MAX_BATCH
+from domain.transfers import (
+    MAX_POSTINGS,
+    MAX_TIMEOUT_SECONDS,
+    Posting,
+    ReversalRequest,
+    Transfer,
+    TransferRequest,
+    TransferStatus,
+)
+
+_CASH = "1f2e3d4c-5b6a-4789-8abc-def012345678"
+_WALLET = "0b6f4a52-3f0e-4d8e-9a55-3d1c2b7e8f90"
+_TRANSFER = "7d3c1f9e-8a2b-4c5d-9e0f-1a2b3c4d5e6f"
+
+
+class PostingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    account_id: UUID
+    side: Side
+    amount: Amount
+    asset: str | None = Field(default=None, description="Optional check of the account's asset.")
+
+
+class TransferIn(BaseModel):
+    """Either `postings`, or `debit_account_id` + `credit_account_id` + `amount` (the two-posting form)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": _TRANSFER,
+                    "debit_account_id": _CASH,
+                    "credit_account_id": _WALLET,
+                    "amount": 10050,
+                    "description": "Top-up",
+                },
+                {
+                    "id": _TRANSFER,
+                    "postings": [
+                        {"account_id": _CASH, "side": "debit", "amount": 10050},
+                        {"account_id": _WALLET, "side": "credit", "amount": 10050, "asset": "BRL"},
+                    ],
+                    "pending": True,
+                    "timeout_seconds": 3600,
+                    "metadata": {"order": "o-981"},
+                },
+            ]
+        },
+    )
+
+    id: UUID = Field(description="Chosen by the client; the idempotency key of the transfer.")
+    postings: Annotated[list[PostingIn], Field(min_length=2, max_length=MAX_POSTINGS)] | None = None
+    debit_account_id: UUID | None = None
+    credit_account_id: UUID | None = None
+    amount: Amount | None = None
+    asset: str | None = Field(default=None, description="Two-posting form: optional check of the asset.")
+    pending: StrictBool = Field(default=False, description="Hold the amounts (two-phase) instead of posting.")
+    timeout_seconds: Annotated[StrictInt, Field(ge=1, le=MAX_TIMEOUT_SECONDS)] | None = Field(
+        default=None, description="Pending transfers only: expire the hold after this many seconds."
+    )
+    effective_at: InstantIn | None = Field(default=None, description="When it took effect (default: now).")
+    description: str = Field(default="", max_length=1000)
+    metadata: Metadata = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_form(self) -> TransferIn:
+        simple = (self.debit_account_id, self.credit_account_id, self.amount)
+        if self.postings is not None:
+            if any(v is not None for v in simple) or self.asset is not None:
+                raise PydanticCustomError(
+                    "transfer_form",
+                    "give either postings or debit_account_id/credit_account_id/amount, not both",
+                )
+        elif any(v is None for v in simple):
+            raise PydanticCustomError(
+                "transfer_form", "give either postings or debit_account_id, credit_account_id and amount"
+            )
+        return self
+
+    def request(self) -> TransferRequest:
+        options: dict[str, Any] = {
+            "pending": self.pending,
+            "timeout_seconds": self.timeout_seconds,
+            "effective_at": self.effective_at,
+            "description": self.description,
+            "metadata": self.metadata,
+        }
+        if self.postings is None:
+            debit, credit, amount = self.debit_account_id, self.credit_account_id, self.amount
+            assert debit is not None and credit is not None and amount is not None  # see _one_form
+            return TransferRequest.simple(
+                self.id,
+                debit_account_id=debit,
+                credit_account_id=credit,
+                amount=amount,
+                asset=self.asset,
+                **options,
+            )
+        postings = tuple(Posting(p.account_id, p.side, p.amount, p.asset) for p in self.postings)
+        return TransferRequest(self.id, postings, **options)
+
+
+def requests_of(items: Sequence[TransferIn]) -> list[TransferRequest]:
+    """The domain requests of a batch; a rule broken by item i names its fields `transfers[i].…`."""
+    requests = []
+    for index, item in enumerate(items):
+        try:
+            requests.append(item.request())
+        except ValidationError as error:
+            prefix = f"transfers[{index}]."
+            issues = [FieldIssue(prefix + issue.field, issue.message) for issue in error.issues]
+            raise ValidationError(prefix + error.detail, *issues, **error.context) from None
+    return requests
+
+
+class BatchIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "transfers": [
+                        {
+                            "id": _TRANSFER,
+                            "debit_account_id": _CASH,
+                            "credit_account_id": _WALLET,
+                            "amount": 500,
+                        }
+                    ]
+                }
+            ]
+        },
+    )
+
+    transfers: Annotated[list[TransferIn], Field(min_length=1, max_length=MAX_BATCH)]
+
+
+class PostPendingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"amount": 2500}]})
+
+    amount: Amount | None = Field(
+        default=None, description="Post less than was held (two-posting transfers); the rest is released."
+    )
+
+
+class ReverseIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", "description": "Refund of the top-up"}
+            ]
+        },
+    )
+
+    id: UUID = Field(description="Id of the reversing transfer (its idempotency key).")
+    description: str = Field(default="", max_length=1000)
+    metadata: Metadata = Field(default_factory=dict)
+
+    def request(self, original_id: UUID) -> ReversalRequest:
+        return ReversalRequest(self.id, original_id, self.description, self.metadata)
+
+
+class PostingOut(BaseModel):
+    account_id: UUID
+    side: Side
+    amount: int
+    asset: str | None
+
+    @classmethod
+    def of(cls, posting: Posting) -> PostingOut:
+        return cls(
+            account_id=posting.account_id, side=posting.side, amount=posting.amount, asset=posting.asset
+        )
+
+
+class TransferOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": _TRANSFER,
+                    "status": "posted",
+                    "two_phase": False,
+                    "postings": [
+                        {"account_id": _CASH, "side": "debit", "amount": 10050, "asset": "BRL"},
+                        {"account_id": _WALLET, "side": "credit", "amount": 10050, "asset": "BRL"},
+                    ],
+                    "posted": [
+                        {"account_id": _CASH, "side": "debit", "amount": 10050, "asset": "BRL"},
+                        {"account_id": _WALLET, "side": "credit", "amount": 10050, "asset": "BRL"},
+                    ],
+                    "description": "Top-up",
+                    "metadata": {},
+                    "effective_at": "2025-01-31T12:00:01.250000+00:00",
+                    "created_at": "2025-01-31T12:00:01.250000+00:00",
+                    "timeout_at": None,
+                    "resolved_at": None,
+                    "reverses_id": None,
+                    "reversed_by_id": None,
+                }
+            ]
+        }
+    )
+
+    id: UUID
+    status: TransferStatus
+    two_phase: bool
+    postings: list[PostingOut]
+    posted: list[PostingOut] = Field(description="What reached posted balances (empty while pending).")
+    description: str
+    metadata: Metadata
+    effective_at: Instant
+    created_at: Instant
+    timeout_at: Instant | None
+    resolved_at: Instant | None
+    reverses_id: UUID | None
+    reversed_by_id: UUID | None
+
+    @classmethod
+    def of(cls, t: Transfer) -> TransferOut:
+        return cls(
+            id=t.id,
+            status=t.status,
+            two_phase=t.two_phase,
+            postings=[PostingOut.of(p) for p in t.postings],
+            posted=[PostingOut.of(p) for p in t.posted],
+            description=t.description,
+            metadata=t.metadata,
+            effective_at=t.effective_at,
+            created_at=t.created_at,
+            timeout_at=t.timeout_at,
+            resolved_at=t.resolved_at,
+            reverses_id=t.reverses_id,
+            reversed_by_id=t.reversed_by_id,
+        )
+
+
+class BatchOut(BaseModel):
+    transfers: list[TransferOut]
+
+
+class TransferPage(BaseModel):
+    items: list[TransferOut]
+    next_cursor: str | None

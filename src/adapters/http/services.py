@@ -1,0 +1,41 @@
+"""What the HTTP adapter needs from the composition root, as plain values and ports.
+
+`razao.container` builds a `Services` and hands it to `create_app`; handlers read it from
+`request.app.state.services`. The adapter never builds engines or reads settings itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from application.api_keys import ApiKeyUnitOfWork
+from application.ports import Clock, IdSource, UnitOfWork
+from application.write_path import WritePath
+
+
+class LedgerUnitOfWork(UnitOfWork, ApiKeyUnitOfWork, Protocol):
+    """A unit of work over the ledger's repositories and the API keys."""
+
+
+@dataclass(frozen=True, slots=True)
+class Readiness:
+    """Whether the service can take traffic, with one line per check and the schema revision."""
+
+    ok: bool
+    checks: dict[str, str] = field(default_factory=dict)
+    schema_revision: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    uow: Callable[[], LedgerUnitOfWork]
+    clock: Clock
+    ids: IdSource
+    write_path: WritePath
+    readiness: Callable[[], Readiness]
+    #: Seconds an authenticated API key is cached in this process (revocation delay).
+    api_key_cache_seconds: float = 10.0
+    #: Largest request body accepted, in bytes.
+    max_body_bytes: int = 2 * 1024 * 1024

@@ -1,0 +1,175 @@
+"""The `razao` command line: serve the API, manage the database schema, manage API keys.
+
+Every command builds what it needs from `Settings` (RAZAO_* environment variables) through the
+composition root; nothing happens at import time.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+from uuid import UUID
+
+import typer
+
+from razao.settings import Settings
+
+if TYPE_CHECKING:
+    from razao.container import Container
+
+app = typer.Typer(help="Razão, a double-entry ledger service.", no_args_is_help=True)
+db = typer.Typer(help="Create the database and apply or roll back schema migrations.", no_args_is_help=True)
+keys = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
+app.add_typer(db, name="db")
+app.add_typer(keys, name="api-key")
+
+
+def _settings() -> Settings:
+    from razao.logging import configure_logging
+
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return settings
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind (default RAZAO_API_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default RAZAO_API_PORT).")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Run the HTTP API with uvicorn."""
+    import uvicorn
+
+    settings = _settings()
+    uvicorn.run(
+        "razao.api:create_app",
+        factory=True,
+        host=host or settings.api_host,
+        port=port or settings.api_port,
+        workers=workers,
+        access_log=False,
+        log_config=None,
+    )
+
+
+@app.command()
+def openapi(
+    output: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """Export the OpenAPI document (no database needed)."""
+    from razao.api import create_app
+
+    spec = json.dumps(create_app(Settings()).openapi(), indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        typer.echo(spec, nl=False)
+    else:
+        output.write_text(spec, encoding="utf-8")
+
+
+@db.command("setup")
+def db_setup() -> None:
+    """Create the database if missing, then migrate it to the latest revision (roles included)."""
+    from adapters.db import migrate
+
+    settings = _settings()
+    migrate.ensure_database(settings.admin_database_url)
+    migrate.upgrade(settings.admin_database_url, "head")
+    typer.echo(f"database at revision {migrate.current(settings.admin_database_url)}")
+
+
+@db.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    from adapters.db import migrate
+
+    settings = _settings()
+    migrate.upgrade(settings.admin_database_url, revision)
+    typer.echo(f"database at revision {migrate.current(settings.admin_database_url)}")
+
+
+@db.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument(help="Target, e.g. -1 or base.")]) -> None:
+    """Roll migrations back to REVISION."""
+    from adapters.db import migrate
+
+    settings = _settings()
+    migrate.downgrade(settings.admin_database_url, revision)
+    typer.echo(f"database at revision {migrate.current(settings.admin_database_url)}")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Print the database's schema revision."""
+    from adapters.db import migrate
+
+    typer.echo(migrate.current(_settings().admin_database_url) or "none")
+
+
+@db.command("check")
+def db_check() -> None:
+    """Fail when the models and the migrated database differ."""
+    from adapters.db import migrate
+
+    migrate.check(_settings().admin_database_url)
+    typer.echo("models and database agree")
+
+
+def _container() -> Container:
+    """The container, for commands that manage API keys over the administrative connection."""
+    from razao.container import build_container
+
+    return build_container(_settings())
+
+
+@keys.command("create")
+def key_create(
+    name: Annotated[str, typer.Option(help="Who or what uses the key.")],
+    scope: Annotated[list[str], typer.Option(help="ledger:read, ledger:write or admin; repeat for several.")],
+) -> None:
+    """Create an API key and print its token (shown only this once)."""
+    from application.api_keys import create_api_key
+
+    container = _container()
+    key, token = create_api_key(name, scope, container.admin_uow(), container.clock(), container.ids())
+    typer.echo(
+        json.dumps({"id": str(key.id), "name": key.name, "scopes": sorted(key.scopes), "token": token})
+    )
+
+
+@keys.command("list")
+def key_list() -> None:
+    """List API keys (never their secrets)."""
+    from application.api_keys import list_api_keys
+
+    for key in list_api_keys(_container().admin_uow()):
+        typer.echo(
+            json.dumps(
+                {
+                    "id": str(key.id),
+                    "name": key.name,
+                    "scopes": sorted(key.scopes),
+                    "created_at": key.created_at.isoformat(),
+                    "revoked_at": key.revoked_at.isoformat() if key.revoked_at else None,
+                }
+            )
+        )
+
+
+@keys.command("revoke")
+def key_revoke(key_id: UUID) -> None:
+    """Revoke an API key (running API processes stop accepting it within the key cache time)."""
+    from application.api_keys import revoke_api_key
+
+    container = _container()
+    revoke_api_key(key_id, container.admin_uow(), container.clock())
+    typer.echo(f"revoked {key_id}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

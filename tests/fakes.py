@@ -1,0 +1,519 @@
+"""In-memory fakes of the application's ports: a store with its unit of work, a clock and an id source.
+
+The unit tests and the feature specs (memory mode) run the use cases on these. They behave like the
+PostgreSQL adapter: a unit of work reads the committed rows plus its own writes, publishes its writes
+on `commit()` and drops them when the `with` block ends without one (or with an exception). Every read
+returns a fresh copy and only `add`/`save` change what is stored, as with rows. Unique keys (account
+code, transfer id, one reversal per transfer, (account, seq) of an entry) are enforced. A duplicate
+idempotency key (asset code, account code, transfer id, reversal) and a row locked by another open unit
+of work raise `RetryableConflict`, as `adapters.db` does; any other duplicate is a `UniqueViolation`
+(a bug in the caller). A contract test runs the same checks against this fake and the SQL adapter so
+that the two cannot drift apart.
+
+The fakes subclass nothing: they satisfy the `Protocol`s of `application.ports` and
+`application.api_keys` structurally.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import Any, Generic, Self, TypeVar
+from uuid import UUID
+
+from application.api_keys import ApiKey, ApiKeyRepository
+from application.ports import (
+    AccountRepository,
+    AssetRepository,
+    RetryableConflict,
+    StatementLine,
+    TransferCursor,
+    TransferRepository,
+)
+from domain.accounts import Account, Layer, Side
+from domain.assets import Asset
+from domain.reports import AssetTotals
+from domain.transfers import Entry, Transfer, TransferStatus
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class UniqueViolation(Exception):
+    """A duplicate key that is not an idempotency key: the database would refuse it outright."""
+
+
+# --- the committed state ---------------------------------------------------------------------------
+
+
+class InMemoryStore:
+    """What the database's tables hold, in memory. Read it freely in tests; change it only through a
+    unit of work (`store.unit_of_work()`)."""
+
+    def __init__(self) -> None:
+        self.assets: dict[str, Asset] = {}
+        self.accounts: dict[UUID, Account] = {}
+        self.transfers: dict[UUID, Transfer] = {}
+        #: The journal, in booking order.
+        self.entries: list[Entry] = []
+        self.api_keys: dict[UUID, ApiKey] = {}
+        #: Row locks held by open units of work: ("account" | "transfer", id) -> holder.
+        self._locks: dict[tuple[str, UUID], FakeUnitOfWork] = {}
+
+    def unit_of_work(self) -> FakeUnitOfWork:
+        """A new unit of work over this store (use as the `UnitOfWorkFactory`)."""
+        return FakeUnitOfWork(self)
+
+    def entries_of(self, account_id: UUID) -> list[Entry]:
+        """The committed journal lines of one account, by seq."""
+        return sorted((e for e in self.entries if e.account_id == account_id), key=lambda e: e.seq)
+
+
+class _Table(Generic[K, V]):
+    """One table as a unit of work sees it: the committed rows overlaid with its own writes."""
+
+    def __init__(self, kind: str, committed: dict[K, V], *, idempotency_key: bool) -> None:
+        self.kind = kind
+        self.committed = committed
+        self.idempotency_key = idempotency_key
+        self.written: dict[K, V] = {}
+        self.inserted: set[K] = set()
+
+    def get(self, key: K) -> V | None:
+        return self.written[key] if key in self.written else self.committed.get(key)
+
+    def rows(self) -> list[V]:
+        return list({**self.committed, **self.written}.values())
+
+    def insert(self, key: K, row: V) -> None:
+        if key in self.written or key in self.committed:
+            self.duplicate(key)
+        self.written[key] = row
+        self.inserted.add(key)
+
+    def update(self, key: K, row: V) -> None:
+        self.written[key] = row
+
+    def check_publishable(self) -> None:
+        for key in self.inserted:
+            if key in self.committed:  # a concurrent unit of work committed the same key first
+                self.duplicate(key)
+
+    def duplicate(self, key: K) -> None:
+        message = f"{self.kind} {key} already exists"
+        raise RetryableConflict(message) if self.idempotency_key else UniqueViolation(message)
+
+    def publish(self) -> None:
+        self.committed.update(self.written)
+        self.discard()
+
+    def discard(self) -> None:
+        self.written, self.inserted = {}, set()
+
+
+# --- the unit of work ------------------------------------------------------------------------------
+
+
+class FakeUnitOfWork:
+    """One "transaction" over an `InMemoryStore` (read committed, like PostgreSQL's default)."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self.store = store
+        self._open = False
+        self.asset_rows = _Table[str, Asset]("asset", store.assets, idempotency_key=True)
+        self.account_rows = _Table[UUID, Account]("account", store.accounts, idempotency_key=False)
+        self.transfer_rows = _Table[UUID, Transfer]("transfer", store.transfers, idempotency_key=True)
+        self.api_key_rows = _Table[UUID, ApiKey]("api key", store.api_keys, idempotency_key=False)
+        self.new_entries: list[Entry] = []
+        self.assets: AssetRepository = FakeAssets(self)
+        self.accounts: AccountRepository = FakeAccounts(self)
+        self.transfers: TransferRepository = FakeTransfers(self)
+        self.api_keys: ApiKeyRepository = FakeApiKeys(self)
+
+    def _tables(self) -> tuple[_Table[Any, Any], ...]:
+        return (self.asset_rows, self.account_rows, self.transfer_rows, self.api_key_rows)
+
+    def __enter__(self) -> Self:
+        if self._open:
+            raise RuntimeError("this unit of work is already open")
+        self._open = True
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.rollback()
+        self._open = False
+
+    def commit(self) -> None:
+        self.ensure_open()
+        _check_entries_balance(self.new_entries)
+        for table in self._tables():
+            table.check_publishable()
+        codes = {a.code: a.id for a in self.store.accounts.values()}
+        for account_id in self.account_rows.inserted:
+            code = self.account_rows.written[account_id].code
+            if codes.get(code, account_id) != account_id:
+                raise RetryableConflict(f"account code {code} was taken by a concurrent transaction")
+        for table in self._tables():
+            table.publish()
+        self.store.entries.extend(self.new_entries)
+        self._release()
+
+    def rollback(self) -> None:
+        for table in self._tables():
+            table.discard()
+        self._release()
+
+    def _release(self) -> None:
+        self.new_entries = []
+        locks = self.store._locks
+        for key in [k for k, holder in locks.items() if holder is self]:
+            del locks[key]
+
+    # --- what the repositories share ---------------------------------------------------------------
+    def ensure_open(self) -> None:
+        if not self._open:
+            raise RuntimeError("use the unit of work inside `with uow:`")
+
+    def journal(self) -> list[Entry]:
+        """The committed journal followed by this unit of work's new lines."""
+        self.ensure_open()
+        return [*self.store.entries, *self.new_entries]
+
+    def acquire(self, kind: str, key: UUID, *, skip_locked: bool = False) -> bool:
+        """Take a row lock; a lock held by another open unit of work is a conflict (or skipped)."""
+        self.ensure_open()
+        holder = self.store._locks.get((kind, key))
+        if holder is not None and holder is not self:
+            if skip_locked:
+                return False
+            raise RetryableConflict(f"{kind} {key} is locked by a concurrent transaction")
+        self.store._locks[(kind, key)] = self
+        return True
+
+    def holds(self, kind: str, key: UUID) -> bool:
+        return self.store._locks.get((kind, key)) is self
+
+
+def _check_entries_balance(entries: Sequence[Entry]) -> None:
+    """The database's deferred check: the lines a transaction writes balance per transfer, layer and
+    asset. A failure here is a bug in the code that produced them, not a client error."""
+    sums: dict[tuple[UUID, Layer, str], int] = defaultdict(int)
+    for e in entries:
+        sums[(e.transfer_id, e.layer, e.asset)] += e.amount if e.side is Side.DEBIT else -e.amount
+    unbalanced = {key: total for key, total in sums.items() if total}
+    if unbalanced:
+        raise AssertionError(f"journal lines do not balance: {unbalanced}")
+
+
+# --- repositories ----------------------------------------------------------------------------------
+
+
+class FakeAssets:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    @property
+    def _table(self) -> _Table[str, Asset]:
+        self._uow.ensure_open()
+        return self._uow.asset_rows
+
+    def get(self, code: str) -> Asset | None:
+        return self._table.get(code)
+
+    def add(self, asset: Asset) -> None:
+        self._table.insert(asset.code, asset)
+
+    def all(self) -> list[Asset]:
+        return sorted(self._table.rows(), key=lambda a: a.code)
+
+
+class FakeAccounts:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    @property
+    def _table(self) -> _Table[UUID, Account]:
+        self._uow.ensure_open()
+        return self._uow.account_rows
+
+    def add(self, account: Account) -> None:
+        if self.get_by_code(account.code) is not None:
+            raise RetryableConflict(f"account code {account.code} already exists")
+        self._table.insert(account.id, copy.deepcopy(account))
+
+    def get(self, account_id: UUID) -> Account | None:
+        return _copy(self._table.get(account_id))
+
+    def get_by_code(self, code: str) -> Account | None:
+        return _copy(next((a for a in self._table.rows() if a.code == code), None))
+
+    def lock(self, account_ids: Iterable[UUID]) -> dict[UUID, Account]:
+        locked: dict[UUID, Account] = {}
+        for account_id in sorted(set(account_ids)):
+            account = self._table.get(account_id)
+            if account is not None:
+                self._uow.acquire("account", account_id)
+                locked[account_id] = copy.deepcopy(account)
+        return locked
+
+    def save(self, accounts: Iterable[Account]) -> None:
+        table = self._table
+        for account in accounts:
+            stored = table.get(account.id)
+            if stored is None or not self._uow.holds("account", account.id):
+                raise AssertionError(f"account {account.id} is saved without being locked first")
+            table.update(
+                account.id,
+                replace(stored, status=account.status, balances=account.balances, last_seq=account.last_seq),
+            )
+
+    def query(
+        self, *, code_prefix: str | None, asset: str | None, after_code: str | None, limit: int
+    ) -> list[Account]:
+        found = [
+            a
+            for a in self._table.rows()
+            if (code_prefix is None or a.code.startswith(code_prefix))
+            and (asset is None or a.asset.code == asset)
+            and (after_code is None or a.code > after_code)
+        ]
+        return [copy.deepcopy(a) for a in sorted(found, key=lambda a: a.code)[:limit]]
+
+    def statement(
+        self,
+        account_id: UUID,
+        *,
+        start: datetime | None,
+        end: datetime | None,
+        after_seq: int | None,
+        limit: int,
+    ) -> list[StatementLine]:
+        lines = sorted(
+            (
+                e
+                for e in self._uow.journal()
+                if e.account_id == account_id
+                and e.layer is Layer.POSTED
+                and (start is None or start <= e.created_at)
+                and (end is None or e.created_at < end)
+                and (after_seq is None or e.seq > after_seq)
+            ),
+            key=lambda e: e.seq,
+        )[:limit]
+        transfers = self._uow.transfer_rows
+        return [_statement_line(e, transfers.get(e.transfer_id)) for e in lines]
+
+    def balance_as_of(self, account_id: UUID, at: datetime) -> int:
+        last = max(
+            (
+                e
+                for e in self._uow.journal()
+                if e.account_id == account_id and e.layer is Layer.POSTED and e.created_at <= at
+            ),
+            key=lambda e: (e.created_at, e.seq),
+            default=None,
+        )
+        return 0 if last is None else last.balance_after
+
+    def totals(self, asset: str | None) -> list[AssetTotals]:
+        by_asset: dict[str, list[Account]] = defaultdict(list)
+        for account in self._table.rows():
+            if asset is None or account.asset.code == asset:
+                by_asset[account.asset.code].append(account)
+        return [_totals(code, by_asset[code]) for code in sorted(by_asset)]
+
+
+def _copy(account: Account | None) -> Account | None:
+    return None if account is None else copy.deepcopy(account)
+
+
+def _statement_line(entry: Entry, transfer: Transfer | None) -> StatementLine:
+    if transfer is None:
+        raise AssertionError(f"entry {entry.seq} of account {entry.account_id} has no transfer")
+    return StatementLine(entry, transfer.effective_at, transfer.description)
+
+
+def _totals(asset: str, accounts: list[Account]) -> AssetTotals:
+    net = [a.balances.posted_debits - a.balances.posted_credits for a in accounts]
+    return AssetTotals(
+        asset=asset,
+        accounts=len(accounts),
+        posted_debits=sum(a.balances.posted_debits for a in accounts),
+        posted_credits=sum(a.balances.posted_credits for a in accounts),
+        pending_debits=sum(a.balances.pending_debits for a in accounts),
+        pending_credits=sum(a.balances.pending_credits for a in accounts),
+        debit_balances=sum(n for n in net if n > 0),
+        credit_balances=sum(-n for n in net if n < 0),
+    )
+
+
+class FakeTransfers:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    @property
+    def _table(self) -> _Table[UUID, Transfer]:
+        self._uow.ensure_open()
+        return self._uow.transfer_rows
+
+    def get(self, transfer_id: UUID) -> Transfer | None:
+        transfer = self._table.get(transfer_id)
+        return None if transfer is None else copy.deepcopy(transfer)
+
+    def get_many(self, transfer_ids: Iterable[UUID]) -> dict[UUID, Transfer]:
+        found = {i: self._table.get(i) for i in set(transfer_ids)}
+        return {i: copy.deepcopy(t) for i, t in found.items() if t is not None}
+
+    def lock(self, transfer_id: UUID) -> Transfer | None:
+        if self._table.get(transfer_id) is None:
+            return None
+        self._uow.acquire("transfer", transfer_id)
+        return self.get(transfer_id)
+
+    def add(self, transfer: Transfer, entries: Sequence[Entry]) -> None:
+        table = self._table
+        original = None
+        if transfer.reverses_id is not None:
+            original = table.get(transfer.reverses_id)
+            if original is None:
+                raise AssertionError(f"the reversed transfer {transfer.reverses_id} does not exist")
+            if original.reversed_by_id is not None:  # the unique index on reverses_id
+                raise RetryableConflict(f"transfer {original.id} was reversed by a concurrent transaction")
+        table.insert(transfer.id, copy.deepcopy(replace(transfer, reversed_by_id=None)))
+        if original is not None:
+            table.update(original.id, replace(original, reversed_by_id=transfer.id))
+        self._append(transfer.id, entries)
+
+    def save(self, transfer: Transfer, entries: Sequence[Entry]) -> None:
+        table = self._table
+        stored = table.get(transfer.id)
+        if stored is None or not self._uow.holds("transfer", transfer.id):
+            raise AssertionError(f"transfer {transfer.id} is saved without being locked first")
+        table.update(
+            transfer.id,
+            replace(stored, status=transfer.status, resolved_at=transfer.resolved_at, posted=transfer.posted),
+        )
+        self._append(transfer.id, entries)
+
+    def _append(self, transfer_id: UUID, entries: Sequence[Entry]) -> None:
+        journal = self._uow.journal()
+        taken = {(e.account_id, e.seq) for e in journal}
+        lines = {(e.transfer_id, e.layer, e.line) for e in journal}
+        for entry in entries:
+            if entry.transfer_id != transfer_id:
+                raise AssertionError(f"an entry of transfer {entry.transfer_id} is stored with {transfer_id}")
+            if entry.seq < 1 or (entry.account_id, entry.seq) in taken:
+                raise UniqueViolation(f"entry {entry.seq} of account {entry.account_id} already exists")
+            if (entry.transfer_id, entry.layer, entry.line) in lines:
+                raise UniqueViolation(f"line {entry.line} of transfer {transfer_id} is written twice")
+            taken.add((entry.account_id, entry.seq))
+            lines.add((entry.transfer_id, entry.layer, entry.line))
+            self._uow.new_entries.append(entry)
+
+    def query(
+        self,
+        *,
+        account_id: UUID | None,
+        status: TransferStatus | None,
+        after: TransferCursor | None,
+        limit: int,
+    ) -> list[Transfer]:
+        found = [
+            t
+            for t in self._table.rows()
+            if (account_id is None or account_id in t.account_ids())
+            and (status is None or t.status is status)
+            and (after is None or (t.created_at, t.id) < (after.created_at, after.id))
+        ]
+        found.sort(key=lambda t: (t.created_at, t.id), reverse=True)
+        return [copy.deepcopy(t) for t in found[:limit]]
+
+    def lock_due(self, at: datetime, limit: int) -> list[Transfer]:
+        due = sorted(
+            (
+                (t.timeout_at, t.id)
+                for t in self._table.rows()
+                if t.status is TransferStatus.PENDING and t.timeout_at is not None and t.timeout_at <= at
+            ),
+        )
+        locked = (i for _, i in due if self._uow.acquire("transfer", i, skip_locked=True))
+        return [t for i in itertools.islice(locked, limit) if (t := self.get(i)) is not None]
+
+
+class FakeApiKeys:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    @property
+    def _table(self) -> _Table[UUID, ApiKey]:
+        self._uow.ensure_open()
+        return self._uow.api_key_rows
+
+    def add(self, key: ApiKey) -> None:
+        self._table.insert(key.id, key)
+
+    def get(self, key_id: UUID) -> ApiKey | None:
+        return self._table.get(key_id)
+
+    def all(self) -> list[ApiKey]:
+        return sorted(self._table.rows(), key=lambda k: (k.created_at, k.id))
+
+    def revoke(self, key_id: UUID, at: datetime) -> bool:
+        """Mark the key revoked (an earlier revocation keeps its time); False if there is no such key."""
+        key = self._table.get(key_id)
+        if key is None:
+            return False
+        if key.revoked_at is None:
+            self._table.update(key_id, replace(key, revoked_at=at))
+        return True
+
+
+# --- time and identifiers --------------------------------------------------------------------------
+
+
+class FakeClock:
+    """A clock that stands still until told to move. Always time-zone aware (UTC)."""
+
+    def __init__(self, start: datetime = datetime(2024, 1, 2, 9, 0, tzinfo=UTC)) -> None:
+        if start.tzinfo is None:
+            raise ValueError("the fake clock needs a time-zone aware start")
+        self._now = start.astimezone(UTC)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, seconds: float) -> datetime:
+        self._now += timedelta(seconds=seconds)
+        return self._now
+
+    def set(self, at: datetime) -> None:
+        if at.tzinfo is None:
+            raise ValueError("the fake clock needs a time-zone aware time")
+        self._now = at.astimezone(UTC)
+
+
+class SequentialIds:
+    """Deterministic, ascending UUIDs: `<namespace>-0000-4000-8000-<n>` for n = 1, 2, 3, ...
+
+    Give each test its own `namespace` when they share a database, so that ids never collide.
+    """
+
+    def __init__(self, namespace: int = 0) -> None:
+        if not 0 <= namespace < 2**32:
+            raise ValueError("the namespace must fit in 32 bits")
+        self._namespace = namespace
+        self._count = 0
+
+    def new_id(self) -> UUID:
+        self._count += 1
+        return UUID(f"{self._namespace:08x}-0000-4000-8000-{self._count:012x}")

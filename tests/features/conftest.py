@@ -1,0 +1,425 @@
+"""Step definitions of the feature specs, and the `ledger` fixture that runs them once per mode.
+
+Every scenario runs once per execution mode in `MODES`. `test_features.py` requests the parametrized
+`ledger` fixture through a module-level `pytestmark`, so pytest parametrizes the scenario functions
+themselves (a parametrized fixture that only a step asks for would fail in pytest-bdd).
+
+- memory: the use cases on the in-memory fakes (`tests/fakes.py`).
+- postgres: the same use cases in this process on a fresh PostgreSQL database (`uow_factory` from
+  `tests/conftest.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any, TypeVar
+
+import pytest
+from pytest_bdd import given, parsers, then, when
+
+from application.ports import UnitOfWorkFactory
+from application.write_path import InAppWritePath, WritePath
+from domain.accounts import AccountStatus, Side
+from domain.transfers import TransferStatus, posted_amount
+from tests.fakes import FakeClock, InMemoryStore, SequentialIds
+from tests.features.driver import LedgerDriver, Line, format_money
+
+#: The execution modes every scenario runs in. The one place to add a mode (e.g. "database": the same
+#: use cases executed inside PostgreSQL); `_uow_factory` and `_write_path` say how to build it.
+MODES = ["memory", "postgres"]
+
+#: Modes that need PostgreSQL carry the `integration` mark (`-m "not integration"` skips them).
+_NEEDS_POSTGRES = {"postgres", "database"}
+
+
+def _uow_factory(mode: str, request: pytest.FixtureRequest) -> UnitOfWorkFactory:
+    if mode == "memory":
+        return InMemoryStore().unit_of_work
+    if mode == "postgres":
+        factory: UnitOfWorkFactory = request.getfixturevalue("uow_factory")
+        return factory
+    raise ValueError(f"no unit of work for mode {mode!r}")
+
+
+def _write_path(mode: str, uow: UnitOfWorkFactory, clock: FakeClock) -> WritePath:
+    if mode in ("memory", "postgres"):
+        return InAppWritePath(uow, clock)
+    raise ValueError(f"no write path for mode {mode!r}")
+
+
+@pytest.fixture(
+    params=[pytest.param(m, marks=pytest.mark.integration) if m in _NEEDS_POSTGRES else m for m in MODES]
+)
+def ledger(request: pytest.FixtureRequest) -> Iterator[LedgerDriver]:
+    mode: str = request.param
+    clock, ids = FakeClock(), SequentialIds()
+    uow = _uow_factory(mode, request)
+    driver = LedgerDriver(mode, uow, _write_path(mode, uow, clock), clock, ids)
+    yield driver
+    driver.settled()
+
+
+# --- the words of the specs -------------------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+def _pattern(regex: str) -> Callable[[Callable[[str], T]], Callable[[str], T]]:
+    """Give a step argument type its pattern (what `parse.with_pattern` does, with types)."""
+
+    def mark(convert: Callable[[str], T]) -> Callable[[str], T]:
+        convert.pattern = regex  # type: ignore[attr-defined]
+        return convert
+
+    return mark
+
+
+@_pattern(r'[^"]+')
+def _name(text: str) -> str:
+    return text
+
+
+@_pattern(r"[A-Z][A-Z0-9_]+")
+def _code(text: str) -> str:
+    return text
+
+
+@_pattern(r"-?(?:R\$|US\$|€|¥|[A-Z][A-Z0-9_]+) ?-?[0-9.]+")
+def _amount(text: str) -> str:
+    return text
+
+
+@_pattern(r"active|frozen|closed")
+def _account_status(text: str) -> AccountStatus:
+    return AccountStatus(text)
+
+
+@_pattern(r"pending|posted|voided|expired")
+def _transfer_status(text: str) -> TransferStatus:
+    return TransferStatus(text)
+
+
+_TYPES = {
+    "Name": _name,
+    "Code": _code,
+    "Amount": _amount,
+    "AccountStatus": _account_status,
+    "TransferStatus": _transfer_status,
+}
+
+
+def words(text: str) -> parsers.parse:
+    """A step pattern: `{name:Name}` is an account name, `{amount:Amount}` an amount like R$ 10.50."""
+    return parsers.parse(text, extra_types=_TYPES)
+
+
+#: How the specs name a refusal, and the error code each phrase stands for.
+REASONS = {
+    "insufficient funds": "insufficient_funds",
+    "the transfer does not balance": "unbalanced_transfer",
+    "the currencies do not match": "asset_mismatch",
+    "the account is not active": "account_inactive",
+    "it is not allowed in its current state": "invalid_state",
+    "the reference was already used for something else": "idempotency_conflict",
+    "the account already exists with other details": "idempotency_conflict",
+    "the request is invalid": "validation_error",
+    "it does not exist": "not_found",
+}
+
+_UNITS = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600}
+
+
+# --- accounts ------------------------------------------------------------------------------------
+
+
+@given(words('a settlement account "{name:Name}" in {asset:Code}'))
+def _(ledger: LedgerDriver, name: str, asset: str) -> None:
+    """Debit-normal, no minimum: it grows when money comes in for customers."""
+    ledger.attempt(lambda: ledger.open(name, asset, normal_side=Side.DEBIT, min_balance=None))
+
+
+@given(words('a customer wallet "{name:Name}" in {asset:Code}'))
+@when(words('I open a customer wallet "{name:Name}" in {asset:Code}'))
+def _(ledger: LedgerDriver, name: str, asset: str) -> None:
+    """Credit-normal (it is money we owe the customer), and it may not go below zero."""
+    ledger.attempt(lambda: ledger.open(name, asset, normal_side=Side.CREDIT, min_balance=0))
+
+
+@given(words('a customer wallet "{name:Name}" in {asset:Code} with an overdraft limit of {limit:Amount}'))
+def _(ledger: LedgerDriver, name: str, asset: str, limit: str) -> None:
+    money = ledger.money(limit)
+    assert money.asset.code == asset, f"the overdraft limit {limit} is not in {asset}"
+    ledger.attempt(lambda: ledger.open(name, asset, normal_side=Side.CREDIT, min_balance=-money.units))
+
+
+@given(words('a customer wallet "{name:Name}" in {asset:Code} with no minimum balance'))
+def _(ledger: LedgerDriver, name: str, asset: str) -> None:
+    ledger.attempt(lambda: ledger.open(name, asset, normal_side=Side.CREDIT, min_balance=None))
+
+
+@given(words('"{name:Name}" is frozen'))
+@when(words('"{name:Name}" is frozen'))
+def _(ledger: LedgerDriver, name: str) -> None:
+    ledger.attempt(lambda: ledger.freeze(name))
+
+
+@given(words('"{name:Name}" is unfrozen'))
+@when(words('"{name:Name}" is unfrozen'))
+def _(ledger: LedgerDriver, name: str) -> None:
+    ledger.attempt(lambda: ledger.unfreeze(name))
+
+
+@given(words('"{name:Name}" is closed'))
+@when(words('"{name:Name}" is closed'))
+def _(ledger: LedgerDriver, name: str) -> None:
+    ledger.attempt(lambda: ledger.close(name))
+
+
+# --- payments ----------------------------------------------------------------------------------
+
+
+def _send(ledger: LedgerDriver, source: str, target: str, amount: str, **options: Any) -> None:
+    ledger.attempt(lambda: ledger.book(ledger.payment(source, target, amount, **options)))
+
+
+@given(words('"{source:Name}" sends {amount:Amount} to "{target:Name}"'))
+@when(words('"{source:Name}" sends {amount:Amount} to "{target:Name}"'))
+def _(ledger: LedgerDriver, source: str, amount: str, target: str) -> None:
+    _send(ledger, source, target, amount)
+
+
+@given(words('"{source:Name}" sends {amount:Amount} to "{target:Name}" for "{description:Name}"'))
+@when(words('"{source:Name}" sends {amount:Amount} to "{target:Name}" for "{description:Name}"'))
+def _(ledger: LedgerDriver, source: str, amount: str, target: str, description: str) -> None:
+    _send(ledger, source, target, amount, description=description)
+
+
+@given(words('"{source:Name}" sends {amount:Amount} to "{target:Name}" as payment "{reference:Name}"'))
+@when(words('"{source:Name}" sends {amount:Amount} to "{target:Name}" as payment "{reference:Name}"'))
+def _(ledger: LedgerDriver, source: str, amount: str, target: str, reference: str) -> None:
+    _send(ledger, source, target, amount, reference=reference)
+
+
+@given(words('"{payee:Name}" receives {amount:Amount} through "{bank:Name}"'))
+@when(words('"{payee:Name}" receives {amount:Amount} through "{bank:Name}"'))
+def _(ledger: LedgerDriver, payee: str, amount: str, bank: str) -> None:
+    """Money comes in: the bank account holds more, and we owe the payee more."""
+    _send(ledger, bank, payee, amount)
+
+
+@given(words('"{payee:Name}" receives {amount:Amount} through "{bank:Name}" for "{description:Name}"'))
+@when(words('"{payee:Name}" receives {amount:Amount} through "{bank:Name}" for "{description:Name}"'))
+def _(ledger: LedgerDriver, payee: str, amount: str, bank: str, description: str) -> None:
+    _send(ledger, bank, payee, amount, description=description)
+
+
+@given(words('"{payer:Name}" withdraws {amount:Amount} through "{bank:Name}"'))
+@when(words('"{payer:Name}" withdraws {amount:Amount} through "{bank:Name}"'))
+def _(ledger: LedgerDriver, payer: str, amount: str, bank: str) -> None:
+    """Money goes out: we owe the payer less, and the bank account holds less."""
+    _send(ledger, payer, bank, amount)
+
+
+def _table(datatable: list[list[str]]) -> list[dict[str, str]]:
+    header, *rows = datatable
+    return [dict(zip(header, row, strict=True)) for row in rows]
+
+
+@when(words("a transfer is booked with these lines:"))
+def _(ledger: LedgerDriver, datatable: list[list[str]]) -> None:
+    """`paid out` lowers the account's balance and `paid in` raises it, as on a statement."""
+    lines = [
+        Line(row["account"], bool(row["paid out"]), row["paid out"] or row["paid in"])
+        for row in _table(datatable)
+    ]
+    ledger.attempt(lambda: ledger.book(ledger.lines(lines)))
+
+
+@when(words("these payments are sent together:"))
+def _(ledger: LedgerDriver, datatable: list[list[str]]) -> None:
+    def send() -> None:
+        rows = _table(datatable)
+        ledger.book(
+            *(ledger.payment(r["from"], r["to"], r["amount"], reference=r["reference"]) for r in rows)
+        )
+
+    ledger.attempt(send)
+
+
+# --- holds ---------------------------------------------------------------------------------------
+
+
+@given(
+    words('"{source:Name}" places a hold of {amount:Amount} for "{target:Name}" as hold "{reference:Name}"')
+)
+@when(
+    words('"{source:Name}" places a hold of {amount:Amount} for "{target:Name}" as hold "{reference:Name}"')
+)
+def _(ledger: LedgerDriver, source: str, amount: str, target: str, reference: str) -> None:
+    _send(ledger, source, target, amount, reference=reference, pending=True)
+
+
+_EXPIRING_HOLD = (
+    '"{source:Name}" places a hold of {amount:Amount} for "{target:Name}" '
+    'that expires after {count:d} {unit:w} as hold "{reference:Name}"'
+)
+
+
+@given(words(_EXPIRING_HOLD))
+@when(words(_EXPIRING_HOLD))
+def _(
+    ledger: LedgerDriver, source: str, amount: str, target: str, count: int, unit: str, reference: str
+) -> None:
+    limit = timedelta(seconds=count * _UNITS[unit])
+    _send(ledger, source, target, amount, reference=reference, hold_for=limit)
+
+
+@given(words('hold "{reference:Name}" is captured'))
+@when(words('hold "{reference:Name}" is captured'))
+def _(ledger: LedgerDriver, reference: str) -> None:
+    ledger.attempt(lambda: ledger.post(reference))
+
+
+@given(words('hold "{reference:Name}" is captured for {amount:Amount}'))
+@when(words('hold "{reference:Name}" is captured for {amount:Amount}'))
+def _(ledger: LedgerDriver, reference: str, amount: str) -> None:
+    ledger.attempt(lambda: ledger.post(reference, amount))
+
+
+@given(words('hold "{reference:Name}" is voided'))
+@when(words('hold "{reference:Name}" is voided'))
+def _(ledger: LedgerDriver, reference: str) -> None:
+    ledger.attempt(lambda: ledger.void(reference))
+
+
+@given(words("{count:d} {unit:w} pass"))
+@when(words("{count:d} {unit:w} pass"))
+@given(words("{count:d} {unit:w} passes"))
+@when(words("{count:d} {unit:w} passes"))
+def _(ledger: LedgerDriver, count: int, unit: str) -> None:
+    """The clock moves on and the expiry job runs, as it does every few seconds in production."""
+    ledger.attempt(lambda: ledger.pass_time(timedelta(seconds=count * _UNITS[unit])))
+
+
+# --- reversals -----------------------------------------------------------------------------------
+
+
+@given(words('payment "{reference:Name}" is reversed'))
+@when(words('payment "{reference:Name}" is reversed'))
+@given(words('hold "{reference:Name}" is reversed'))
+@when(words('hold "{reference:Name}" is reversed'))
+def _(ledger: LedgerDriver, reference: str) -> None:
+    ledger.attempt(lambda: ledger.reverse(reference))
+
+
+# --- outcomes ------------------------------------------------------------------------------------
+
+
+def _check_amount(ledger: LedgerDriver, name: str, expected: str, actual: int, what: str) -> None:
+    account = ledger.account(name)
+    wanted = ledger.money(expected, name)
+    assert wanted.asset.code == account.asset.code, f"{name} holds {account.asset.code}, not {expected}"
+    assert actual == wanted.units, f"{name} has {format_money(account.asset, actual)} {what}, not {expected}"
+
+
+@then(words('"{name:Name}" has a balance of {balance:Amount}'))
+def _(ledger: LedgerDriver, name: str, balance: str) -> None:
+    ledger.settled()
+    _check_amount(ledger, name, balance, ledger.account(name).posted_balance, "as balance")
+
+
+@then(words('"{name:Name}" has {available:Amount} available'))
+def _(ledger: LedgerDriver, name: str, available: str) -> None:
+    ledger.settled()
+    _check_amount(ledger, name, available, ledger.account(name).available_balance, "available")
+
+
+@then(words('"{name:Name}" has a balance of {balance:Amount} with {available:Amount} available'))
+def _(ledger: LedgerDriver, name: str, balance: str, available: str) -> None:
+    ledger.settled()
+    account = ledger.account(name)
+    _check_amount(ledger, name, balance, account.posted_balance, "as balance")
+    _check_amount(ledger, name, available, account.available_balance, "available")
+
+
+@then(words('"{name:Name}" is {status:AccountStatus}'))
+def _(ledger: LedgerDriver, name: str, status: AccountStatus) -> None:
+    ledger.settled()
+    assert ledger.account(name).status is status
+
+
+@then(words('there is one wallet called "{name:Name}"'))
+def _(ledger: LedgerDriver, name: str) -> None:
+    ledger.settled()
+    assert len(ledger.named(name)) == 1
+
+
+@then(words("it is refused: {reason}"))
+def _(ledger: LedgerDriver, reason: str) -> None:
+    assert reason in REASONS, f"unknown refusal {reason!r}; the known ones are: {', '.join(REASONS)}"
+    refusal = ledger.take_refusal()
+    assert refusal.code == REASONS[reason], f"refused with [{refusal.code}] {refusal.detail}, not {reason!r}"
+
+
+@then(words('hold "{reference:Name}" is {status:TransferStatus}'))
+def _(ledger: LedgerDriver, reference: str, status: TransferStatus) -> None:
+    ledger.settled()
+    assert ledger.transfer(reference).status is status
+
+
+@then(words('payment "{reference:Name}" is marked as reversed'))
+def _(ledger: LedgerDriver, reference: str) -> None:
+    ledger.settled()
+    assert ledger.transfer(reference).reversed_by_id is not None
+
+
+@then(words('there is no payment "{reference:Name}"'))
+def _(ledger: LedgerDriver, reference: str) -> None:
+    ledger.settled()
+    assert not ledger.exists(reference)
+
+
+@then(words('the answer is the original payment "{reference:Name}"'))
+def _(ledger: LedgerDriver, reference: str) -> None:
+    ledger.settled()
+    [answer] = ledger.answers
+    assert answer.replayed, "the request was booked again instead of being recognised"
+    assert answer.transfer.id == ledger.transfer(reference).id
+
+
+@then(words("the answer shows a pending hold of {amount:Amount}"))
+def _(ledger: LedgerDriver, amount: str) -> None:
+    ledger.settled()
+    [answer] = ledger.answers
+    assert answer.transfer.status is TransferStatus.PENDING
+    assert posted_amount(answer.transfer.postings) == ledger.money(amount).units
+
+
+@then(words('the statement of "{name:Name}" shows:'))
+def _(ledger: LedgerDriver, name: str, datatable: list[list[str]]) -> None:
+    ledger.settled()
+    account = ledger.account(name)
+
+    def cell(units: int | None) -> str:
+        return "" if units is None else format_money(account.asset, units)
+
+    actual = [
+        {
+            "description": line.description,
+            "paid out": cell(line.entry.amount if line.entry.side is not account.normal_side else None),
+            "paid in": cell(line.entry.amount if line.entry.side is account.normal_side else None),
+            "balance": cell(line.entry.balance_after),
+        }
+        for line in ledger.statement(name)
+    ]
+    expected = [{k: _canonical(ledger, name, k, v) for k, v in row.items()} for row in _table(datatable)]
+    assert actual == expected
+
+
+def _canonical(ledger: LedgerDriver, name: str, column: str, value: str) -> str:
+    """An expected statement cell in the canonical spelling (so `R$ 10.5` matches `R$ 10.50`)."""
+    if column == "description" or not value:
+        return value
+    money = ledger.money(value, name)
+    return format_money(money.asset, money.units)

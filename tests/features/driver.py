@@ -1,0 +1,253 @@
+"""The ledger as the feature specs speak of it: accounts by name, amounts like `R$ 10.50`, payments
+and holds by business reference.
+
+`LedgerDriver` turns those words into the application's use cases (`application.accounts`,
+`application.transfers`) and its write path (`application.write_path.WritePath`). It does not care how
+the use cases run: the `ledger` fixture in `conftest.py` builds one per execution mode.
+
+Operations the specs expect may be refused are run through `attempt`, which keeps the refusal for a
+later "Then it is refused: ..." step; a refusal nobody checked fails the scenario.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TypeVar
+from uuid import UUID
+
+from application import accounts, transfers
+from application.accounts import OpenAccount
+from application.ports import StatementLine, UnitOfWorkFactory
+from application.write_path import WritePath
+from domain.accounts import Account, Side
+from domain.assets import Asset, builtin_asset
+from domain.errors import DomainError, NotFound, ValidationError
+from domain.ledger import Outcome
+from domain.transfers import Posting, ReversalRequest, Transfer, TransferRequest
+from tests.fakes import FakeClock, SequentialIds
+
+T = TypeVar("T")
+
+#: How the specs write currencies; any other asset is written by its code (`KWD 1.250`, `POINTS 10`).
+SYMBOLS = {"R$": "BRL", "US$": "USD", "€": "EUR", "¥": "JPY"}
+
+_AMOUNT = re.compile(r"^(?P<minus>-?)\s*(?P<unit>R\$|US\$|€|¥|[A-Z][A-Z0-9_]+)\s*(?P<number>-?[0-9.]+)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An amount as a spec wrote it: the asset it names and its minor units in that asset."""
+
+    asset: Asset
+    units: int
+
+
+def format_money(asset: Asset, units: int) -> str:
+    symbol = next((s for s, code in SYMBOLS.items() if code == asset.code), asset.code)
+    return f"{symbol} {asset.format(units)}"
+
+
+def parse_money(text: str, scale_of: Callable[[str], int | None]) -> Money:
+    """`R$ 10.50` -> BRL 1050. The number is read exactly (`Asset.parse`): extra decimals are refused."""
+    match = _AMOUNT.match(text.strip())
+    if match is None:
+        raise ValidationError.of("amount", f"{text!r} is not an amount like 'R$ 10.50'")
+    code = SYMBOLS.get(match["unit"], match["unit"])
+    scale = scale_of(code)
+    if scale is None:
+        raise ValidationError.of("amount", f"{text!r} is in an unknown asset {code}")
+    asset = Asset(code, scale)
+    units = asset.parse(match["number"])
+    return Money(asset, -units if match["minus"] else units)
+
+
+def code_for(name: str) -> str:
+    """The account code the specs use for a name: `Coffee Shop` -> `coffee-shop`."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One line of a multi-posting transfer, as a spec's table gives it: money paid out of an
+    account (lowering its balance) or paid into it (raising it)."""
+
+    account: str
+    paid_out: bool
+    amount: str
+
+
+class LedgerDriver:
+    """One scenario's ledger: names, references and the last answer or refusal, over the use cases."""
+
+    def __init__(
+        self, mode: str, uow: UnitOfWorkFactory, write_path: WritePath, clock: FakeClock, ids: SequentialIds
+    ) -> None:
+        self.mode = mode
+        self._uow = uow
+        self.write = write_path
+        self.clock = clock
+        self._ids = ids
+        self._accounts: dict[str, UUID] = {}
+        self._references: dict[str, UUID] = {}
+        self._requests: dict[str, TransferRequest] = {}
+        #: The refusal of the last attempted operation, until a step checks it.
+        self.refusal: DomainError | None = None
+        #: What the last successful write answered.
+        self.answers: list[Outcome] = []
+
+    # --- attempts and refusals ----------------------------------------------------------------
+    def attempt(self, operation: Callable[[], T]) -> T | None:
+        """Run an operation the spec expects may be refused; keep the refusal for a Then step."""
+        self.settled()
+        try:
+            return operation()
+        except DomainError as error:
+            self.refusal = error
+            return None
+
+    def take_refusal(self) -> DomainError:
+        refusal, self.refusal = self.refusal, None
+        if refusal is None:
+            raise AssertionError("the operation was expected to be refused, but it went through")
+        return refusal
+
+    def settled(self) -> None:
+        """Fail if an operation was refused and no step checked it."""
+        if self.refusal is not None:
+            refusal, self.refusal = self.refusal, None
+            raise AssertionError(f"unexpected refusal [{refusal.code}]: {refusal.detail}")
+
+    # --- money ---------------------------------------------------------------------------------
+    def money(self, text: str, account: str | None = None) -> Money:
+        """Parse an amount; the account's own asset (registered or built in) gives the scale."""
+        own = self.account(account).asset if account is not None else None
+
+        def scale_of(code: str) -> int | None:
+            if own is not None and own.code == code:
+                return own.scale
+            builtin = builtin_asset(code)
+            return builtin.scale if builtin else None
+
+        return parse_money(text, scale_of)
+
+    def amount_for(self, account: str, text: str) -> tuple[int, str]:
+        """Minor units and the asset a posting on `account` asserts for an amount like `R$ 10.50`."""
+        money = self.money(text, account)
+        return money.units, money.asset.code
+
+    # --- accounts ------------------------------------------------------------------------------
+    def open(self, name: str, asset: str, *, normal_side: Side, min_balance: int | None) -> Account:
+        """Open an account; `min_balance` in minor units, None for unbounded."""
+        command = OpenAccount(code_for(name), name, asset, normal_side, min_balance)
+        opened = accounts.open_account(command, self._uow(), self.clock, self._ids).account
+        self._accounts[name] = opened.id
+        return opened
+
+    def named(self, name: str) -> list[Account]:
+        """The accounts whose code is the one `name` gives (at most one: codes are unique)."""
+        return [
+            a for a in accounts.list_accounts(self._uow(), code_prefix=code_for(name)).items if a.name == name
+        ]
+
+    def account(self, name: str) -> Account:
+        if name not in self._accounts:
+            raise AssertionError(f"the scenario never opened an account called {name!r}")
+        return accounts.get_account(self._accounts[name], self._uow())
+
+    def freeze(self, name: str) -> None:
+        accounts.freeze_account(self._accounts[name], self._uow())
+
+    def unfreeze(self, name: str) -> None:
+        accounts.unfreeze_account(self._accounts[name], self._uow())
+
+    def close(self, name: str) -> None:
+        accounts.close_account(self._accounts[name], self._uow())
+
+    def statement(self, name: str) -> list[StatementLine]:
+        return accounts.statement(self._accounts[name], self._uow(), limit=1000).items
+
+    # --- transfers -----------------------------------------------------------------------------
+    def _reference(self, reference: str | None) -> UUID:
+        if reference is None:
+            return self._ids.new_id()
+        return self._references.setdefault(reference, self._ids.new_id())
+
+    def payment(
+        self,
+        source: str,
+        target: str,
+        amount: str,
+        *,
+        reference: str | None = None,
+        description: str = "",
+        hold_for: timedelta | None = None,
+        pending: bool = False,
+    ) -> TransferRequest:
+        """The request for `source` paying `target` (debit the source, credit the target)."""
+        units, asset = self.amount_for(source, amount)
+        request = TransferRequest(
+            self._reference(reference),
+            (
+                Posting(self._accounts[source], Side.DEBIT, units, asset),
+                Posting(self._accounts[target], Side.CREDIT, units, asset),
+            ),
+            pending=pending or hold_for is not None,
+            timeout_seconds=int(hold_for.total_seconds()) if hold_for is not None else None,
+            description=description,
+        )
+        if reference is not None:
+            self._requests.setdefault(reference, request)
+        return request
+
+    def lines(self, lines: Sequence[Line], reference: str | None = None) -> TransferRequest:
+        postings = []
+        for line in lines:
+            units, asset = self.amount_for(line.account, line.amount)
+            normal = self.account(line.account).normal_side
+            side = normal.opposite if line.paid_out else normal
+            postings.append(Posting(self._accounts[line.account], side, units, asset))
+        return TransferRequest(self._reference(reference), tuple(postings))
+
+    def book(self, *requests: TransferRequest) -> list[Outcome]:
+        self.answers = self.write.post_transfers(requests)
+        return self.answers
+
+    def post(self, reference: str, amount: str | None = None) -> Outcome:
+        request = self._requests[reference]
+        units = None
+        if amount is not None:
+            units = self.money(amount, self._name_of(request.postings[0].account_id)).units
+        self.answers = [self.write.post_pending(self._references[reference], units)]
+        return self.answers[0]
+
+    def void(self, reference: str) -> Outcome:
+        self.answers = [self.write.void_pending(self._references[reference])]
+        return self.answers[0]
+
+    def reverse(self, reference: str, reversal: str | None = None) -> Outcome:
+        request = ReversalRequest(self._reference(reversal), self._references[reference])
+        self.answers = [self.write.reverse(request)]
+        return self.answers[0]
+
+    def pass_time(self, delta: timedelta) -> list[Transfer]:
+        """Move the clock on, then run the expiry job (as the scheduler would)."""
+        self.clock.advance(delta.total_seconds())
+        return self.write.expire_due()
+
+    def transfer(self, reference: str) -> Transfer:
+        return transfers.get_transfer(self._references[reference], self._uow())
+
+    def exists(self, reference: str) -> bool:
+        if reference not in self._references:
+            return False
+        try:
+            transfers.get_transfer(self._references[reference], self._uow())
+        except NotFound:
+            return False
+        return True
+
+    def _name_of(self, account_id: UUID) -> str:
+        return next(name for name, i in self._accounts.items() if i == account_id)
