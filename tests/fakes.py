@@ -10,6 +10,12 @@ of work raise `RetryableConflict`, as `adapters.db` does; any other duplicate is
 (a bug in the caller). A contract test runs the same checks against this fake and the SQL adapter so
 that the two cannot drift apart.
 
+As in the database (whose triggers do it, see docs/reference/rules.md), account balances and
+`last_seq` follow the journal: storing entries adds them to their accounts, a transfer leaving
+pending releases its holds, and `accounts.save` writes the status only. Entries that do not continue
+their account's sequence, disagree with its posted balance (`balance_after`), are in another asset or
+land on an inactive account fail with `AssertionError`: a bug in the code that produced them.
+
 The fakes subclass nothing: they satisfy the `Protocol`s of `application.ports` and
 `application.api_keys` structurally.
 """
@@ -35,7 +41,7 @@ from application.ports import (
     TransferCursor,
     TransferRepository,
 )
-from domain.accounts import Account, Layer, Side
+from domain.accounts import Account, AccountStatus, Balances, Layer, Side
 from domain.assets import Asset
 from domain.reports import AssetTotals
 from domain.transfers import Entry, Transfer, TransferStatus
@@ -247,6 +253,8 @@ class FakeAccounts:
         return self._uow.account_rows
 
     def add(self, account: Account) -> None:
+        if account.balances != Balances() or account.last_seq:
+            raise AssertionError(f"account {account.id} is new: it has no balances and no entries yet")
         if self.get_by_code(account.code) is not None:
             raise RetryableConflict(f"account code {account.code} already exists")
         self._table.insert(account.id, copy.deepcopy(account))
@@ -272,10 +280,7 @@ class FakeAccounts:
             stored = table.get(account.id)
             if stored is None or not self._uow.holds("account", account.id):
                 raise AssertionError(f"account {account.id} is saved without being locked first")
-            table.update(
-                account.id,
-                replace(stored, status=account.status, balances=account.balances, last_seq=account.last_seq),
-            )
+            table.update(account.id, replace(stored, status=account.status))
 
     def query(
         self, *, code_prefix: str | None, asset: str | None, after_code: str | None, limit: int
@@ -331,6 +336,12 @@ class FakeAccounts:
             if asset is None or account.asset.code == asset:
                 by_asset[account.asset.code].append(account)
         return [_totals(code, by_asset[code]) for code in sorted(by_asset)]
+
+
+def _existing(account: Account | None, account_id: UUID) -> Account:
+    if account is None:
+        raise AssertionError(f"account {account_id} does not exist")
+    return account
 
 
 def _copy(account: Account | None) -> Account | None:
@@ -403,7 +414,36 @@ class FakeTransfers:
             transfer.id,
             replace(stored, status=transfer.status, resolved_at=transfer.resolved_at, posted=transfer.posted),
         )
+        if stored.status is TransferStatus.PENDING and transfer.status is not TransferStatus.PENDING:
+            self._release_holds(transfer.id)
         self._append(transfer.id, entries)
+
+    def _release_holds(self, transfer_id: UUID) -> None:
+        """What the database's `transfers_release_holds` trigger does: the transfer's holds stop counting."""
+        accounts = self._uow.account_rows
+        for hold in self._uow.journal():
+            if hold.transfer_id == transfer_id and hold.layer is Layer.PENDING:
+                account = _existing(accounts.get(hold.account_id), hold.account_id)
+                released = account.balances.moved(Layer.PENDING, hold.side, -hold.amount)
+                accounts.update(account.id, replace(account, balances=released))
+
+    def _book(self, entry: Entry) -> None:
+        """What the database's `entries_book` trigger does: check the entry against its account, then
+        add it to the account's balances and counter."""
+        accounts = self._uow.account_rows
+        account = _existing(accounts.get(entry.account_id), entry.account_id)
+        code = account.code
+        if account.status is not AccountStatus.ACTIVE:
+            raise AssertionError(f"account {code} is {account.status.value} and accepts no entries")
+        if entry.asset != account.asset.code:
+            raise AssertionError(f"account {code} holds {account.asset.code}, not {entry.asset}")
+        if entry.seq != account.last_seq + 1:
+            raise AssertionError(f"entry {entry.seq} of account {code} does not follow {account.last_seq}")
+        balances = account.balances.moved(entry.layer, entry.side, entry.amount)
+        booked = replace(account, balances=balances, last_seq=entry.seq)
+        if entry.balance_after != booked.posted_balance:
+            raise AssertionError(f"entry {entry.seq} of account {code} is off: {booked.posted_balance}")
+        accounts.update(account.id, booked)
 
     def _append(self, transfer_id: UUID, entries: Sequence[Entry]) -> None:
         journal = self._uow.journal()
@@ -418,6 +458,7 @@ class FakeTransfers:
                 raise UniqueViolation(f"line {entry.line} of transfer {transfer_id} is written twice")
             taken.add((entry.account_id, entry.seq))
             lines.add((entry.transfer_id, entry.layer, entry.line))
+            self._book(entry)
             self._uow.new_entries.append(entry)
 
     def query(

@@ -34,6 +34,11 @@ class RetryableConflict(Exception):
     (serialization failure, deadlock). The whole use case can safely run again."""
 
 
+class ExecutionUnavailable(Exception):
+    """The configured execution path cannot run now (for example, the database runs another version
+    of the code than this process). A deployment problem, not a client error: nothing was written."""
+
+
 @dataclass(frozen=True, slots=True)
 class StatementLine:
     """A posted journal entry with the transfer facts a statement shows."""
@@ -68,7 +73,8 @@ class AccountRepository(Protocol):
         ...
 
     def save(self, accounts: Iterable[Account]) -> None:
-        """Persist status, balances and entry counters of accounts loaded with `lock`."""
+        """Persist the status of accounts loaded with `lock`. Balances and entry counters follow the
+        journal (stored entries and status changes), never `save`."""
         ...
 
     def query(

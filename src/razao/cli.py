@@ -61,7 +61,9 @@ def openapi(
     """Export the OpenAPI document (no database needed)."""
     from razao.api import create_app
 
-    spec = json.dumps(create_app(Settings()).openapi(), indent=2, ensure_ascii=False) + "\n"
+    spec = (
+        json.dumps(create_app(Settings(execution_mode="app")).openapi(), indent=2, ensure_ascii=False) + "\n"
+    )
     if output is None:
         typer.echo(spec, nl=False)
     else:
@@ -105,6 +107,22 @@ def db_current() -> None:
     from adapters.db import migrate
 
     typer.echo(migrate.current(_settings().admin_database_url) or "none")
+
+
+@db.command("code-migration")
+def db_code_migration(
+    amend: Annotated[
+        bool, typer.Option(help="Rewrite the newest, unreleased code migration instead of adding one.")
+    ] = False,
+) -> None:
+    """Write the migration that deploys the current src/domain, src/application and plpython/."""
+    from adapters.db import code_bundle
+
+    path = code_bundle.write_code_migration(amend=amend)
+    if path is None:
+        typer.echo(f"the database code is current ({code_bundle.current_bundle().version[:12]})")
+    else:
+        typer.echo(f"wrote {path.relative_to(code_bundle.ROOT)}")
 
 
 @db.command("check")

@@ -17,6 +17,11 @@ class Settings(BaseSettings):
     db_pool_size: int = 10
     db_max_overflow: int = 10
 
+    #: Where the write path and the data-heavy reads run: `app` (this process), `db` (PL/Python
+    #: functions inside PostgreSQL), or `auto` (db where the database has plpython3u and Razão's
+    #: functions, app otherwise). Hosted PostgreSQL without plpython3u runs everything in `app`.
+    execution_mode: Literal["app", "db", "auto"] = "auto"
+
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     #: Seconds an authenticated API key stays cached in a process (the revocation delay).

@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from adapters.http.app import create_app
 from adapters.http.services import Services
 from application.api_keys import ApiKeyUnitOfWork, create_api_key
-from razao.container import Container, build_container
+from razao.container import Container, build_container, dispose_engines
 from razao.settings import Settings
 
 _HERE = Path(__file__).parent
@@ -56,8 +56,7 @@ def container(database: Any) -> Iterator[Container]:
     settings = Settings(database_url=database.app_url, admin_database_url=database.admin_url, db_pool_size=4)
     container = build_container(settings)
     yield container
-    container.engine().dispose()
-    container.admin_engine().dispose()
+    dispose_engines(container)
 
 
 @pytest.fixture

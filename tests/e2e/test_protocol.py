@@ -17,7 +17,7 @@ from adapters.http.app import create_app
 from adapters.http.problems import PROBLEM_TYPES
 from adapters.http.services import Readiness, Services
 from application.api_keys import Forbidden, Unauthenticated, create_api_key, revoke_api_key
-from application.ports import RetryableConflict
+from application.ports import ExecutionUnavailable, RetryableConflict
 from domain.errors import ALL_ERRORS, DomainError
 from tests.e2e.conftest import Api, KeyUow, make_api, new_id, problem_code
 
@@ -274,7 +274,9 @@ def test_live_and_ready(api: Api) -> None:
     assert live.json() == {"status": "ok"}
     assert ready.status_code == 200
     assert ready.json()["status"] == "ok"
-    assert ready.json()["checks"] == {"database": "ok"}
+    assert ready.json()["checks"] == {"database": "ok", "code": "ok"}
+    assert ready.json()["execution_mode"] == "db"
+    assert ready.json()["app_code_version"] == ready.json()["database_code_version"]
     assert ready.json()["schema_revision"]
 
 
@@ -297,7 +299,14 @@ def test_openapi_declares_problems_security_and_examples(api: Api) -> None:
     schemas = doc["components"]["schemas"]
 
     assert doc["info"]["title"] == "Razão" and doc["info"]["version"]
-    assert {t["name"] for t in doc["tags"]} == {"assets", "accounts", "transfers", "reports", "health"}
+    assert {t["name"] for t in doc["tags"]} == {
+        "assets",
+        "accounts",
+        "transfers",
+        "reports",
+        "admin",
+        "health",
+    }
     assert doc["components"]["securitySchemes"]["bearer"] == {
         "type": "http",
         "scheme": "bearer",
@@ -312,8 +321,8 @@ def test_openapi_declares_problems_security_and_examples(api: Api) -> None:
         assert schemas[name]["examples"], name
 
     operations = [(path, method, op) for path, item in doc["paths"].items() for method, op in item.items()]
-    assert len(operations) == 20
-    assert len({op["operationId"] for _, _, op in operations}) == 20
+    assert len(operations) == 21
+    assert len({op["operationId"] for _, _, op in operations}) == 21
     for path, method, op in operations:
         statuses = set(op["responses"])
         successes = {s for s in statuses if s.startswith("2")}
@@ -329,3 +338,27 @@ def test_openapi_declares_problems_security_and_examples(api: Api) -> None:
             assert list(op["security"][0]) == ["bearer"]
         if method == "post":
             assert {"400", "413", "415", "422"} <= statuses, (path, method)
+
+
+def test_function_statistics_need_admin_and_list_the_ledger_functions(api: Api) -> None:
+    source, wallet = api.funding_pair()
+    assert api.transfer(source, wallet, 100).status_code == 201
+    assert_problem(api.get("/v1/admin/functions", as_="read"), 403, "forbidden")
+    response = api.get("/v1/admin/functions", as_="admin")
+    assert response.status_code == 200, response.text
+    for item in response.json()["items"]:
+        assert set(item) == {"name", "calls", "total_time_ms", "self_time_ms"}
+        assert item["calls"] >= 0
+
+
+def test_a_write_path_that_cannot_run_is_a_503_problem(services: Services, key_uow: KeyUow) -> None:
+    class _WrongVersion:
+        def post_transfers(self, requests: Any) -> Any:
+            raise ExecutionUnavailable("the database runs another code version")
+
+    with api_with(services, key_uow, write_path=_WrongVersion()) as api:
+        source, wallet = api.funding_pair()
+        response = api.transfer(source, wallet, 100)
+        problem = assert_problem(response, 503, "service_unavailable")
+        assert "another code version" in problem["detail"]
+        assert response.headers["Retry-After"] == "30"

@@ -19,8 +19,10 @@ from sqlalchemy.exc import IntegrityError
 from adapters.db.unit_of_work import SqlUnitOfWork
 from application.api_keys import ApiKeyUnitOfWork
 from application.ports import RetryableConflict, UnitOfWork, UnitOfWorkFactory
-from domain.accounts import Account, AccountStatus, Side
+from domain import ledger
+from domain.accounts import Account, AccountStatus, Balances, Layer, Side
 from domain.assets import Asset
+from domain.transfers import TransferRequest
 
 AT = datetime(2024, 1, 2, 9, 0, tzinfo=UTC)
 BRL, USD = Asset("BRL", 2), Asset("USD", 2)
@@ -35,14 +37,20 @@ def _fits_the_ports(uow: SqlUnitOfWork) -> None:
     _c: UnitOfWorkFactory = lambda: uow  # noqa: E731
 
 
-def account(code: str) -> Account:
+def account(code: str, *, normal_side: Side = Side.CREDIT, min_balance: int | None = 0) -> Account:
     return Account.open(
-        id=uuid.uuid4(), code=code, name=code.title(), asset=BRL, normal_side=Side.CREDIT, at=AT
+        id=uuid.uuid4(),
+        code=code,
+        name=code.title(),
+        asset=BRL,
+        normal_side=normal_side,
+        min_balance=min_balance,
+        at=AT,
     )
 
 
-def add_account(uow: Uow, *, code: str = "alice") -> Account:
-    new = account(code)
+def add_account(uow: Uow, *, code: str = "alice", funding: bool = False) -> Account:
+    new = account(code, normal_side=Side.DEBIT, min_balance=None) if funding else account(code)
     with uow() as tx:
         if tx.assets.get("BRL") is None:
             tx.assets.add(BRL)
@@ -121,22 +129,54 @@ def test_reads_return_copies_that_change_nothing_until_saved(uow_factory: Uow) -
     assert stored is not None and (stored.status, stored.metadata) == (AccountStatus.ACTIVE, {})
 
 
-def test_save_persists_status_balances_and_counter_of_locked_accounts(uow_factory: Uow) -> None:
+def test_save_persists_only_the_status_of_locked_accounts(uow_factory: Uow) -> None:
     alice = add_account(uow_factory)
     with uow_factory() as tx:
         locked = tx.accounts.lock([alice.id])[alice.id]
         locked.freeze()
-        locked.next_seq()
+        locked.next_seq()  # the counter and the balances follow the journal, not `save`
+        locked.move(Layer.POSTED, Side.CREDIT, 100)
         locked.name = "renamed"  # not a column `save` writes
         tx.accounts.save([locked])
         tx.commit()
-    with uow_factory() as tx:
-        stored = tx.accounts.get(alice.id)
-    assert stored is not None and (stored.status, stored.last_seq, stored.name) == (
+    stored = _stored(uow_factory, alice)
+    assert (stored.status, stored.last_seq, stored.balances, stored.name) == (
         AccountStatus.FROZEN,
-        1,
+        0,
+        Balances(),
         "Alice",
     )
+
+
+def _stored(uow: Uow, account: Account) -> Account:
+    with uow() as tx:
+        stored = tx.accounts.get(account.id)
+    assert stored is not None
+    return stored
+
+
+def test_balances_and_counter_follow_the_journal(uow_factory: Uow) -> None:
+    alice, bank = add_account(uow_factory), add_account(uow_factory, code="bank", funding=True)
+    hold = TransferRequest.simple(
+        uuid.uuid4(), debit_account_id=bank.id, credit_account_id=alice.id, amount=100, pending=True
+    )
+    with uow_factory() as tx:
+        accounts = tx.accounts.lock([alice.id, bank.id])
+        [booked] = ledger.post_transfers([hold], existing={}, accounts=accounts, at=AT)
+        tx.transfers.add(booked.transfer, booked.entries)  # no `accounts.save`
+        tx.commit()
+    stored_bank, stored_alice = _stored(uow_factory, bank), _stored(uow_factory, alice)
+    assert (stored_bank.balances, stored_bank.last_seq) == (Balances(pending_debits=100), 1)
+    assert (stored_alice.balances, stored_alice.last_seq) == (Balances(pending_credits=100), 1)
+
+    with uow_factory() as tx:
+        accounts = tx.accounts.lock([alice.id, bank.id])
+        posted = ledger.post_pending(hold.id, tx.transfers.lock(hold.id), accounts, AT, amount=60)
+        tx.transfers.save(posted.transfer, posted.entries)  # the hold is released, 60 posted
+        tx.commit()
+    stored_bank, stored_alice = _stored(uow_factory, bank), _stored(uow_factory, alice)
+    assert (stored_bank.balances, stored_bank.last_seq) == (Balances(posted_debits=60), 2)
+    assert (stored_alice.posted_balance, stored_alice.available_balance) == (60, 60)
 
 
 def test_save_requires_the_account_to_be_locked_in_this_unit_of_work(uow_factory: Uow) -> None:

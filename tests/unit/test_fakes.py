@@ -10,10 +10,12 @@ import pytest
 
 from application.api_keys import ApiKeyUnitOfWork
 from application.ports import Clock, IdSource, RetryableConflict, UnitOfWork, UnitOfWorkFactory
-from domain.accounts import Account, AccountStatus
+from domain import ledger
+from domain.accounts import Account, AccountStatus, Balances, Layer, Side
 from domain.assets import Asset
+from domain.transfers import TransferRequest
 from tests.fakes import FakeClock, FakeUnitOfWork, InMemoryStore, SequentialIds, UniqueViolation
-from tests.unit.builders import AT, BRL, account
+from tests.unit.builders import AT, BRL, account, new_id
 
 # The fakes subclass nothing; these annotations make mypy check that they fit the ports.
 _store = InMemoryStore()
@@ -26,8 +28,8 @@ _ids: IdSource = SequentialIds()
 UowFactory = Callable[[], FakeUnitOfWork]
 
 
-def add_account(uow: UowFactory, *, code: str = "alice") -> Account:
-    alice = account(code)
+def add_account(uow: UowFactory, *, code: str = "alice", funding: bool = False) -> Account:
+    alice = account(code, normal_side=Side.DEBIT, min_balance=None) if funding else account(code)
     with uow() as tx:
         if tx.assets.get("BRL") is None:
             tx.assets.add(BRL)
@@ -97,19 +99,47 @@ def test_reads_return_copies_that_change_nothing_until_saved(store: InMemoryStor
     assert store.accounts[alice.id].metadata == {}
 
 
-def test_save_persists_status_balances_and_counter_of_locked_accounts(
-    store: InMemoryStore, uow: UowFactory
-) -> None:
+def test_save_persists_only_the_status_of_locked_accounts(store: InMemoryStore, uow: UowFactory) -> None:
     alice = add_account(uow)
     with uow() as tx:
         locked = tx.accounts.lock([alice.id])[alice.id]
         locked.freeze()
-        locked.next_seq()
+        locked.next_seq()  # the counter and the balances follow the journal, not `save`
+        locked.move(Layer.POSTED, Side.CREDIT, 100)
         locked.name = "renamed"  # not a column `save` writes
         tx.accounts.save([locked])
         tx.commit()
     stored = store.accounts[alice.id]
-    assert (stored.status, stored.last_seq, stored.name) == (AccountStatus.FROZEN, 1, "Alice")
+    assert (stored.status, stored.last_seq, stored.balances, stored.name) == (
+        AccountStatus.FROZEN,
+        0,
+        Balances(),
+        "Alice",
+    )
+
+
+def test_balances_and_counter_follow_the_journal(store: InMemoryStore, uow: UowFactory) -> None:
+    alice, bank = add_account(uow), add_account(uow, code="bank", funding=True)
+    hold = TransferRequest.simple(
+        new_id(), debit_account_id=bank.id, credit_account_id=alice.id, amount=100, pending=True
+    )
+    with uow() as tx:
+        accounts = tx.accounts.lock([alice.id, bank.id])
+        [booked] = ledger.post_transfers([hold], existing={}, accounts=accounts, at=AT)
+        tx.transfers.add(booked.transfer, booked.entries)  # no `accounts.save`
+        tx.commit()
+    stored_bank, stored_alice = store.accounts[bank.id], store.accounts[alice.id]
+    assert (stored_bank.balances, stored_bank.last_seq) == (Balances(pending_debits=100), 1)
+    assert (stored_alice.balances, stored_alice.last_seq) == (Balances(pending_credits=100), 1)
+
+    with uow() as tx:
+        accounts = tx.accounts.lock([alice.id, bank.id])
+        posted = ledger.post_pending(hold.id, tx.transfers.lock(hold.id), accounts, AT, amount=60)
+        tx.transfers.save(posted.transfer, posted.entries)  # the hold is released, 60 posted
+        tx.commit()
+    stored_bank, stored_alice = store.accounts[bank.id], store.accounts[alice.id]
+    assert (stored_bank.balances, stored_bank.last_seq) == (Balances(posted_debits=60), 2)
+    assert (stored_alice.posted_balance, stored_alice.available_balance) == (60, 60)
 
 
 def test_save_requires_the_account_to_be_locked_in_this_unit_of_work(uow: UowFactory) -> None:

@@ -1,5 +1,9 @@
 """The account repository: accounts with their balances, statements, balances as of a past instant,
-and the per-asset totals of the trial balance."""
+and the per-asset totals of the trial balance.
+
+Balances and `last_seq` are read here but never written: database triggers keep them from the journal
+(revision 0002), so `save` writes an account's status only.
+"""
 
 from __future__ import annotations
 
@@ -20,23 +24,13 @@ from adapters.db.mapping import (
 from adapters.db.models import accounts, assets, entries, transfers
 from adapters.db.tx import Tx
 from application.ports import StatementLine
-from domain.accounts import Account
+from domain.accounts import Account, Balances
 from domain.reports import AssetTotals
 
 _ACCOUNTS = select(accounts, assets.c.scale).join(assets, assets.c.code == accounts.c.asset_code)
 
-_SAVE = (
-    update(accounts)
-    .where(accounts.c.id == bindparam("b_id"))
-    .values(
-        status=bindparam("b_status"),
-        posted_debits=bindparam("b_posted_debits"),
-        posted_credits=bindparam("b_posted_credits"),
-        pending_debits=bindparam("b_pending_debits"),
-        pending_credits=bindparam("b_pending_credits"),
-        last_seq=bindparam("b_last_seq"),
-    )
-)
+# Only the status: balances and last_seq are kept by the database's triggers from the journal.
+_SAVE = update(accounts).where(accounts.c.id == bindparam("b_id")).values(status=bindparam("b_status"))
 
 # A literal, not a bound parameter: the planner must see it to use the partial index.
 _POSTED = entries.c.layer == literal_column("'posted'")
@@ -78,6 +72,8 @@ class SqlAccountRepository:
         self._tx = tx
 
     def add(self, account: Account) -> None:
+        if account.balances != Balances() or account.last_seq:
+            raise AssertionError(f"account {account.id} is new: it has no balances and no entries yet")
         self._tx.execute(insert(accounts).values(account_values(account)))
 
     def _one(self, statement: Select[Any]) -> Account | None:
@@ -111,8 +107,9 @@ class SqlAccountRepository:
         return locked
 
     def save(self, accounts_: Iterable[Account]) -> None:
-        """Write the accounts that changed since `lock` (status, balances, entry counter). Saving an
-        account this transaction has not locked is a bug: its balances could be stale."""
+        """Write the status of the accounts that changed it since `lock`. Balances and the entry counter
+        are not written: the journal's triggers keep them (and check them against the entries'
+        `seq` and `balance_after`). Saving an account this transaction has not locked is a bug."""
         snapshots = self._tx.locked_accounts
         changed = []
         for account in accounts_:

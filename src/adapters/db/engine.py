@@ -13,8 +13,12 @@ from sqlalchemy import Engine, create_engine, make_url
 SESSION_OPTIONS = "-c timezone=UTC -c statement_timeout=30000 -c idle_in_transaction_session_timeout=60000"
 
 
-def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> Engine:
-    """An engine on `url` (`postgresql://` means psycopg 3); connects lazily."""
+def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, pre_ping: bool = True) -> Engine:
+    """An engine on `url` (`postgresql://` means psycopg 3); connects lazily.
+
+    `pre_ping=False` saves the extra round trip per checkout (the in-database execution mode's one-call
+    promise); a connection found dead then fails its call, which callers retry (see `adapters.db.errors`).
+    """
     parsed = make_url(url)
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
@@ -22,7 +26,7 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> Eng
         parsed,
         pool_size=pool_size,
         max_overflow=max_overflow,
-        pool_pre_ping=True,
+        pool_pre_ping=pre_ping,
         pool_timeout=10,
         pool_recycle=1800,
         connect_args={

@@ -3,7 +3,8 @@
 A unique violation on one of the idempotency keys (a transfer id, an account code, an asset code, the
 one reversal a transfer may have) means a concurrent transaction committed the same key first; on the
 retry the use case finds it and replays or refuses it. Serialization failures and deadlocks are
-PostgreSQL asking for a retry. Every other error is left alone.
+PostgreSQL asking for a retry, and a lost connection is safe to retry because every write is idempotent.
+Every other error is left alone.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ def as_retryable(exc: BaseException | None) -> RetryableConflict | None:
     """The `RetryableConflict` that `exc` amounts to, or None if it is not retryable."""
     if exc is None:
         return None
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        # Safe to run again: writes are idempotent (same ids replay) and reads have no effect.
+        return RetryableConflict("the connection to the database was lost")
     sqlstate, constraint = _sqlstate_and_constraint(exc)
     if sqlstate in (SERIALIZATION_FAILURE, DEADLOCK_DETECTED):
         return RetryableConflict(f"the database asked for a retry ({sqlstate})")

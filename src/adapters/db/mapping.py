@@ -48,7 +48,8 @@ def account_from_row(row: Any) -> Account:
 
 
 def account_values(account: Account) -> dict[str, Any]:
-    b = account.balances
+    """The columns of a new account. Balances and `last_seq` are left to their defaults (zero): the
+    database's triggers keep them from the journal, and the application role may not write them."""
     return {
         "id": account.id,
         "code": account.code,
@@ -59,30 +60,16 @@ def account_values(account: Account) -> dict[str, Any]:
         "status": account.status.value,
         "metadata": account.metadata,
         "created_at": account.created_at,
-        "posted_debits": b.posted_debits,
-        "posted_credits": b.posted_credits,
-        "pending_debits": b.pending_debits,
-        "pending_credits": b.pending_credits,
-        "last_seq": account.last_seq,
     }
 
 
-def account_state(account: Account) -> tuple[Any, ...]:
-    """What `AccountRepository.save` writes: status, balances and the entry counter."""
-    return (account.status, account.balances, account.last_seq)
+def account_state(account: Account) -> AccountStatus:
+    """What `AccountRepository.save` writes: the status (balances and `last_seq` follow the journal)."""
+    return account.status
 
 
 def account_state_values(account: Account) -> dict[str, Any]:
-    b = account.balances
-    return {
-        "b_id": account.id,
-        "b_status": account.status.value,
-        "b_posted_debits": b.posted_debits,
-        "b_posted_credits": b.posted_credits,
-        "b_pending_debits": b.pending_debits,
-        "b_pending_credits": b.pending_credits,
-        "b_last_seq": account.last_seq,
-    }
+    return {"b_id": account.id, "b_status": account.status.value}
 
 
 # --- journal entries ---------------------------------------------------------------------------

@@ -65,7 +65,11 @@ class AssetRow(Base):
 
 
 class AccountRow(Base):
-    """An account and its four running balances; `last_seq` numbers its journal entries."""
+    """An account and its four running balances; `last_seq` numbers its journal entries.
+
+    The balances and `last_seq` are written by database triggers from the journal (revision 0002),
+    never by the application, which writes `status` only.
+    """
 
     __tablename__ = "accounts"
     __table_args__ = (
@@ -76,6 +80,14 @@ class AccountRow(Base):
             name="balances",
         ),
         CheckConstraint("last_seq >= 0", name="last_seq"),
+        # The available balance never falls below the minimum, or below zero when the minimum is a
+        # positive reserve (a new account starts below it). Revision 0002; Docs: docs/reference/rules.md
+        CheckConstraint(
+            "min_balance IS NULL OR CASE WHEN normal_side = 'credit' "
+            "THEN posted_credits - posted_debits - pending_debits "
+            "ELSE posted_debits - posted_credits - pending_credits END >= LEAST(min_balance, 0)",
+            name="min_balance",
+        ),
         Index("ix_accounts_asset_code_code", "asset_code", "code"),
     )
 

@@ -1,9 +1,16 @@
 """The unit of work's transaction: one connection, plus transfer writes deferred to go out in bulk.
 
 Repositories run every statement through `Tx.execute`, which first sends the deferred writes, so a
-read always sees them. Deferring lets a batch of 1,000 transfers become a few multi-row INSERTs
-(and one pipelined UPDATE) instead of thousands of round trips. Database errors that mean "a
-concurrent transaction got there first" are raised as `RetryableConflict` (see `adapters.db.errors`).
+read always sees them. Deferring lets a batch of 1,000 transfers become three statements instead of
+thousands of round trips: the transfer rows (pipelined), every status change (one UPDATE), and every
+journal entry (one INSERT over arrays).
+
+The order and the grouping are what the database's triggers need (revision 0002; Docs:
+docs/reference/rules.md): status changes go before the entries, so that posting a pending transfer
+releases its holds before its posted entries arrive; and all entries go in one statement, because the
+trigger that books them into the balances checks each transfer phase as a whole (debits equal credits)
+once per statement. Database errors that mean "a concurrent transaction got there first" are raised
+as `RetryableConflict` (see `adapters.db.errors`).
 """
 
 from __future__ import annotations
@@ -12,18 +19,45 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, CursorResult, Executable, bindparam, insert, update
+from sqlalchemy import Connection, CursorResult, Executable, insert, text
 from sqlalchemy.exc import DBAPIError
 
 from adapters.db.errors import as_retryable
 from adapters.db.models import entries, transfers
 
 _INSERT_TRANSFERS = insert(transfers)
-_INSERT_ENTRIES = insert(entries)
-_UPDATE_TRANSFER_STATUS = (
-    update(transfers)
-    .where(transfers.c.id == bindparam("b_id"))
-    .values(status=bindparam("b_status"), resolved_at=bindparam("b_resolved_at"))
+
+#: Columns of `entries` and the array type each is sent as.
+_ENTRY_ARRAYS = {
+    "transfer_id": "uuid[]",
+    "account_id": "uuid[]",
+    "seq": "bigint[]",
+    "line": "smallint[]",
+    "layer": "text[]",
+    "side": "text[]",
+    "amount": "numeric[]",
+    "asset_code": "text[]",
+    "balance_after": "numeric[]",
+    "created_at": "timestamptz[]",
+}
+assert set(_ENTRY_ARRAYS) == set(entries.c.keys()), "every column of entries is sent"
+
+
+def _unnest(arrays: Mapping[str, str]) -> str:
+    return "unnest(" + ", ".join(f"CAST(:{name} AS {kind})" for name, kind in arrays.items()) + ")"
+
+
+#: One statement for any number of entries (one array per column), so the journal's statement-level
+#: trigger sees whole transfer phases.
+_INSERT_ENTRIES = text(
+    f"INSERT INTO {entries.name} ({', '.join(_ENTRY_ARRAYS)}) SELECT * FROM {_unnest(_ENTRY_ARRAYS)}"
+)
+_STATUS_ARRAYS = {"b_id": "uuid[]", "b_status": "text[]", "b_resolved_at": "timestamptz[]"}
+#: One statement for any number of status changes (the trigger releasing holds runs once).
+_UPDATE_TRANSFER_STATUS = text(
+    f"UPDATE {transfers.name} SET status = v.b_status, resolved_at = v.b_resolved_at"
+    f" FROM {_unnest(_STATUS_ARRAYS)} AS v({', '.join(_STATUS_ARRAYS)})"
+    f" WHERE {transfers.name}.id = v.b_id"
 )
 _NOT_OPEN = "the unit of work is not open; use it in a `with` block"
 
@@ -37,7 +71,7 @@ class Tx:
         self._entries: list[Mapping[str, Any]] = []
         self._status_changes: list[Mapping[str, Any]] = []
         #: Accounts locked in this transaction, as they were when locked (see `SqlAccountRepository`).
-        self.locked_accounts: dict[UUID, tuple[Any, ...]] = {}
+        self.locked_accounts: dict[UUID, object] = {}
 
     @property
     def is_open(self) -> bool:
@@ -101,16 +135,26 @@ class Tx:
         self.locked_accounts.clear()
 
     def _flush(self, connection: Connection) -> None:
-        """Send the deferred writes: transfers before their entries (foreign key), then status changes."""
-        for statement, rows in (
-            (_INSERT_TRANSFERS, self._transfers),
-            (_INSERT_ENTRIES, self._entries),
-            (_UPDATE_TRANSFER_STATUS, self._status_changes),
-        ):
-            if rows:
-                pending = list(rows)
-                rows.clear()
-                connection.execute(statement, pending)
+        """Send the deferred writes: new transfers, then status changes (releasing holds), then the
+        entries (after their transfers: foreign key; after the releases: posting a pending transfer)."""
+        if rows := _take(self._transfers):
+            connection.execute(_INSERT_TRANSFERS, rows)
+        if rows := _take(self._status_changes):
+            connection.execute(_UPDATE_TRANSFER_STATUS, _as_arrays(rows, _STATUS_ARRAYS))
+        if rows := _take(self._entries):
+            connection.execute(_INSERT_ENTRIES, _as_arrays(rows, _ENTRY_ARRAYS))
+
+
+def _take(buffer: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Empty `buffer` and return what it held."""
+    rows = list(buffer)
+    buffer.clear()
+    return rows
+
+
+def _as_arrays(rows: Sequence[Mapping[str, Any]], arrays: Mapping[str, str]) -> dict[str, list[Any]]:
+    """Rows as one list per column: the parameters of a statement over `unnest` of arrays."""
+    return {name: [row[name] for row in rows] for name in arrays}
 
 
 class _translated:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
@@ -20,10 +21,10 @@ from adapters.http.auth import ApiKeyCache
 from adapters.http.deps import UnsupportedMediaType
 from adapters.http.middleware import RequestContextMiddleware, request_id_of
 from adapters.http.problems import CODE_BY_STATUS, Problem, problem
-from adapters.http.routes import accounts, assets, health, reports, transfers
+from adapters.http.routes import accounts, admin, assets, health, reports, transfers
 from adapters.http.services import Services
 from application.api_keys import Unauthenticated
-from application.ports import RetryableConflict
+from application.ports import ExecutionUnavailable, RetryableConflict
 from domain.errors import DomainError, ValidationError
 
 DESCRIPTION = """
@@ -36,16 +37,19 @@ Authenticate with `Authorization: Bearer rz_...`. Reads need `ledger:read`, writ
 registering assets `admin` (which implies every scope).
 """
 
+log = structlog.get_logger("razao.http")
+
 TAGS = [
     {"name": "assets", "description": "Currencies and other units of value."},
     {"name": "accounts", "description": "Accounts, their balances and statements."},
     {"name": "transfers", "description": "Balanced movements of value, single- or two-phase."},
     {"name": "reports", "description": "Whole-ledger reports."},
+    {"name": "admin", "description": "Operators' views: statistics of the ledger's database functions."},
     {"name": "health", "description": "Liveness and readiness probes (no authentication)."},
 ]
 
 _LOCATIONS = {"body", "query", "path", "header", "cookie"}
-_RESOURCES = (assets, accounts, transfers, reports, health)
+_RESOURCES = (assets, accounts, transfers, reports, admin, health)
 
 
 def _version() -> str:
@@ -132,6 +136,16 @@ async def _retry_later(request: Request, exc: RetryableConflict) -> Response:
     )
 
 
+async def _execution_unavailable(request: Request, exc: ExecutionUnavailable) -> Response:
+    log.error("execution_unavailable", error=str(exc))
+    return problem(
+        "service_unavailable",
+        f"the ledger cannot run this operation now: {exc}",
+        headers={"Retry-After": "30"},
+        request_id=request_id_of(request.scope),
+    )
+
+
 async def _not_json(request: Request, exc: UnsupportedMediaType) -> Response:
     return problem("unsupported_media_type", str(exc), request_id=request_id_of(request.scope))
 
@@ -159,6 +173,7 @@ def create_app(services: Services) -> FastAPI:
             DomainError: _domain_error,
             HTTPException: _http_error,
             RetryableConflict: _retry_later,
+            ExecutionUnavailable: _execution_unavailable,
             UnsupportedMediaType: _not_json,
         },
     )

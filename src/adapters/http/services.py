@@ -12,6 +12,7 @@ from typing import Protocol
 
 from application.api_keys import ApiKeyUnitOfWork
 from application.ports import Clock, IdSource, UnitOfWork
+from application.read_path import ReadPath
 from application.write_path import WritePath
 
 
@@ -26,6 +27,21 @@ class Readiness:
     ok: bool
     checks: dict[str, str] = field(default_factory=dict)
     schema_revision: str | None = None
+    #: `app` or `db`: where the write path and the data-heavy reads run.
+    execution_mode: str | None = None
+    #: Version (SHA-256) of the domain code this process runs, and of the code deployed in the database.
+    app_code_version: str | None = None
+    database_code_version: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionStat:
+    """Calls and time spent in one of the ledger's database functions since statistics were reset."""
+
+    name: str
+    calls: int
+    total_time_ms: float
+    self_time_ms: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +50,9 @@ class Services:
     clock: Clock
     ids: IdSource
     write_path: WritePath
+    read_path: ReadPath
     readiness: Callable[[], Readiness]
+    function_stats: Callable[[], list[FunctionStat]]
     #: Seconds an authenticated API key is cached in this process (revocation delay).
     api_key_cache_seconds: float = 10.0
     #: Largest request body accepted, in bytes.

@@ -118,7 +118,7 @@ def get_balance(
     as_of: Annotated[InstantIn | None, Query(description="Default: now.")] = None,
 ) -> BalanceOut:
     at = as_of or services.clock.now()
-    return BalanceOut.of(accounts.balance_as_of(account_id, at, services.uow()))
+    return BalanceOut.of(services.read_path.balance_as_of(account_id, at))
 
 
 @router.get(
@@ -136,9 +136,8 @@ def list_entries(
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> EntryPage:
-    page = accounts.statement(
+    page = services.read_path.statement(
         account_id,
-        services.uow(),
         start=start,
         end=end,
         after_seq=cursors.after_seq(cursor),

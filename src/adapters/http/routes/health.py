@@ -1,4 +1,4 @@
-"""Health: liveness (the process answers) and readiness (the database and its schema); both public."""
+"""Health: liveness (the process answers) and readiness (database, schema, code versions); both public."""
 
 from __future__ import annotations
 
@@ -26,12 +26,17 @@ async def liveness() -> LiveOut:
 )
 def readiness(request: Request, services: ServicesDep) -> ReadyOut | Response:
     state = services.readiness()
+    versions = {
+        "execution_mode": state.execution_mode,
+        "app_code_version": state.app_code_version,
+        "database_code_version": state.database_code_version,
+    }
     if state.ok:
-        return ReadyOut(status="ok", checks=state.checks, schema_revision=state.schema_revision)
+        return ReadyOut(status="ok", checks=state.checks, schema_revision=state.schema_revision, **versions)
     failed = ", ".join(name for name, result in state.checks.items() if result != "ok")
     return problem(
         "not_ready",
         f"failing checks: {failed or 'unknown'}",
         request_id=request_id_of(request.scope),
-        extra={"checks": state.checks, "schema_revision": state.schema_revision},
+        extra={"checks": state.checks, "schema_revision": state.schema_revision, **versions},
     )

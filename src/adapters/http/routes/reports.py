@@ -8,7 +8,6 @@ from adapters.http.deps import ServicesDep
 from adapters.http.problems import problem_responses
 from adapters.http.routes import READ, READ_ERRORS
 from adapters.http.schemas.reports import TrialBalanceOut
-from application import reports
 
 router = APIRouter(prefix="/v1", tags=["reports"])
 
@@ -21,4 +20,4 @@ router = APIRouter(prefix="/v1", tags=["reports"])
     responses=problem_responses(*READ_ERRORS),
 )
 def get_trial_balance(services: ServicesDep, asset: str | None = None) -> TrialBalanceOut:
-    return TrialBalanceOut.of(reports.trial_balance(services.uow(), asset))
+    return TrialBalanceOut.of(services.read_path.trial_balance(asset))

@@ -1,0 +1,47 @@
+"""Deploy Razão's code into PostgreSQL: bundle 5a4e84b8ef79.
+
+Carries a frozen copy of `src/domain`, `src/application` and `plpython/` in
+`migrations/bundles/0003_code_5a4e84b8ef79.json` and (re)creates the PL/Python functions of its catalog.
+Downgrade removes the deployed code and its functions.
+
+Compared with the previous bundle:
+- added: application, application.accounts, application.api_keys, application.assets,
+  application.codec, application.pages, application.ports, application.read_path,
+  application.reports, application.retry, application.transfers, application.write_path, domain,
+  domain.accounts, domain.assets, domain.errors, domain.ledger, domain.reports, domain.transfers,
+  domain.values, razao_entry, razao_functions, razao_loader, razao_store
+- changed: nothing
+- removed: nothing
+
+Functions:
+post_transfers, post_pending, void_pending, reverse_transfer, expire_due, balance_as_of, statement,
+  trial_balance
+
+Docs: docs/reference/functions.md
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+from adapters.db import code_bundle
+
+revision: str = "0003_code_5a4e84b8ef79"
+down_revision: str | None = "0002_ledger_rules"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+#: The bundle this migration deploys, and the one it replaces (None for the first deployment).
+BUNDLE = "0003_code_5a4e84b8ef79"
+PREVIOUS_BUNDLE: str | None = None
+
+
+def upgrade() -> None:
+    code_bundle.deploy(op.get_bind(), BUNDLE, replaces=PREVIOUS_BUNDLE)
+
+
+def downgrade() -> None:
+    if PREVIOUS_BUNDLE is None:
+        code_bundle.remove(op.get_bind(), BUNDLE)
+    else:
+        code_bundle.deploy(op.get_bind(), PREVIOUS_BUNDLE, replaces=BUNDLE)

@@ -1,0 +1,258 @@
+"""Entry points of the in-database mode: the PL/Python functions `razao.<name>(...)` call these.
+
+Each entry point runs the SAME application use case the app runs (`application.transfers`,
+`application.accounts`, `application.reports`) over `razao_store.PlpyUnitOfWork`, with a clock that reads
+the server's `clock_timestamp()` once, and answers in the JSON of `application.codec`.
+
+Calling convention (see plpython/razao_loader.py and plpython/razao_functions.py): the generated SQL
+function body calls `loader.call("razao_entry", "<name>", expected_version=..., **sql_args)`; the loader
+checks the deployed code version (SQLSTATE RZ002 when it differs), drops `expected_version` and calls
+`<name>(plpy, **sql_args)`. Arguments arrive as PL/Python gives them (jsonb, uuid, timestamptz: text;
+numeric: Decimal; NULL: None); the return value is JSON text (the SQL functions return jsonb).
+
+Errors: a `domain.errors.DomainError` becomes `plpy.error(detail, detail=<codec JSON of the error>,
+sqlstate="RZ001")`; the app's `adapters.db.in_database` turns it back into the same error. Database
+errors (unique violations, serialization failures, deadlocks) propagate unchanged with their SQLSTATE.
+
+Security context, for every function: SECURITY DEFINER, owned by razao_owner (a non-superuser that owns
+the ledger's tables), `SET search_path = pg_catalog, public`, EXECUTE revoked from PUBLIC and granted to
+razao_app only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from razao_store import PlpyUnitOfWork, TransactionClock, iso_timestamp
+
+from application import accounts, codec, reports, transfers
+from domain.errors import DomainError, ValidationError
+
+RZ001 = "RZ001"
+
+
+def _answer(plpy: Any, work: Callable[[], Any]) -> str:
+    """Run `work`, return its result as JSON text, or raise its `DomainError` as SQLSTATE RZ001."""
+    try:
+        result = work()
+    except DomainError as error:
+        plpy.error(error.detail, detail=codec.dumps(codec.error_to_dict(error)), sqlstate=RZ001)
+        raise AssertionError("plpy.error returned") from error  # pragma: no cover - plpy.error raises
+    return codec.dumps(result)
+
+
+def _uuid(value: str | None, field: str) -> UUID:
+    if value is None:
+        raise ValidationError.of(field, "is required")
+    try:
+        return UUID(str(value))
+    except ValueError:
+        raise ValidationError.of(field, "must be a UUID") from None
+
+
+def _datetime(plpy: Any, value: str | None) -> datetime | None:
+    """A timestamptz argument as a datetime. PL/Python hands it over as text in the session's
+    DateStyle: ISO (the default) is parsed here; any other style is read back by PostgreSQL itself."""
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return iso_timestamp(plpy, value)
+
+
+def _amount(value: Decimal | int | None) -> int | None:
+    """A numeric argument as an int; a fractional value is refused as the domain refuses it."""
+    if value is None or isinstance(value, int):
+        return value
+    if value != value.to_integral_value():
+        raise ValidationError.of("amount", "must be an integer number of minor units")
+    return int(value)
+
+
+def post_transfers(plpy: Any, requests: str) -> str:
+    """Book one or more transfers atomically: all of them, or none.
+
+    Inputs:  requests jsonb, an array of `codec.transfer_request_to_dict` objects (1 to 1,000).
+    Outputs: jsonb, an array of `codec.outcome_to_dict` objects, one per request, in order
+             (a replay of an earlier identical request has `"replayed": true` and no entries).
+    Uses:    application.transfers.post_transfers, domain.ledger; reads and locks public.accounts
+             (with public.assets), reads public.transfers and public.entries, inserts into
+             public.transfers and public.entries (the triggers update accounts' balances).
+    Example: SELECT razao.post_transfers('<version>', '[{"id": "…", "postings": [{"account_id": "…",
+             "side": "debit", "amount": 1050}, {"account_id": "…", "side": "credit", "amount": 1050}]}]');
+    Security: SECURITY DEFINER owned by razao_owner, search_path pinned to pg_catalog, public,
+             EXECUTE granted to razao_app only. VOLATILE.
+    """
+
+    def work() -> Any:
+        batch = codec.transfer_requests_from_list(codec.loads(requests))
+        outcomes = transfers.post_transfers(batch, PlpyUnitOfWork(plpy), TransactionClock(plpy))
+        return [codec.outcome_to_dict(o) for o in outcomes]
+
+    return _answer(plpy, work)
+
+
+def post_pending(plpy: Any, transfer_id: str, amount: Decimal | None = None) -> str:
+    """Post a pending (two-phase) transfer, in full or for a smaller amount (the rest is released).
+
+    Inputs:  transfer_id uuid; amount numeric (NULL: the full amount held).
+    Outputs: jsonb, a `codec.outcome_to_dict` object (`"replayed": true` if it was already posted
+             for that amount).
+    Uses:    application.transfers.post_pending, domain.ledger; locks public.accounts and the
+             public.transfers row, updates its status, inserts the posted public.entries.
+    Example: SELECT razao.post_pending('<version>', '7d3c1f9e-8a2b-4c5d-9e0f-1a2b3c4d5e6f', 500);
+    Security: SECURITY DEFINER owned by razao_owner, search_path pinned to pg_catalog, public,
+             EXECUTE granted to razao_app only. VOLATILE.
+    """
+
+    def work() -> Any:
+        outcome = transfers.post_pending(
+            _uuid(transfer_id, "transfer_id"), _amount(amount), PlpyUnitOfWork(plpy), TransactionClock(plpy)
+        )
+        return codec.outcome_to_dict(outcome)
+
+    return _answer(plpy, work)
+
+
+def void_pending(plpy: Any, transfer_id: str) -> str:
+    """Void a pending transfer, releasing its holds.
+
+    Inputs:  transfer_id uuid.
+    Outputs: jsonb, a `codec.outcome_to_dict` object (`"replayed": true` if it was already voided).
+    Uses:    application.transfers.void_pending, domain.ledger; locks public.accounts and the
+             public.transfers row and updates its status (the triggers release the holds).
+    Example: SELECT razao.void_pending('<version>', '7d3c1f9e-8a2b-4c5d-9e0f-1a2b3c4d5e6f');
+    Security: SECURITY DEFINER owned by razao_owner, search_path pinned to pg_catalog, public,
+             EXECUTE granted to razao_app only. VOLATILE.
+    """
+
+    def work() -> Any:
+        outcome = transfers.void_pending(
+            _uuid(transfer_id, "transfer_id"), PlpyUnitOfWork(plpy), TransactionClock(plpy)
+        )
+        return codec.outcome_to_dict(outcome)
+
+    return _answer(plpy, work)
+
+
+def reverse_transfer(plpy: Any, request: str) -> str:
+    """Reverse a posted transfer with a new transfer of the opposite postings (once only).
+
+    Inputs:  request jsonb, a `codec.reversal_request_to_dict` object
+             ({"id", "original_id", "description", "metadata"}).
+    Outputs: jsonb, a `codec.outcome_to_dict` object for the reversing transfer.
+    Uses:    application.transfers.reverse_transfer, domain.ledger; locks public.accounts and the
+             original public.transfers row, inserts into public.transfers and public.entries.
+    Example: SELECT razao.reverse_transfer('<version>', '{"id": "…", "original_id": "…"}');
+    Security: SECURITY DEFINER owned by razao_owner, search_path pinned to pg_catalog, public,
+             EXECUTE granted to razao_app only. VOLATILE.
+    """
+
+    def work() -> Any:
+        reversal = codec.reversal_request_from_dict(codec.loads(request))
+        outcome = transfers.reverse_transfer(reversal, PlpyUnitOfWork(plpy), TransactionClock(plpy))
+        return codec.outcome_to_dict(outcome)
+
+    return _answer(plpy, work)
+
+
+def expire_due(plpy: Any, max_count: int) -> str:
+    """Expire up to `max_count` pending transfers whose timeout has passed.
+
+    Inputs:  max_count integer.
+    Outputs: jsonb, an array of `codec.transfer_to_dict` objects: the transfers expired.
+    Uses:    application.transfers.expire_due, domain.ledger; scans public.transfers (partial index
+             ix_transfers_timeout_at_pending), locks the accounts they touch, then the transfers
+             with SKIP LOCKED, and updates their status (the triggers release the holds).
+    Example: SELECT razao.expire_due('<version>', 500);
+    Security: SECURITY DEFINER owned by razao_owner, search_path pinned to pg_catalog, public,
+             EXECUTE granted to razao_app only. VOLATILE.
+    """
+
+    def work() -> Any:
+        expired = transfers.expire_due(PlpyUnitOfWork(plpy), TransactionClock(plpy), max_count)
+        return [codec.transfer_to_dict(t) for t in expired]
+
+    return _answer(plpy, work)
+
+
+def balance_as_of(plpy: Any, account_id: str, at: str) -> str:
+    """The posted balance of an account as the books stood at an instant (booking time).
+
+    Inputs:  account_id uuid; at timestamptz.
+    Outputs: jsonb, a `codec.balance_as_of_to_dict` object ({"account", "as_of", "posted_balance"}).
+    Uses:    application.accounts.balance_as_of; reads public.accounts (with public.assets) and one
+             index-only lookup on public.entries (ix_entries_balance_as_of).
+    Example: SELECT razao.balance_as_of('<version>', '0b6f4a52-3f0e-4d8e-9a55-3d1c2b7e8f90',
+             '2025-01-31T23:59:59+00:00');
+    Security: SECURITY DEFINER owned by razao_owner, search_path pinned to pg_catalog, public,
+             EXECUTE granted to razao_app only. STABLE.
+    """
+
+    def work() -> Any:
+        when = _datetime(plpy, at)
+        if when is None:
+            raise ValidationError.of("as_of", "is required")
+        return codec.balance_as_of_to_dict(
+            accounts.balance_as_of(_uuid(account_id, "account_id"), when, PlpyUnitOfWork(plpy))
+        )
+
+    return _answer(plpy, work)
+
+
+def statement(
+    plpy: Any,
+    account_id: str,
+    start_at: str | None = None,
+    end_at: str | None = None,
+    after_seq: int | None = None,
+    max_rows: int = 100,
+) -> str:
+    """An account's posted entries with their running balance, oldest first, one page.
+
+    Inputs:  account_id uuid; start_at timestamptz (inclusive, NULL: from the start); end_at
+             timestamptz (exclusive, NULL: up to now); after_seq bigint (the previous page's cursor,
+             NULL: the first page); max_rows integer (page size, 1 to 1,000).
+    Outputs: jsonb, a `codec.statement_page_to_dict` object ({"items": [...], "next_cursor"}).
+    Uses:    application.accounts.statement; reads public.accounts, public.entries joined with
+             public.transfers.
+    Example: SELECT razao.statement('<version>', '0b6f4a52-3f0e-4d8e-9a55-3d1c2b7e8f90', NULL, NULL,
+             NULL, 100);
+    Security: SECURITY DEFINER owned by razao_owner, search_path pinned to pg_catalog, public,
+             EXECUTE granted to razao_app only. STABLE.
+    """
+
+    def work() -> Any:
+        page = accounts.statement(
+            _uuid(account_id, "account_id"),
+            PlpyUnitOfWork(plpy),
+            start=_datetime(plpy, start_at),
+            end=_datetime(plpy, end_at),
+            after_seq=after_seq,
+            limit=max_rows,
+        )
+        return codec.statement_page_to_dict(page)
+
+    return _answer(plpy, work)
+
+
+def trial_balance(plpy: Any, asset: str | None = None) -> str:
+    """Debit and credit totals per asset (or of one asset); every asset must balance.
+
+    Inputs:  asset text (NULL: every asset).
+    Outputs: jsonb, an array of `codec.asset_totals_to_dict` objects, by asset code.
+    Uses:    application.reports.trial_balance; one aggregate over public.accounts.
+    Example: SELECT razao.trial_balance('<version>', 'BRL');
+    Security: SECURITY DEFINER owned by razao_owner, search_path pinned to pg_catalog, public,
+             EXECUTE granted to razao_app only. STABLE.
+    """
+
+    def work() -> Any:
+        return [codec.asset_totals_to_dict(t) for t in reports.trial_balance(PlpyUnitOfWork(plpy), asset)]
+
+    return _answer(plpy, work)

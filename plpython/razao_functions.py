@@ -1,0 +1,80 @@
+"""The catalog of Razão's SQL functions: what the code-deploying migrations create (plain data only).
+
+Each entry becomes `CREATE FUNCTION razao.<name>(<args>) RETURNS <returns> LANGUAGE plpython3u
+<volatility> SECURITY DEFINER SET search_path = pg_catalog, public`, owned by razao_owner, with EXECUTE
+revoked from PUBLIC and granted to razao_app; its generated body calls
+`loader.call("<module>", "<function>", expected_version=..., <args by name>)` (see
+`adapters.db.code_bundle`). The argument names are the entry functions' keyword arguments
+(plpython/razao_entry.py, where each function documents its inputs, outputs and an example call).
+Write functions are VOLATILE; read-only ones are STABLE.
+"""
+
+FUNCTIONS = [
+    {
+        "name": "post_transfers",
+        "args": "expected_version text, requests jsonb",
+        "returns": "jsonb",
+        "entry": "razao_entry.post_transfers",
+        "volatility": "VOLATILE",
+        "security_definer": True,
+    },
+    {
+        "name": "post_pending",
+        "args": "expected_version text, transfer_id uuid, amount numeric",
+        "returns": "jsonb",
+        "entry": "razao_entry.post_pending",
+        "volatility": "VOLATILE",
+        "security_definer": True,
+    },
+    {
+        "name": "void_pending",
+        "args": "expected_version text, transfer_id uuid",
+        "returns": "jsonb",
+        "entry": "razao_entry.void_pending",
+        "volatility": "VOLATILE",
+        "security_definer": True,
+    },
+    {
+        "name": "reverse_transfer",
+        "args": "expected_version text, request jsonb",
+        "returns": "jsonb",
+        "entry": "razao_entry.reverse_transfer",
+        "volatility": "VOLATILE",
+        "security_definer": True,
+    },
+    {
+        "name": "expire_due",
+        "args": "expected_version text, max_count integer",
+        "returns": "jsonb",
+        "entry": "razao_entry.expire_due",
+        "volatility": "VOLATILE",
+        "security_definer": True,
+    },
+    {
+        "name": "balance_as_of",
+        "args": "expected_version text, account_id uuid, at timestamptz",
+        "returns": "jsonb",
+        "entry": "razao_entry.balance_as_of",
+        "volatility": "STABLE",
+        "security_definer": True,
+    },
+    {
+        "name": "statement",
+        "args": (
+            "expected_version text, account_id uuid, start_at timestamptz, end_at timestamptz,"
+            " after_seq bigint, max_rows integer"
+        ),
+        "returns": "jsonb",
+        "entry": "razao_entry.statement",
+        "volatility": "STABLE",
+        "security_definer": True,
+    },
+    {
+        "name": "trial_balance",
+        "args": "expected_version text, asset text",
+        "returns": "jsonb",
+        "entry": "razao_entry.trial_balance",
+        "volatility": "STABLE",
+        "security_definer": True,
+    },
+]

@@ -1,0 +1,739 @@
+"""The PL/Python unit of work: `application.ports.UnitOfWork` over SPI, inside PostgreSQL.
+
+Mirrors `adapters.db` (the SQLAlchemy adapter) statement for statement, so a use case behaves the same
+in either mode: accounts are locked `ORDER BY id FOR UPDATE` (no deadlocks), transfers are read with
+their journal entries in two statements, transfer writes are deferred and sent in bulk (one INSERT of
+transfers, one UPDATE of statuses, one INSERT of entries: a status change goes out before the posted
+entries it makes room for), and the expiry scan locks with `SKIP LOCKED`.
+
+Balances and `accounts.last_seq` are maintained by the database's triggers from the journal
+(migration 0002): this store writes only `accounts.status`, never a balance.
+
+Rules of this module:
+- every statement is a constant SQL text prepared once per backend with typed parameters ($1, $2 ...)
+  and cached in `_PLANS`; no SQL is ever built from data;
+- timestamps are read as ISO 8601 text (`to_json(ts) #>> '{}'`, whatever the session's DateStyle) and
+  written as ISO 8601 text; NUMERIC arrives as `Decimal` and becomes `int`; uuid and jsonb as text;
+- `with uow:` opens a subtransaction (`plpy.subtransaction()`); `commit()` releases it, and leaving the
+  block without `commit()` rolls it back.
+
+Every unit of work of one function call shares the calling statement's transaction: a write committed
+by one is visible to the next, and the whole call commits or rolls back with that statement (the app
+runs it in autocommit, so the statement is the transaction). Unlike separate connections, two units of
+work open at once would see each other's uncommitted writes; no use case nests them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from types import TracebackType
+from typing import Any, Self
+from uuid import UUID
+
+from application.ports import (
+    AccountRepository,
+    AssetRepository,
+    StatementLine,
+    TransferCursor,
+    TransferRepository,
+)
+from domain.accounts import Account, AccountStatus, Balances, Layer, Side
+from domain.assets import Asset
+from domain.reports import AssetTotals
+from domain.transfers import Entry, Posting, Transfer, TransferStatus
+
+#: Prepared plans of this backend, by SQL text (PL/Python caches modules per backend).
+_PLANS: dict[tuple[str, tuple[str, ...]], Any] = {}
+
+
+def _plan(plpy: Any, sql: str, types: Sequence[str]) -> Any:
+    """The prepared plan of `sql`, prepared on first use in this backend."""
+    key = (sql, tuple(types))
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = _PLANS[key] = plpy.prepare(sql, list(types))
+    return plan
+
+
+def _ts(column: str) -> str:
+    """SQL reading a timestamptz column as ISO 8601 text with an offset."""
+    return f"(to_json({column}) #>> '{{}}')"
+
+
+# --- conversions -----------------------------------------------------------------------------------
+
+
+def _datetime(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def _optional_datetime(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _uuid(text: str | None) -> UUID | None:
+    return None if text is None else UUID(text)
+
+
+def _int(value: Decimal | int) -> int:
+    return int(value)
+
+
+def _optional_int(value: Decimal | int | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+# --- the transaction -------------------------------------------------------------------------------
+
+
+class _Rollback(Exception):
+    """Given to a subtransaction's `__exit__` to make it roll back."""
+
+
+class Spi:
+    """One unit of work's access to SPI: cached plans, deferred transfer writes, the subtransaction."""
+
+    def __init__(self, plpy: Any) -> None:
+        self.plpy = plpy
+        self._subtransaction: Any = None
+        self._transfers: list[tuple[Any, ...]] = []
+        self._status_changes: list[tuple[Any, ...]] = []
+        self._entries: list[tuple[Any, ...]] = []
+        #: Status of each account as locked in this transaction (see `PlpyAccountRepository.save`).
+        self.locked_status: dict[UUID, AccountStatus] = {}
+
+    # the subtransaction
+    @property
+    def is_open(self) -> bool:
+        return self._subtransaction is not None
+
+    def begin(self) -> None:
+        subtransaction = self.plpy.subtransaction()
+        subtransaction.__enter__()
+        self._subtransaction = subtransaction
+
+    def end(self, *, commit: bool) -> None:
+        subtransaction, self._subtransaction = self._subtransaction, None
+        if subtransaction is None:
+            return
+        if commit:
+            subtransaction.__exit__(None, None, None)
+        else:
+            self._forget()
+            subtransaction.__exit__(_Rollback, _Rollback("rolled back"), None)
+
+    def _check_open(self) -> None:
+        if self._subtransaction is None:
+            raise RuntimeError("the unit of work is not open; use it in a `with` block")
+
+    def _forget(self) -> None:
+        self._transfers.clear()
+        self._status_changes.clear()
+        self._entries.clear()
+        self.locked_status.clear()
+
+    # statements
+    def plan(self, sql: str, types: Sequence[str] = ()) -> Any:
+        return _plan(self.plpy, sql, types)
+
+    def execute(self, sql: str, types: Sequence[str] = (), args: Sequence[Any] = ()) -> list[Any]:
+        """Run one prepared statement, after sending the deferred writes (reads see them)."""
+        self._check_open()
+        self.flush()
+        return list(self.plpy.execute(self.plan(sql, types), list(args)))
+
+    # deferred transfer writes
+    def insert_transfer(self, row: tuple[Any, ...]) -> None:
+        self._check_open()
+        self._transfers.append(row)
+
+    def change_transfer_status(self, row: tuple[Any, ...]) -> None:
+        self._check_open()
+        self._status_changes.append(row)
+
+    def insert_entries(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        self._check_open()
+        self._entries.extend(rows)
+
+    def flush(self) -> None:
+        """Transfers first (entries refer to them), then status changes (posting a pending transfer
+        releases its hold before its posted entries arrive), then all entries in one statement."""
+        for (sql, types), rows in (
+            (_INSERT_TRANSFERS, self._transfers),
+            (_UPDATE_TRANSFER_STATUS, self._status_changes),
+            (_INSERT_ENTRIES, self._entries),
+        ):
+            if rows:
+                columns = [list(column) for column in zip(*rows, strict=True)]
+                rows.clear()
+                self.plpy.execute(self.plan(sql, types), columns)
+
+
+_INSERT_TRANSFERS = (
+    "INSERT INTO public.transfers (id, status, two_phase, description, metadata, effective_at, created_at,"
+    " timeout_at, resolved_at, reverses_id, fingerprint)"
+    " SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    (
+        "uuid[]",
+        "text[]",
+        "boolean[]",
+        "text[]",
+        "jsonb[]",
+        "timestamptz[]",
+        "timestamptz[]",
+        "timestamptz[]",
+        "timestamptz[]",
+        "uuid[]",
+        "text[]",
+    ),
+)
+_UPDATE_TRANSFER_STATUS = (
+    "UPDATE public.transfers t SET status = u.status, resolved_at = u.resolved_at"
+    " FROM unnest($1, $2, $3) AS u(id, status, resolved_at) WHERE t.id = u.id",
+    ("uuid[]", "text[]", "timestamptz[]"),
+)
+_INSERT_ENTRIES = (
+    "INSERT INTO public.entries (transfer_id, account_id, seq, line, layer, side, amount, asset_code,"
+    " balance_after, created_at)"
+    " SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    (
+        "uuid[]",
+        "uuid[]",
+        "bigint[]",
+        "smallint[]",
+        "text[]",
+        "text[]",
+        "numeric[]",
+        "text[]",
+        "numeric[]",
+        "timestamptz[]",
+    ),
+)
+
+
+# --- assets ----------------------------------------------------------------------------------------
+
+
+class PlpyAssetRepository:
+    def __init__(self, spi: Spi) -> None:
+        self._spi = spi
+
+    def get(self, code: str) -> Asset | None:
+        rows = self._spi.execute("SELECT code, scale FROM public.assets WHERE code = $1", ["text"], [code])
+        return Asset(rows[0]["code"], rows[0]["scale"]) if rows else None
+
+    def add(self, asset: Asset) -> None:
+        self._spi.execute(
+            "INSERT INTO public.assets (code, scale) VALUES ($1, $2)",
+            ["text", "smallint"],
+            [asset.code, asset.scale],
+        )
+
+    def all(self) -> list[Asset]:
+        rows = self._spi.execute("SELECT code, scale FROM public.assets ORDER BY code")
+        return [Asset(row["code"], row["scale"]) for row in rows]
+
+
+# --- accounts --------------------------------------------------------------------------------------
+
+_ACCOUNTS = (
+    "SELECT a.id, a.code, a.name, a.asset_code, s.scale, a.normal_side, a.min_balance, a.status,"
+    f" a.metadata, {_ts('a.created_at')} AS created_at, a.posted_debits, a.posted_credits,"
+    " a.pending_debits, a.pending_credits, a.last_seq"
+    " FROM public.accounts a JOIN public.assets s ON s.code = a.asset_code"
+)
+# A literal, not a parameter: the planner must see it to use the partial index.
+_POSTED = "e.layer = 'posted'"
+
+_TOTALS = (
+    "SELECT asset_code, count(*) AS n_accounts, sum(posted_debits) AS posted_debits,"
+    " sum(posted_credits) AS posted_credits, sum(pending_debits) AS pending_debits,"
+    " sum(pending_credits) AS pending_credits,"
+    " sum(greatest(posted_debits - posted_credits, 0)) AS debit_bal,"
+    " sum(greatest(posted_credits - posted_debits, 0)) AS credit_bal"
+    " FROM public.accounts{where} GROUP BY asset_code ORDER BY asset_code"
+)
+
+
+def _account(row: Any) -> Account:
+    return Account(
+        id=UUID(row["id"]),
+        code=row["code"],
+        name=row["name"],
+        asset=Asset(row["asset_code"], row["scale"]),
+        normal_side=Side(row["normal_side"]),
+        min_balance=_optional_int(row["min_balance"]),
+        status=AccountStatus(row["status"]),
+        metadata=json.loads(row["metadata"]),
+        created_at=_datetime(row["created_at"]),
+        balances=Balances(
+            posted_debits=_int(row["posted_debits"]),
+            posted_credits=_int(row["posted_credits"]),
+            pending_debits=_int(row["pending_debits"]),
+            pending_credits=_int(row["pending_credits"]),
+        ),
+        last_seq=row["last_seq"],
+    )
+
+
+def _entry(row: Any) -> Entry:
+    return Entry(
+        transfer_id=UUID(row["transfer_id"]),
+        account_id=UUID(row["account_id"]),
+        seq=row["seq"],
+        layer=Layer(row["layer"]),
+        side=Side(row["side"]),
+        amount=_int(row["amount"]),
+        asset=row["asset_code"],
+        balance_after=_int(row["balance_after"]),
+        created_at=_datetime(row["created_at"]),
+        line=row["line"],
+    )
+
+
+def prefix_upper_bound(prefix: str) -> str | None:
+    """The smallest string above every string that starts with `prefix`, in code point order
+    (the "C" collation's byte order for UTF-8); None if there is none. As in `adapters.db.accounts`."""
+    while prefix:
+        last = ord(prefix[-1])
+        if last < 0x10FFFF:
+            bumped = last + 1 if last + 1 not in range(0xD800, 0xE000) else 0xE000
+            return prefix[:-1] + chr(bumped)
+        prefix = prefix[:-1]
+    return None
+
+
+def like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class _Conditions:
+    """WHERE conditions chosen from constant fragments, each with its numbered, typed parameter."""
+
+    def __init__(self, *fixed: str) -> None:
+        self.sql: list[str] = list(fixed)
+        self.types: list[str] = []
+        self.args: list[Any] = []
+
+    def param(self, type_: str, value: Any) -> str:
+        self.types.append(type_)
+        self.args.append(value)
+        return f"${len(self.args)}"
+
+    def add(self, fragment: str, type_: str, value: Any) -> None:
+        """`fragment` holds `{}` where the parameter goes."""
+        self.sql.append(fragment.format(self.param(type_, value)))
+
+    def where(self) -> str:
+        return " WHERE " + " AND ".join(self.sql) if self.sql else ""
+
+
+class PlpyAccountRepository:
+    def __init__(self, spi: Spi) -> None:
+        self._spi = spi
+
+    def add(self, account: Account) -> None:
+        """Insert a new account; its balances and entry counter start at the columns' defaults (zero)
+        and are the triggers' business from then on."""
+        self._spi.execute(
+            "INSERT INTO public.accounts (id, code, name, asset_code, normal_side, min_balance, status,"
+            " metadata, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            ["uuid", "text", "text", "text", "text", "numeric", "text", "jsonb", "timestamptz"],
+            [
+                str(account.id),
+                account.code,
+                account.name,
+                account.asset.code,
+                account.normal_side.value,
+                account.min_balance,
+                account.status.value,
+                _json(account.metadata),
+                _iso(account.created_at),
+            ],
+        )
+
+    def _one(self, sql: str, type_: str, value: Any) -> Account | None:
+        rows = self._spi.execute(sql, [type_], [value])
+        return _account(rows[0]) if rows else None
+
+    def get(self, account_id: UUID) -> Account | None:
+        return self._one(_ACCOUNTS + " WHERE a.id = $1", "uuid", str(account_id))
+
+    def get_by_code(self, code: str) -> Account | None:
+        if "\x00" in code:  # no stored code has one, and PostgreSQL text cannot carry it
+            return None
+        return self._one(_ACCOUNTS + " WHERE a.code = $1", "text", code)
+
+    def lock(self, account_ids: Iterable[UUID]) -> dict[UUID, Account]:
+        """Locked in ascending id order, so two transactions never wait on each other in a cycle."""
+        ids = sorted(set(account_ids))
+        if not ids:
+            return {}
+        rows = self._spi.execute(
+            _ACCOUNTS + " WHERE a.id = ANY($1) ORDER BY a.id FOR UPDATE OF a",
+            ["uuid[]"],
+            [[str(i) for i in ids]],
+        )
+        locked = {}
+        for row in rows:
+            account = _account(row)
+            locked[account.id] = account
+            self._spi.locked_status[account.id] = account.status
+        return locked
+
+    def save(self, accounts: Iterable[Account]) -> None:
+        """Write the status of accounts whose status changed since `lock`. Balances and `last_seq`
+        follow from the journal (database triggers); saving an unlocked account is a bug."""
+        locked = self._spi.locked_status
+        changed: list[Account] = []
+        for account in accounts:
+            if account.id not in locked:
+                raise AssertionError(f"account {account.id} was saved without being locked first")
+            if locked[account.id] is not account.status:
+                changed.append(account)
+                locked[account.id] = account.status
+        if changed:
+            self._spi.execute(
+                "UPDATE public.accounts a SET status = u.status"
+                " FROM unnest($1, $2) AS u(id, status) WHERE a.id = u.id",
+                ["uuid[]", "text[]"],
+                [[str(a.id) for a in changed], [a.status.value for a in changed]],
+            )
+
+    def query(
+        self, *, code_prefix: str | None, asset: str | None, after_code: str | None, limit: int
+    ) -> list[Account]:
+        where = _Conditions()
+        if code_prefix:
+            if "\x00" in code_prefix:
+                return []
+            where.add("a.code >= {}", "text", code_prefix)
+            where.add("a.code LIKE {} ESCAPE '\\'", "text", like_escape(code_prefix) + "%")
+            upper = prefix_upper_bound(code_prefix)
+            if upper is not None:
+                where.add("a.code < {}", "text", upper)
+        if asset is not None:
+            where.add("a.asset_code = {}", "text", asset)
+        if after_code is not None:
+            where.add("a.code > {}", "text", after_code)
+        sql = f"{_ACCOUNTS}{where.where()} ORDER BY a.code LIMIT {where.param('bigint', limit)}"
+        return [_account(row) for row in self._spi.execute(sql, where.types, where.args)]
+
+    def statement(
+        self,
+        account_id: UUID,
+        *,
+        start: datetime | None,
+        end: datetime | None,
+        after_seq: int | None,
+        limit: int,
+    ) -> list[StatementLine]:
+        where = _Conditions(_POSTED)
+        where.add("e.account_id = {}", "uuid", str(account_id))
+        if start is not None:
+            where.add("e.created_at >= {}", "timestamptz", _iso(start))
+        if end is not None:
+            where.add("e.created_at < {}", "timestamptz", _iso(end))
+        if after_seq is not None:
+            where.add("e.seq > {}", "bigint", after_seq)
+        sql = (
+            "SELECT e.transfer_id, e.account_id, e.seq, e.line, e.layer, e.side, e.amount, e.asset_code,"
+            f" e.balance_after, {_ts('e.created_at')} AS created_at,"
+            f" {_ts('t.effective_at')} AS effective_at, t.description"
+            " FROM public.entries e JOIN public.transfers t ON t.id = e.transfer_id"
+            f"{where.where()} ORDER BY e.seq LIMIT {where.param('bigint', limit)}"
+        )
+        return [
+            StatementLine(_entry(row), _datetime(row["effective_at"]), row["description"])
+            for row in self._spi.execute(sql, where.types, where.args)
+        ]
+
+    def balance_as_of(self, account_id: UUID, at: datetime) -> int:
+        """One index-only lookup on ix_entries_balance_as_of: the last posted entry at or before `at`."""
+        rows = self._spi.execute(
+            f"SELECT e.balance_after FROM public.entries e WHERE e.account_id = $1 AND {_POSTED}"
+            " AND e.created_at <= $2 ORDER BY e.created_at DESC, e.seq DESC LIMIT 1",
+            ["uuid", "timestamptz"],
+            [str(account_id), _iso(at)],
+        )
+        return _int(rows[0]["balance_after"]) if rows else 0
+
+    def totals(self, asset: str | None) -> list[AssetTotals]:
+        if asset is None:
+            rows = self._spi.execute(_TOTALS.format(where=""))
+        else:
+            rows = self._spi.execute(_TOTALS.format(where=" WHERE asset_code = $1"), ["text"], [asset])
+        return [
+            AssetTotals(
+                asset=row["asset_code"],
+                accounts=_int(row["n_accounts"]),
+                posted_debits=_int(row["posted_debits"]),
+                posted_credits=_int(row["posted_credits"]),
+                pending_debits=_int(row["pending_debits"]),
+                pending_credits=_int(row["pending_credits"]),
+                debit_balances=_int(row["debit_bal"]),
+                credit_balances=_int(row["credit_bal"]),
+            )
+            for row in rows
+        ]
+
+
+# --- transfers -------------------------------------------------------------------------------------
+
+_TRANSFERS = (
+    "SELECT t.id, t.status, t.two_phase, t.description, t.metadata,"
+    f" {_ts('t.effective_at')} AS effective_at, {_ts('t.created_at')} AS created_at,"
+    f" {_ts('t.timeout_at')} AS timeout_at, {_ts('t.resolved_at')} AS resolved_at,"
+    " t.reverses_id, t.fingerprint,"
+    " (SELECT r.id FROM public.transfers r WHERE r.reverses_id = t.id) AS reversed_by_id"
+    " FROM public.transfers t"
+)
+_ENTRIES_OF = (
+    "SELECT e.transfer_id, e.account_id, e.seq, e.line, e.layer, e.side, e.amount, e.asset_code,"
+    f" e.balance_after, {_ts('e.created_at')} AS created_at"
+    " FROM public.entries e WHERE e.transfer_id = ANY($1) ORDER BY e.transfer_id, e.layer, e.line"
+)
+_NEWEST_FIRST = " ORDER BY t.created_at DESC, t.id DESC"
+# A literal, not a parameter: the planner must see it to use the partial index.
+_PENDING = "t.status = 'pending'"
+
+
+def _postings(rows: Iterable[Any], layer: Layer) -> tuple[Posting, ...]:
+    lines = sorted((r for r in rows if r["layer"] == layer.value), key=lambda r: r["line"])
+    return tuple(
+        Posting(UUID(r["account_id"]), Side(r["side"]), _int(r["amount"]), r["asset_code"]) for r in lines
+    )
+
+
+def _transfer(row: Any, entry_rows: list[Any]) -> Transfer:
+    """A two-phase transfer's postings are its holds (the pending layer); what reached the posted
+    balances, in full or in part, is its posted layer."""
+    posted = _postings(entry_rows, Layer.POSTED)
+    return Transfer(
+        id=UUID(row["id"]),
+        postings=_postings(entry_rows, Layer.PENDING) if row["two_phase"] else posted,
+        status=TransferStatus(row["status"]),
+        two_phase=row["two_phase"],
+        description=row["description"],
+        metadata=json.loads(row["metadata"]),
+        effective_at=_datetime(row["effective_at"]),
+        created_at=_datetime(row["created_at"]),
+        fingerprint=row["fingerprint"],
+        timeout_at=_optional_datetime(row["timeout_at"]),
+        resolved_at=_optional_datetime(row["resolved_at"]),
+        posted=posted,
+        reverses_id=_uuid(row["reverses_id"]),
+        reversed_by_id=_uuid(row["reversed_by_id"]),
+    )
+
+
+def _ids(ids: Iterable[UUID]) -> list[str]:
+    return [str(i) for i in sorted(set(ids))]
+
+
+def _entry_row(entry: Entry) -> tuple[Any, ...]:
+    return (
+        str(entry.transfer_id),
+        str(entry.account_id),
+        entry.seq,
+        entry.line,
+        entry.layer.value,
+        entry.side.value,
+        entry.amount,
+        entry.asset,
+        entry.balance_after,
+        _iso(entry.created_at),
+    )
+
+
+class PlpyTransferRepository:
+    def __init__(self, spi: Spi) -> None:
+        self._spi = spi
+
+    def _load(self, sql: str, types: Sequence[str] = (), args: Sequence[Any] = ()) -> list[Transfer]:
+        rows = self._spi.execute(sql, types, args)
+        if not rows:
+            return []
+        lines: dict[str, list[Any]] = defaultdict(list)
+        for entry in self._spi.execute(_ENTRIES_OF, ["uuid[]"], [[row["id"] for row in rows]]):
+            lines[entry["transfer_id"]].append(entry)
+        return [_transfer(row, lines[row["id"]]) for row in rows]
+
+    def get(self, transfer_id: UUID) -> Transfer | None:
+        found = self._load(_TRANSFERS + " WHERE t.id = $1", ["uuid"], [str(transfer_id)])
+        return found[0] if found else None
+
+    def get_many(self, transfer_ids: Iterable[UUID]) -> dict[UUID, Transfer]:
+        ids = _ids(transfer_ids)
+        if not ids:
+            return {}
+        return {t.id: t for t in self._load(_TRANSFERS + " WHERE t.id = ANY($1)", ["uuid[]"], [ids])}
+
+    def lock(self, transfer_id: UUID) -> Transfer | None:
+        found = self._load(_TRANSFERS + " WHERE t.id = $1 FOR UPDATE OF t", ["uuid"], [str(transfer_id)])
+        return found[0] if found else None
+
+    def add(self, transfer: Transfer, entries: Sequence[Entry]) -> None:
+        self._spi.insert_transfer(
+            (
+                str(transfer.id),
+                transfer.status.value,
+                transfer.two_phase,
+                transfer.description,
+                _json(transfer.metadata),
+                _iso(transfer.effective_at),
+                _iso(transfer.created_at),
+                _iso(transfer.timeout_at),
+                _iso(transfer.resolved_at),
+                None if transfer.reverses_id is None else str(transfer.reverses_id),
+                transfer.fingerprint,
+            )
+        )
+        self._spi.insert_entries(_entry_row(e) for e in entries)
+
+    def save(self, transfer: Transfer, entries: Sequence[Entry]) -> None:
+        self._spi.change_transfer_status(
+            (str(transfer.id), transfer.status.value, _iso(transfer.resolved_at))
+        )
+        self._spi.insert_entries(_entry_row(e) for e in entries)
+
+    def query(
+        self,
+        *,
+        account_id: UUID | None,
+        status: TransferStatus | None,
+        after: TransferCursor | None,
+        limit: int,
+    ) -> list[Transfer]:
+        """Newest first, keyset on (created_at, id); the account filter is a semi-join on entries."""
+        where = _Conditions()
+        if status is not None:
+            where.add("t.status = {}", "text", TransferStatus(status).value)
+        if after is not None:
+            created_at = where.param("timestamptz", _iso(after.created_at))
+            where.sql.append(f"(t.created_at, t.id) < ({created_at}, {where.param('uuid', str(after.id))})")
+        if account_id is not None:
+            where.add(
+                "EXISTS (SELECT FROM public.entries e WHERE e.transfer_id = t.id AND e.account_id = {})",
+                "uuid",
+                str(account_id),
+            )
+        sql = f"{_TRANSFERS}{where.where()}{_NEWEST_FIRST} LIMIT {where.param('bigint', limit)}"
+        return self._load(sql, where.types, where.args)
+
+    def lock_due(self, at: datetime, limit: int) -> list[Transfer]:
+        """Pending transfers timed out by `at`, locked with FOR UPDATE SKIP LOCKED.
+
+        The accounts they touch are locked first (ascending id), then the transfers: the order that
+        post, void and reverse follow, so the expiry job cannot deadlock with them. One resolved
+        meanwhile drops out (the locking read re-checks its status). As in `adapters.db.transfers`.
+        """
+        candidates = [
+            row["id"]
+            for row in self._spi.execute(
+                f"SELECT t.id FROM public.transfers t WHERE {_PENDING} AND t.timeout_at <= $1"
+                " ORDER BY t.timeout_at LIMIT $2",
+                ["timestamptz", "bigint"],
+                [_iso(at), limit],
+            )
+        ]
+        if not candidates:
+            return []
+        self._spi.execute(
+            "SELECT a.id FROM public.accounts a WHERE a.id IN"
+            " (SELECT e.account_id FROM public.entries e WHERE e.transfer_id = ANY($1))"
+            " ORDER BY a.id FOR UPDATE OF a",
+            ["uuid[]"],
+            [candidates],
+        )
+        return self._load(
+            f"{_TRANSFERS} WHERE t.id = ANY($1) AND {_PENDING} AND t.timeout_at <= $2"
+            " ORDER BY t.timeout_at FOR UPDATE OF t SKIP LOCKED",
+            ["uuid[]", "timestamptz"],
+            [candidates, _iso(at)],
+        )
+
+
+# --- the unit of work and the clock ----------------------------------------------------------------
+
+
+class PlpyUnitOfWork:
+    """Implements `application.ports.UnitOfWork` inside PostgreSQL.
+
+    Create one per use case. `with uow:` opens a subtransaction of the calling statement's transaction;
+    `commit()` sends the deferred writes and releases it (what follows runs in a new one); leaving the
+    block without `commit()`, or with an exception, rolls back everything since the last commit.
+    """
+
+    assets: AssetRepository
+    accounts: AccountRepository
+    transfers: TransferRepository
+
+    def __init__(self, plpy: Any) -> None:
+        self._spi = spi = Spi(plpy)
+        self.assets = PlpyAssetRepository(spi)
+        self.accounts = PlpyAccountRepository(spi)
+        self.transfers = PlpyTransferRepository(spi)
+
+    def __enter__(self) -> Self:
+        if self._spi.is_open:
+            raise RuntimeError("this unit of work is already open; use one per use case")
+        self._spi.begin()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._spi.end(commit=False)
+
+    def commit(self) -> None:
+        self._spi.flush()
+        self._spi.locked_status.clear()
+        self._spi.end(commit=True)
+        self._spi.begin()
+
+    def rollback(self) -> None:
+        self._spi.end(commit=False)
+        self._spi.begin()
+
+
+def _run_cached(plpy: Any, sql: str, types: Sequence[str] = (), args: Sequence[Any] = ()) -> list[Any]:
+    """One prepared statement outside any unit of work."""
+    return list(plpy.execute(_plan(plpy, sql, types), list(args)))
+
+
+def iso_timestamp(plpy: Any, text: str) -> datetime:
+    """A timestamptz in the session's DateStyle, as a datetime (PostgreSQL reads it, and writes it
+    back as ISO 8601)."""
+    rows = _run_cached(plpy, "SELECT to_json($1::timestamptz) #>> '{}' AS at", ["text"], [text])
+    return _datetime(rows[0]["at"])
+
+
+class TransactionClock:
+    """`application.ports.Clock` inside PostgreSQL: the server's `clock_timestamp()`, in UTC, read
+    with one SELECT on the first call and then kept (one use case, one instant)."""
+
+    def __init__(self, plpy: Any) -> None:
+        self._plpy = plpy
+        self._now: datetime | None = None
+
+    def now(self) -> datetime:
+        if self._now is None:
+            rows = _run_cached(self._plpy, "SELECT to_json(clock_timestamp()) #>> '{}' AS now")
+            self._now = _datetime(rows[0]["now"]).astimezone(UTC)
+        return self._now

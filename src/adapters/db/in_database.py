@@ -1,0 +1,213 @@
+"""The in-database execution mode: the write and read paths as calls of Razão's PL/Python functions.
+
+Each operation is ONE round trip: a single `SELECT razao.<function>(expected_version => ..., ...)` on
+a connection in autocommit mode, so the statement is its own transaction (no BEGIN, no COMMIT). The
+function runs the same use case the app would (see plpython/razao_entry.py) and answers in the JSON
+of `application.codec`, which is decoded here into the same domain objects.
+
+Errors coming back:
+- SQLSTATE RZ001: a domain rule refused the operation; raised here as the same `DomainError` subclass
+  (by its code), with its detail, context and field issues;
+- RZ002: the database runs another version of the code than this process: `DomainVersionMismatch`;
+- RZ003: no (intact) code is deployed in the database: `DatabaseCodeUnavailable`;
+- a retryable database error (unique violation on an idempotency key, serialization failure,
+  deadlock): `RetryableConflict`, and the write path runs the call again with the same policy as
+  `InAppWritePath` (`application.retry.retrying`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+from sqlalchemy import Engine, TextClause, text
+from sqlalchemy.exc import DBAPIError
+
+from adapters.db.errors import as_retryable
+from application import codec
+from application.accounts import BalanceAsOf
+from application.pages import DEFAULT_LIMIT, Page, check_limit
+from application.ports import ExecutionUnavailable, StatementLine
+from application.retry import ATTEMPTS, retrying
+from domain.ledger import Outcome
+from domain.reports import AssetTotals
+from domain.transfers import ReversalRequest, Transfer, TransferRequest
+from domain.values import check_timestamp
+
+T = TypeVar("T")
+
+DOMAIN_ERROR = "RZ001"
+VERSION_MISMATCH = "RZ002"
+CODE_UNAVAILABLE = "RZ003"
+
+
+class DatabaseCodeError(ExecutionUnavailable):
+    """The database cannot run this process's code (a deployment problem, not a client error)."""
+
+
+class DomainVersionMismatch(DatabaseCodeError):
+    """The code deployed in the database is another version than the one this process runs."""
+
+    def __init__(self, expected: str, deployed: str | None) -> None:
+        self.expected = expected
+        self.deployed = deployed
+        super().__init__(
+            f"domain version mismatch: this application runs code version {expected[:12]} but the "
+            f"database runs {(deployed or 'an unknown version')[:12]}; run the migrations "
+            "(`razao db upgrade`) or deploy the application that matches the database"
+        )
+
+
+class DatabaseCodeUnavailable(DatabaseCodeError):
+    """No code, or code that does not match its recorded version, is deployed in the database."""
+
+
+def _sql(function: str, **casts: str) -> TextClause:
+    """`SELECT razao.<function>(expected_version => :expected_version, name => CAST(:name AS type))`."""
+    args = ["expected_version => CAST(:expected_version AS text)"]
+    args += [f"{name} => CAST(:{name} AS {type_})" for name, type_ in casts.items()]
+    return text(f"SELECT razao.{function}({', '.join(args)})")
+
+
+_POST_TRANSFERS = _sql("post_transfers", requests="jsonb")
+_POST_PENDING = _sql("post_pending", transfer_id="uuid", amount="numeric")
+_VOID_PENDING = _sql("void_pending", transfer_id="uuid")
+_REVERSE = _sql("reverse_transfer", request="jsonb")
+_EXPIRE_DUE = _sql("expire_due", max_count="integer")
+_BALANCE_AS_OF = _sql("balance_as_of", account_id="uuid", at="timestamptz")
+_STATEMENT = _sql(
+    "statement",
+    account_id="uuid",
+    start_at="timestamptz",
+    end_at="timestamptz",
+    after_seq="bigint",
+    max_rows="integer",
+)
+_TRIAL_BALANCE = _sql("trial_balance", asset="text")
+
+
+def _diagnostics(exc: DBAPIError) -> tuple[str | None, str | None, str | None]:
+    orig = exc.orig
+    diag = getattr(orig, "diag", None)
+    return (
+        getattr(orig, "sqlstate", None),
+        getattr(diag, "message_primary", None),
+        getattr(diag, "message_detail", None),
+    )
+
+
+def _json_object(text: str | None) -> dict[str, Any]:
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def translate(exc: DBAPIError, expected_version: str) -> Exception | None:
+    """What a database error from one of the functions means for the caller (None: leave it)."""
+    sqlstate, message, detail = _diagnostics(exc)
+    if sqlstate == DOMAIN_ERROR:
+        return codec.error_from_dict(_json_object(detail) or {"detail": message})
+    if sqlstate == VERSION_MISMATCH:
+        deployed = _json_object(detail).get("deployed")
+        return DomainVersionMismatch(expected_version, deployed if isinstance(deployed, str) else None)
+    if sqlstate == CODE_UNAVAILABLE:
+        return DatabaseCodeUnavailable(f"{message} ({detail})" if detail else str(message))
+    return as_retryable(exc)
+
+
+class _Functions:
+    """Calls one function per round trip, each in its own transaction (autocommit)."""
+
+    def __init__(self, engine: Engine, expected_version: str) -> None:
+        self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.expected_version = expected_version
+
+    def call(self, statement: TextClause, **arguments: Any) -> Any:
+        try:
+            with self._engine.connect() as connection:
+                parameters = {"expected_version": self.expected_version, **arguments}
+                return connection.execute(statement, parameters).scalar_one()
+        except DBAPIError as exc:
+            error = translate(exc, self.expected_version)
+            if error is None:
+                raise
+            raise error from exc
+
+
+def _items(data: Any) -> Sequence[Mapping[str, Any]]:
+    if not isinstance(data, list):
+        raise TypeError(f"expected a JSON array from the database, got {type(data).__name__}")
+    return data
+
+
+class InDatabaseWritePath:
+    """Implements `application.write_path.WritePath` with one PL/Python function call per operation."""
+
+    def __init__(self, engine: Engine, expected_version: str, attempts: int = ATTEMPTS) -> None:
+        self._functions = _Functions(engine, expected_version)
+        self._attempts = attempts
+
+    def _run(self, call: Callable[[], T]) -> T:
+        return retrying(call, self._attempts)
+
+    def post_transfers(self, requests: Sequence[TransferRequest]) -> list[Outcome]:
+        body = codec.dumps([codec.transfer_request_to_dict(r) for r in requests])
+        data = self._run(lambda: self._functions.call(_POST_TRANSFERS, requests=body))
+        return [codec.outcome_from_dict(o) for o in _items(data)]
+
+    def post_pending(self, transfer_id: UUID, amount: int | None = None) -> Outcome:
+        data = self._run(lambda: self._functions.call(_POST_PENDING, transfer_id=transfer_id, amount=amount))
+        return codec.outcome_from_dict(data)
+
+    def void_pending(self, transfer_id: UUID) -> Outcome:
+        data = self._run(lambda: self._functions.call(_VOID_PENDING, transfer_id=transfer_id))
+        return codec.outcome_from_dict(data)
+
+    def reverse(self, request: ReversalRequest) -> Outcome:
+        body = codec.dumps(codec.reversal_request_to_dict(request))
+        return codec.outcome_from_dict(self._run(lambda: self._functions.call(_REVERSE, request=body)))
+
+    def expire_due(self, limit: int = 500) -> list[Transfer]:
+        data = self._run(lambda: self._functions.call(_EXPIRE_DUE, max_count=limit))
+        return [codec.transfer_from_dict(t) for t in _items(data)]
+
+
+class InDatabaseReadPath:
+    """Implements `application.read_path.ReadPath` with one PL/Python function call per read."""
+
+    def __init__(self, engine: Engine, expected_version: str) -> None:
+        self._functions = _Functions(engine, expected_version)
+
+    def balance_as_of(self, account_id: UUID, at: datetime) -> BalanceAsOf:
+        check_timestamp(at, "as_of")  # a naive time would silently take the session's time zone
+        data = self._functions.call(_BALANCE_AS_OF, account_id=account_id, at=at)
+        # The database answers in its session time zone; give back the caller's instant as given.
+        return replace(codec.balance_as_of_from_dict(data), as_of=at)
+
+    def statement(
+        self,
+        account_id: UUID,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        after_seq: int | None = None,
+        limit: int = DEFAULT_LIMIT,
+    ) -> Page[StatementLine, int]:
+        check_limit(limit)  # an out-of-range page size must not become an integer overflow in SQL
+        for value, name in ((start, "from"), (end, "to")):
+            if value is not None:
+                check_timestamp(value, name)
+        data = self._functions.call(
+            _STATEMENT, account_id=account_id, start_at=start, end_at=end, after_seq=after_seq, max_rows=limit
+        )
+        return codec.statement_page_from_dict(data)
+
+    def trial_balance(self, asset: str | None = None) -> list[AssetTotals]:
+        data = self._functions.call(_TRIAL_BALANCE, asset=asset)
+        return [codec.asset_totals_from_dict(t) for t in _items(data)]

@@ -1,0 +1,28 @@
+"""Administration: how the ledger's database functions are doing (calls and time)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from adapters.http.auth import authorize
+from adapters.http.deps import ServicesDep
+from adapters.http.problems import problem_responses
+from adapters.http.routes import READ_ERRORS
+from adapters.http.schemas.admin import FunctionStatsOut
+from application.api_keys import Scope
+
+router = APIRouter(prefix="/v1/admin", tags=["admin"])
+
+
+@router.get(
+    "/functions",
+    summary="Database function statistics",
+    description=(
+        "Calls, total and self time (ms) of each of Razão's functions inside PostgreSQL, from "
+        "`pg_stat_user_functions` (`track_functions = 'pl'`), busiest first. Needs the `admin` scope."
+    ),
+    dependencies=[authorize(Scope.ADMIN)],
+    responses=problem_responses(*READ_ERRORS),
+)
+def function_stats(services: ServicesDep) -> FunctionStatsOut:
+    return FunctionStatsOut.of(services.function_stats())

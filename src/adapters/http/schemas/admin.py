@@ -1,0 +1,46 @@
+"""Bodies of the administrative endpoints."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from adapters.http.services import FunctionStat
+
+
+class FunctionStatOut(BaseModel):
+    name: str
+    calls: int
+    total_time_ms: float
+    self_time_ms: float
+
+
+class FunctionStatsOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {
+                            "name": "post_transfers",
+                            "calls": 1200,
+                            "total_time_ms": 2410.5,
+                            "self_time_ms": 2410.5,
+                        }
+                    ]
+                }
+            ]
+        }
+    )
+
+    items: list[FunctionStatOut]
+
+    @classmethod
+    def of(cls, stats: list[FunctionStat]) -> FunctionStatsOut:
+        return cls(
+            items=[
+                FunctionStatOut(
+                    name=s.name, calls=s.calls, total_time_ms=s.total_time_ms, self_time_ms=s.self_time_ms
+                )
+                for s in stats
+            ]
+        )

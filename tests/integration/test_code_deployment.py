@@ -1,0 +1,129 @@
+"""Razão's code inside PostgreSQL: what the database runs is what this revision's sources say.
+
+1. the deployed code hashes (in SQL) to the same version the application computes from its files;
+2. every code migration carries a frozen bundle; downgrade restores the previous one exactly;
+3. the sources cannot change without a migration that deploys them (this test is the CI gate);
+4. a connection opened before a deployment runs the new code afterwards, without reconnecting;
+5. a call that expects another version is refused with a clear error.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import DBAPIError
+
+from adapters.db import code_bundle, migrate
+from tests.conftest import TestDatabase
+
+
+def test_the_sources_are_deployed_by_the_newest_code_migration() -> None:
+    latest = code_bundle.latest_code_revision()
+    assert latest is not None, "no migration deploys the code: run `razao db code-migration`"
+    deployed = code_bundle.load_bundle(latest)
+    current = code_bundle.current_bundle()
+    changes = code_bundle.changed_modules(deployed, current)
+    assert deployed.version == current.version, (
+        "src/domain, src/application or plpython/ changed without a migration that deploys them "
+        f"({changes}); run `razao db code-migration` and commit the new migration and bundle"
+    )
+    assert deployed.functions == current.functions
+
+
+def test_every_code_migration_carries_a_valid_frozen_bundle() -> None:
+    revisions = [
+        script.revision
+        for script in code_bundle._script_directory().walk_revisions()
+        if "_code_" in script.revision
+    ]
+    assert revisions
+    for revision in revisions:
+        bundle = code_bundle.load_bundle(revision)  # verifies the recorded version against the sources
+        assert revision.endswith(bundle.version[:12])
+
+
+def test_the_database_runs_byte_identical_code(database: TestDatabase, app_engine: Engine) -> None:
+    with app_engine.connect() as connection:
+        deployed = connection.execute(text("SELECT razao.deployed_code_version()")).scalar_one()
+    assert deployed == code_bundle.app_code_version() == code_bundle.current_bundle().version
+    admin = create_engine(database.admin_url)
+    with admin.connect() as connection:
+        stored = {
+            row.name: row.source
+            for row in connection.execute(text("SELECT name, source FROM razao.code_modules"))
+        }
+    admin.dispose()
+    assert stored == {m.name: m.source for m in code_bundle.current_bundle().modules}
+
+
+def test_downgrade_restores_the_previous_code_exactly(database: TestDatabase) -> None:
+    latest = code_bundle.latest_code_revision()
+    assert latest is not None
+    script = code_bundle._script_directory().get_revision(latest)
+    previous = code_bundle._previous_code_revision(script.down_revision)
+    migrate.downgrade(database.admin_url, script.down_revision)
+    engine = create_engine(database.admin_url)
+    try:
+        deployed = code_bundle.database_code(engine).version
+        expected = code_bundle.load_bundle(previous).version if previous else None
+        assert deployed == expected
+        migrate.upgrade(database.admin_url, "head")
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT razao.deployed_code_version()")).scalar_one() == (
+                code_bundle.current_bundle().version
+            )
+    finally:
+        engine.dispose()
+
+
+def _probe_bundle(greeting: str) -> code_bundle.Bundle:
+    base = code_bundle.current_bundle()
+    probe = code_bundle.Module(
+        "razao_probe",
+        False,
+        "import domain.assets\n\n\ndef hello(plpy, name):\n"
+        f"    return '{greeting} ' + name + ' ' + str(domain.assets.ISO_4217['JPY'])\n",
+    )
+    function = code_bundle.Function("probe", "expected_version text, name text", "text", "razao_probe.hello")
+    return code_bundle.Bundle((*base.modules, probe), (function,))
+
+
+def test_open_connections_run_new_code_after_a_deployment(database: TestDatabase, app_engine: Engine) -> None:
+    admin = create_engine(database.admin_url)
+    first, second = _probe_bundle("hello"), _probe_bundle("olá")
+    try:
+        with admin.begin() as connection:
+            code_bundle.deploy_bundle(connection, first, code_bundle.current_bundle(), "probe-1")
+        with app_engine.connect() as open_connection:
+            call = text("SELECT razao.probe(:version, 'Ana')")
+            assert open_connection.execute(call, {"version": first.version}).scalar_one() == "hello Ana 0"
+            open_connection.commit()
+            with admin.begin() as connection:
+                code_bundle.deploy_bundle(connection, second, first, "probe-2")
+            assert open_connection.execute(call, {"version": second.version}).scalar_one() == "olá Ana 0"
+            open_connection.commit()
+            with pytest.raises(DBAPIError) as refused:
+                open_connection.execute(call, {"version": first.version})
+            assert refused.value.orig is not None
+            assert getattr(refused.value.orig, "sqlstate", None) == "RZ002"
+            assert "domain version mismatch" in str(refused.value.orig)
+    finally:
+        admin.dispose()
+
+
+def test_tampered_code_is_refused(database: TestDatabase, app_engine: Engine) -> None:
+    admin = create_engine(database.admin_url)
+    bundle = _probe_bundle("hello")
+    try:
+        with admin.begin() as connection:
+            code_bundle.deploy_bundle(connection, bundle, code_bundle.current_bundle(), "probe-1")
+            connection.execute(
+                text(
+                    "UPDATE razao.code_modules SET source = source || '\n# changed' WHERE name = 'razao_probe'"
+                )
+            )
+        with app_engine.connect() as connection, pytest.raises(DBAPIError) as refused:
+            connection.execute(text("SELECT razao.probe(NULL, 'Ana')"))
+        assert getattr(refused.value.orig, "sqlstate", None) == "RZ003"
+    finally:
+        admin.dispose()
