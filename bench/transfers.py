@@ -51,6 +51,8 @@ class Result:
     transfers: int
     seconds: float
     latencies: list[float] = field(repr=False)
+    #: Calls that failed (for example a statement timeout behind hot-account locks), by error type.
+    failures: dict[str, int] = field(default_factory=dict)
 
     @property
     def rate(self) -> float:
@@ -66,6 +68,11 @@ class Result:
             f"| {self.path:<8} | {self.mode:<4} | {self.shape:<10} | {self.clients:>7} | {self.transfers:>9} | "
             f"{self.seconds:>7.2f} | {self.rate:>11,.0f} | {statistics.median(self.latencies) * 1000:>8.2f} | "
             f"{self.percentile(0.99):>8.2f} | {ratio:>9} |"
+            + (
+                " failed: " + ", ".join(f"{n} x {k}" for k, n in self.failures.items())
+                if self.failures
+                else ""
+            )
         )
 
 
@@ -111,16 +118,24 @@ def _measure(
     work = [[_random_transfer(accounts, rng) for _ in range(per_call)] for _ in range(calls)]
     latencies: list[float] = []
 
+    failures: dict[str, int] = {}
+
     def one(requests: list[TransferRequest]) -> None:
         t0 = time.perf_counter()
-        call(requests)
+        try:
+            call(requests)
+        except Exception as error:  # measured and reported, never hidden
+            name = type(getattr(error, "orig", None) or error).__name__
+            failures[name] = failures.get(name, 0) + 1
+            return
         latencies.append(time.perf_counter() - t0)
 
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=clients) as pool:
         list(pool.map(one, work))
     path, mode, shape = label
-    return Result(path, mode, shape, clients, calls * per_call, time.perf_counter() - start, latencies)
+    done = len(latencies) * per_call
+    return Result(path, mode, shape, clients, done, time.perf_counter() - start, latencies or [0.0], failures)
 
 
 def _payload(request: TransferRequest) -> dict[str, object]:
@@ -168,7 +183,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--modes", nargs="+", default=["app", "db"], choices=["app", "db"])
     parser.add_argument("--clients", type=int, nargs="+", default=[8, 32])
     parser.add_argument("--singles", type=int, default=4000, help="single transfers per measurement")
-    parser.add_argument("--batches-per-client", type=int, default=2, help="batches each client sends")
+    parser.add_argument("--batches-per-client", type=int, default=1, help="batches each client sends")
     parser.add_argument("--accounts", type=int, default=2000)
     parser.add_argument("--http", action="store_true", help="also measure through the HTTP API")
     parser.add_argument("--tpcb-seconds", type=int, default=15)

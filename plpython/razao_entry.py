@@ -22,14 +22,14 @@ razao_app only.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from razao_store import PlpyUnitOfWork, TransactionClock, iso_timestamp
+from razao_store import PlpyUnitOfWork, TransactionClock, iso_date, iso_timestamp
 
-from application import accounts, codec, reports, transfers
+from application import accounts, codec, interest, reports, transfers, verification
 from domain.errors import DomainError, ValidationError
 
 RZ001 = "RZ001"
@@ -63,6 +63,17 @@ def _datetime(plpy: Any, value: str | None) -> datetime | None:
         return datetime.fromisoformat(value)
     except ValueError:
         return iso_timestamp(plpy, value)
+
+
+def _date(plpy: Any, value: str | None, field: str) -> date:
+    """A date argument. PL/Python hands it over as text in the session's DateStyle: ISO (the default)
+    is parsed here; any other style is read back by PostgreSQL itself."""
+    if value is None:
+        raise ValidationError.of(field, "is required")
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return iso_date(plpy, str(value))
 
 
 def _amount(value: Decimal | int | None) -> int | None:
@@ -254,5 +265,77 @@ def trial_balance(plpy: Any, asset: str | None = None) -> str:
 
     def work() -> Any:
         return [codec.asset_totals_to_dict(t) for t in reports.trial_balance(PlpyUnitOfWork(plpy), asset)]
+
+    return _answer(plpy, work)
+
+
+def accrue_interest(plpy: Any, account_ids: str, start_day: str, end_day: str) -> str:
+    """Accrue interest on some accounts (one chunk) from `start_day` to `end_day`, both included.
+
+    Inputs:  account_ids jsonb (an array of account ids); start_day, end_day date (ISO text; the SQL
+             function's body receives them as the `date` type's text, so the generated wrapper passes
+             them in the session's DateStyle; ISO is the default).
+    Outputs: jsonb, `application.interest.summary_to_dict` ({"accounts", "days", "postings": [...],
+             "failures": [...]}: an account a domain rule refuses is rolled back alone and listed).
+    Uses:    application.interest.accrue_interest, domain.interest, domain.ledger; per account (its own
+             subtransaction): reads razao.interest_policies, locks public.accounts, reads
+             razao.interest_accruals and the balances as of each day's end (ix_entries_balance_as_of),
+             inserts the interest postings (public.transfers, public.entries), the day rows
+             (razao.interest_accruals, unique per account and day) and upserts razao.interest_carry.
+    Example: SELECT razao.accrue_interest('<version>', '["0b6f4a52-…"]', '2025-01-01', '2025-01-31');
+    Security: SECURITY DEFINER owned by razao_owner, search_path pinned to pg_catalog, public,
+             EXECUTE granted to razao_app only. VOLATILE.
+    """
+
+    def work() -> Any:
+        ids = codec.loads(account_ids)
+        if not isinstance(ids, list):
+            raise ValidationError.of("account_ids", "must be an array of account ids")
+        start, end = _date(plpy, start_day, "start"), _date(plpy, end_day, "end")
+        accounts = [_uuid(i, "account_ids") for i in ids]
+        summary = interest.accrue_interest(
+            accounts, start, end, lambda: PlpyUnitOfWork(plpy), TransactionClock(plpy)
+        )
+        return interest.summary_to_dict(summary)
+
+    return _answer(plpy, work)
+
+
+def accounts_with_policies(plpy: Any, after_id: str | None, max_count: int) -> str:
+    """Ids of the accounts that have an interest policy, ascending, after `after_id` (chunking).
+
+    Inputs:  after_id uuid (NULL: from the first); max_count integer.
+    Outputs: jsonb, an array of account ids.
+    Uses:    application.interest.accounts_with_policies; reads razao.interest_policies.
+    Example: SELECT razao.accounts_with_policies('<version>', NULL, 500);
+    Security: SECURITY DEFINER owned by razao_owner, search_path pinned to pg_catalog, public,
+             EXECUTE granted to razao_app only. STABLE.
+    """
+
+    def work() -> Any:
+        after = None if after_id is None else _uuid(after_id, "after_id")
+        found = interest.accounts_with_policies(PlpyUnitOfWork(plpy), after, max_count)
+        return [str(i) for i in found]
+
+    return _answer(plpy, work)
+
+
+def verify_ledger(plpy: Any) -> str:
+    """Recompute every balance from the journal and check every transfer; changes nothing.
+
+    Inputs:  none.
+    Outputs: jsonb, `application.verification.report_to_dict` ({"ok", "accounts", "entries",
+             "transfers", "discrepancy_count", "discrepancies": [{"kind", "subject_id", "expected",
+             "found"}]}).
+    Uses:    application.verification.verify_ledger, domain.verification; streams public.accounts
+             joined with public.entries and public.transfers, and the per-transfer sums, through
+             `plpy.cursor` (bounded memory). STABLE: one snapshot for both scans.
+    Example: SELECT razao.verify_ledger('<version>');
+    Security: SECURITY DEFINER owned by razao_owner, search_path pinned to pg_catalog, public,
+             EXECUTE granted to razao_app only. STABLE.
+    """
+
+    def work() -> Any:
+        return verification.report_to_dict(verification.verify_ledger(PlpyUnitOfWork(plpy)))
 
     return _answer(plpy, work)

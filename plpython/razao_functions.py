@@ -77,4 +77,28 @@ FUNCTIONS = [
         "volatility": "STABLE",
         "security_definer": True,
     },
+    {
+        "name": "accrue_interest",
+        "args": "expected_version text, account_ids jsonb, start_day date, end_day date",
+        "returns": "jsonb",
+        "entry": "razao_entry.accrue_interest",
+        "volatility": "VOLATILE",
+        "security_definer": True,
+    },
+    {
+        "name": "accounts_with_policies",
+        "args": "expected_version text, after_id uuid, max_count integer",
+        "returns": "jsonb",
+        "entry": "razao_entry.accounts_with_policies",
+        "volatility": "STABLE",
+        "security_definer": True,
+    },
+    {
+        "name": "verify_ledger",
+        "args": "expected_version text",
+        "returns": "jsonb",
+        "entry": "razao_entry.verify_ledger",
+        "volatility": "STABLE",
+        "security_definer": True,
+    },
 ]

@@ -27,13 +27,15 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from fractions import Fraction
 from types import TracebackType
 from typing import Any, Self
 from uuid import UUID
 
+from application.interest import InterestRepository
 from application.ports import (
     AccountRepository,
     AssetRepository,
@@ -41,10 +43,13 @@ from application.ports import (
     TransferCursor,
     TransferRepository,
 )
+from application.verification import LedgerScan
 from domain.accounts import Account, AccountStatus, Balances, Layer, Side
 from domain.assets import Asset
+from domain.interest import Accrual, DayCount, InterestPolicy
 from domain.reports import AssetTotals
 from domain.transfers import Entry, Posting, Transfer, TransferStatus
+from domain.verification import JournalLine, StoredAccount, TransferSums
 
 #: Prepared plans of this backend, by SQL text (PL/Python caches modules per backend).
 _PLANS: dict[tuple[str, tuple[str, ...]], Any] = {}
@@ -666,6 +671,222 @@ class PlpyTransferRepository:
         )
 
 
+# --- interest --------------------------------------------------------------------------------------
+
+
+class PlpyInterestRepository:
+    """As `adapters.db.interest`: policies, the unique (account, day) accrual rows and the carry."""
+
+    def __init__(self, spi: Spi) -> None:
+        self._spi = spi
+
+    def policies(self, account_id: UUID) -> list[InterestPolicy]:
+        rows = self._spi.execute(
+            "SELECT account_id, effective_from::text AS effective_from, rate_bps, day_count,"
+            " counterpart_account_id FROM razao.interest_policies WHERE account_id = $1"
+            " ORDER BY effective_from",
+            ["uuid"],
+            [str(account_id)],
+        )
+        return [
+            InterestPolicy(
+                UUID(row["account_id"]),
+                date.fromisoformat(row["effective_from"]),
+                row["rate_bps"],
+                DayCount(row["day_count"]),
+                UUID(row["counterpart_account_id"]),
+            )
+            for row in rows
+        ]
+
+    def put_policy(self, policy: InterestPolicy, at: datetime) -> None:
+        self._spi.execute(
+            "INSERT INTO razao.interest_policies (account_id, effective_from, rate_bps, day_count,"
+            " counterpart_account_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)"
+            " ON CONFLICT (account_id, effective_from) DO UPDATE SET rate_bps = excluded.rate_bps,"
+            " day_count = excluded.day_count, counterpart_account_id = excluded.counterpart_account_id,"
+            " created_at = excluded.created_at",
+            ["uuid", "date", "integer", "text", "uuid", "timestamptz"],
+            [
+                str(policy.account_id),
+                policy.effective_from.isoformat(),
+                policy.rate_bps,
+                policy.day_count.value,
+                str(policy.counterpart_account_id),
+                _iso(at),
+            ],
+        )
+
+    def accrued_days(self, account_id: UUID, start: date, end: date) -> set[date]:
+        rows = self._spi.execute(
+            "SELECT day::text AS day FROM razao.interest_accruals"
+            " WHERE account_id = $1 AND day >= $2 AND day <= $3",
+            ["uuid", "date", "date"],
+            [str(account_id), start.isoformat(), end.isoformat()],
+        )
+        return {date.fromisoformat(row["day"]) for row in rows}
+
+    def add_accruals(self, accruals: Sequence[Accrual], transfer_id: UUID | None, at: datetime) -> None:
+        if not accruals:
+            return
+        self._spi.execute(
+            "INSERT INTO razao.interest_accruals (account_id, day, balance, rate_bps, day_count, numerator,"
+            " denominator, transfer_id, created_at)"
+            " SELECT account_id, day, balance, rate_bps, day_count, numerator, denominator, $8, $9"
+            " FROM unnest($1, $2, $3, $4, $5, $6, $7)"
+            " AS u(account_id, day, balance, rate_bps, day_count, numerator, denominator)",
+            [
+                "uuid[]",
+                "date[]",
+                "numeric[]",
+                "integer[]",
+                "text[]",
+                "numeric[]",
+                "numeric[]",
+                "uuid",
+                "timestamptz",
+            ],
+            [
+                [str(a.account_id) for a in accruals],
+                [a.day.isoformat() for a in accruals],
+                [a.balance for a in accruals],
+                [a.rate_bps for a in accruals],
+                [a.day_count.value for a in accruals],
+                [a.amount.numerator for a in accruals],
+                [a.amount.denominator for a in accruals],
+                None if transfer_id is None else str(transfer_id),
+                _iso(at),
+            ],
+        )
+
+    def carry(self, account_id: UUID) -> Fraction:
+        rows = self._spi.execute(
+            "SELECT numerator, denominator FROM razao.interest_carry WHERE account_id = $1",
+            ["uuid"],
+            [str(account_id)],
+        )
+        if not rows:
+            return Fraction(0)
+        return Fraction(_int(rows[0]["numerator"]), _int(rows[0]["denominator"]))
+
+    def set_carry(self, account_id: UUID, carry: Fraction, through: date, at: datetime) -> None:
+        self._spi.execute(
+            "INSERT INTO razao.interest_carry (account_id, numerator, denominator, through_day, updated_at)"
+            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id) DO UPDATE SET"
+            " numerator = excluded.numerator, denominator = excluded.denominator,"
+            " through_day = excluded.through_day, updated_at = excluded.updated_at",
+            ["uuid", "numeric", "numeric", "date", "timestamptz"],
+            [str(account_id), carry.numerator, carry.denominator, through.isoformat(), _iso(at)],
+        )
+
+    def accounts_with_policies(self, after_id: UUID | None, limit: int) -> list[UUID]:
+        if after_id is None:
+            rows = self._spi.execute(
+                "SELECT DISTINCT account_id FROM razao.interest_policies ORDER BY account_id LIMIT $1",
+                ["bigint"],
+                [limit],
+            )
+        else:
+            rows = self._spi.execute(
+                "SELECT DISTINCT account_id FROM razao.interest_policies WHERE account_id > $1"
+                " ORDER BY account_id LIMIT $2",
+                ["uuid", "bigint"],
+                [str(after_id), limit],
+            )
+        return [UUID(row["account_id"]) for row in rows]
+
+
+# --- the ledger scan of verification ---------------------------------------------------------------
+
+#: Rows fetched per round of a `plpy.cursor`.
+SCAN_BATCH = 2000
+
+_JOURNAL = (
+    "SELECT a.id, a.asset_code, a.normal_side, a.min_balance, a.posted_debits, a.posted_credits,"
+    " a.pending_debits, a.pending_credits, a.last_seq, e.seq, e.transfer_id, e.layer, e.side, e.amount,"
+    " e.asset_code AS entry_asset, e.balance_after, t.status AS transfer_status"
+    " FROM public.accounts a"
+    " LEFT JOIN public.entries e ON e.account_id = a.id"
+    " LEFT JOIN public.transfers t ON t.id = e.transfer_id"
+    " ORDER BY a.id, e.seq"
+)
+_TRANSFER_SUMS = (
+    "SELECT t.id, t.status, e.layer, e.asset_code,"
+    " coalesce(sum(e.amount) FILTER (WHERE e.side = 'debit'), 0) AS debits,"
+    " coalesce(sum(e.amount) FILTER (WHERE e.side = 'credit'), 0) AS credits"
+    " FROM public.transfers t LEFT JOIN public.entries e ON e.transfer_id = t.id"
+    " GROUP BY t.id, t.status, e.layer, e.asset_code"
+    " ORDER BY t.id, e.layer, e.asset_code"
+)
+
+
+def _journal_row(row: Any) -> tuple[StoredAccount, JournalLine | None]:
+    account = StoredAccount(
+        id=UUID(row["id"]),
+        asset=row["asset_code"],
+        normal_side=Side(row["normal_side"]),
+        min_balance=_optional_int(row["min_balance"]),
+        balances=Balances(
+            _int(row["posted_debits"]),
+            _int(row["posted_credits"]),
+            _int(row["pending_debits"]),
+            _int(row["pending_credits"]),
+        ),
+        last_seq=row["last_seq"],
+    )
+    if row["seq"] is None:
+        return account, None
+    return account, JournalLine(
+        account_id=account.id,
+        seq=row["seq"],
+        transfer_id=UUID(row["transfer_id"]),
+        layer=Layer(row["layer"]),
+        side=Side(row["side"]),
+        amount=_int(row["amount"]),
+        asset=row["entry_asset"],
+        balance_after=_int(row["balance_after"]),
+        transfer_status=TransferStatus(row["transfer_status"]),
+    )
+
+
+def _transfer_sums(row: Any) -> TransferSums:
+    return TransferSums(
+        transfer_id=UUID(row["id"]),
+        status=TransferStatus(row["status"]),
+        layer=None if row["layer"] is None else Layer(row["layer"]),
+        asset=row["asset_code"],
+        debits=_int(row["debits"]),
+        credits=_int(row["credits"]),
+    )
+
+
+class PlpyLedgerScan:
+    """As `adapters.db.verification`, with `plpy.cursor` over prepared plans (rows fetched in
+    batches). The function that runs it is STABLE: every query sees the calling statement's snapshot."""
+
+    def __init__(self, spi: Spi) -> None:
+        self._spi = spi
+
+    def snapshot(self) -> None:
+        """Nothing to do: a STABLE function's queries all see the calling statement's snapshot."""
+
+    def _rows(self, sql: str) -> Iterator[Any]:
+        cursor = self._spi.plpy.cursor(self._spi.plan(sql))
+        while True:
+            batch = cursor.fetch(SCAN_BATCH)
+            if not batch:
+                return
+            yield from batch
+
+    def journal(self) -> Iterator[tuple[StoredAccount, JournalLine | None]]:
+        for row in self._rows(_JOURNAL):
+            yield _journal_row(row)
+
+    def transfer_sums(self) -> Iterator[TransferSums]:
+        for row in self._rows(_TRANSFER_SUMS):
+            yield _transfer_sums(row)
+
+
 # --- the unit of work and the clock ----------------------------------------------------------------
 
 
@@ -680,12 +901,16 @@ class PlpyUnitOfWork:
     assets: AssetRepository
     accounts: AccountRepository
     transfers: TransferRepository
+    interest: InterestRepository
+    ledger_scan: LedgerScan
 
     def __init__(self, plpy: Any) -> None:
         self._spi = spi = Spi(plpy)
         self.assets = PlpyAssetRepository(spi)
         self.accounts = PlpyAccountRepository(spi)
         self.transfers = PlpyTransferRepository(spi)
+        self.interest = PlpyInterestRepository(spi)
+        self.ledger_scan = PlpyLedgerScan(spi)
 
     def __enter__(self) -> Self:
         if self._spi.is_open:
@@ -722,6 +947,12 @@ def iso_timestamp(plpy: Any, text: str) -> datetime:
     back as ISO 8601)."""
     rows = _run_cached(plpy, "SELECT to_json($1::timestamptz) #>> '{}' AS at", ["text"], [text])
     return _datetime(rows[0]["at"])
+
+
+def iso_date(plpy: Any, text: str) -> date:
+    """A date in the session's DateStyle, as a date (PostgreSQL reads it and writes it as ISO)."""
+    rows = _run_cached(plpy, "SELECT to_char($1::date, 'YYYY-MM-DD') AS day", ["text"], [text])
+    return date.fromisoformat(rows[0]["day"])
 
 
 class TransactionClock:

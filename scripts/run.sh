@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Start Razão locally: set up the machine, create and migrate the database, then run the services of the
-# Procfile (the API; see docs) in the foreground. Ctrl-C stops them all.
+# Procfile (API, Celery worker and beat, Flower; see docs/operations.md) in the foreground. Ctrl-C stops
+# them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -15,5 +16,7 @@ if [ ! -s var/dev-api-key ]; then
     | .venv/bin/python -c 'import json,sys; print(json.load(sys.stdin)["token"])' > var/dev-api-key
 fi
 echo "[run] API on http://${RAZAO_API_HOST:-127.0.0.1}:${RAZAO_API_PORT:-8000} (docs at /docs);" \
-     "local admin key in var/dev-api-key" >&2
+     "local admin key in var/dev-api-key;" \
+     "Flower on http://${RAZAO_FLOWER_HOST:-127.0.0.1}:${RAZAO_FLOWER_PORT:-5555}/flower" \
+     "(basic auth RAZAO_FLOWER_USER / RAZAO_FLOWER_PASSWORD, local defaults razao / local-only)" >&2
 exec .venv/bin/honcho start -f Procfile

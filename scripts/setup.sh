@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Idempotent machine set-up: Debian's PL/Python for PostgreSQL 15, the cluster running, the virtualenv.
+# Idempotent machine set-up: Debian's PL/Python for PostgreSQL 15, the cluster running, Redis running,
+# the virtualenv.
 # Safe to run again: each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +21,18 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432; then
 fi
 for _ in $(seq 1 60); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 0.5; done
 pg_isready -h 127.0.0.1 -p 5432 >/dev/null || { log "PostgreSQL is not answering on 127.0.0.1:5432"; exit 1; }
+
+# The Celery broker (Redis) for the worker, beat, Flower and the task tests.
+if ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then
+  if ! command -v redis-server >/dev/null; then
+    log "installing redis-server"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server >/dev/null
+  fi
+  log "starting Redis"
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null
+  for _ in $(seq 1 40); do redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && break; sleep 0.25; done
+fi
 
 PYTHON="${PYTHON:-python3.11}"
 command -v "$PYTHON" >/dev/null || PYTHON=python3

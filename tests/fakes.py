@@ -25,14 +25,17 @@ from __future__ import annotations
 import copy
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from fractions import Fraction
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 from uuid import UUID
 
 from application.api_keys import ApiKey, ApiKeyRepository
+from application.interest import InterestRepository
+from application.jobs import Job, JobRepository
 from application.ports import (
     AccountRepository,
     AssetRepository,
@@ -41,10 +44,13 @@ from application.ports import (
     TransferCursor,
     TransferRepository,
 )
+from application.verification import LedgerScan
 from domain.accounts import Account, AccountStatus, Balances, Layer, Side
 from domain.assets import Asset
+from domain.interest import Accrual, InterestPolicy
 from domain.reports import AssetTotals
 from domain.transfers import Entry, Transfer, TransferStatus
+from domain.verification import JournalLine, StoredAccount, TransferSums
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -68,6 +74,12 @@ class InMemoryStore:
         #: The journal, in booking order.
         self.entries: list[Entry] = []
         self.api_keys: dict[UUID, ApiKey] = {}
+        self.interest_policies: dict[tuple[UUID, date], InterestPolicy] = {}
+        #: (account, day) -> the day's accrual and the posting of its period (None: rounded to nothing).
+        self.interest_accruals: dict[tuple[UUID, date], tuple[Accrual, UUID | None]] = {}
+        #: account -> (carried remainder, last day accrued)
+        self.interest_carry: dict[UUID, tuple[Fraction, date]] = {}
+        self.jobs: dict[UUID, Job] = {}
         #: Row locks held by open units of work: ("account" | "transfer", id) -> holder.
         self._locks: dict[tuple[str, UUID], FakeUnitOfWork] = {}
 
@@ -135,14 +147,37 @@ class FakeUnitOfWork:
         self.account_rows = _Table[UUID, Account]("account", store.accounts, idempotency_key=False)
         self.transfer_rows = _Table[UUID, Transfer]("transfer", store.transfers, idempotency_key=True)
         self.api_key_rows = _Table[UUID, ApiKey]("api key", store.api_keys, idempotency_key=False)
+        self.policy_rows = _Table[tuple[UUID, date], InterestPolicy](
+            "interest policy", store.interest_policies, idempotency_key=False
+        )
+        # A day accrued twice: the database's unique key refuses it (a retryable unique violation).
+        self.accrual_rows = _Table[tuple[UUID, date], tuple[Accrual, UUID | None]](
+            "interest accrual", store.interest_accruals, idempotency_key=True
+        )
+        self.carry_rows = _Table[UUID, tuple[Fraction, date]](
+            "interest carry", store.interest_carry, idempotency_key=False
+        )
+        self.job_rows = _Table[UUID, Job]("job", store.jobs, idempotency_key=False)
         self.new_entries: list[Entry] = []
         self.assets: AssetRepository = FakeAssets(self)
         self.accounts: AccountRepository = FakeAccounts(self)
         self.transfers: TransferRepository = FakeTransfers(self)
         self.api_keys: ApiKeyRepository = FakeApiKeys(self)
+        self.interest: InterestRepository = FakeInterest(self)
+        self.jobs: JobRepository = FakeJobs(self)
+        self.ledger_scan: LedgerScan = FakeLedgerScan(self)
 
     def _tables(self) -> tuple[_Table[Any, Any], ...]:
-        return (self.asset_rows, self.account_rows, self.transfer_rows, self.api_key_rows)
+        return (
+            self.asset_rows,
+            self.account_rows,
+            self.transfer_rows,
+            self.api_key_rows,
+            self.policy_rows,
+            self.accrual_rows,
+            self.carry_rows,
+            self.job_rows,
+        )
 
     def __enter__(self) -> Self:
         if self._open:
@@ -517,6 +552,126 @@ class FakeApiKeys:
         if key.revoked_at is None:
             self._table.update(key_id, replace(key, revoked_at=at))
         return True
+
+
+class FakeInterest:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def policies(self, account_id: UUID) -> list[InterestPolicy]:
+        self._uow.ensure_open()
+        found = [p for p in self._uow.policy_rows.rows() if p.account_id == account_id]
+        return sorted(found, key=lambda p: p.effective_from)
+
+    def put_policy(self, policy: InterestPolicy, at: datetime) -> None:
+        self._uow.ensure_open()
+        self._uow.policy_rows.update((policy.account_id, policy.effective_from), policy)
+
+    def accrued_days(self, account_id: UUID, start: date, end: date) -> set[date]:
+        self._uow.ensure_open()
+        return {
+            a.day
+            for a, _ in self._uow.accrual_rows.rows()
+            if a.account_id == account_id and start <= a.day <= end
+        }
+
+    def add_accruals(self, accruals: Sequence[Accrual], transfer_id: UUID | None, at: datetime) -> None:
+        self._uow.ensure_open()
+        for accrual in accruals:
+            self._uow.accrual_rows.insert((accrual.account_id, accrual.day), (accrual, transfer_id))
+
+    def carry(self, account_id: UUID) -> Fraction:
+        self._uow.ensure_open()
+        row = self._uow.carry_rows.get(account_id)
+        return Fraction(0) if row is None else row[0]
+
+    def set_carry(self, account_id: UUID, carry: Fraction, through: date, at: datetime) -> None:
+        self._uow.ensure_open()
+        self._uow.carry_rows.update(account_id, (carry, through))
+
+    def accounts_with_policies(self, after_id: UUID | None, limit: int) -> list[UUID]:
+        self._uow.ensure_open()
+        ids = sorted({p.account_id for p in self._uow.policy_rows.rows()})
+        return [i for i in ids if after_id is None or i > after_id][:limit]
+
+
+class FakeJobs:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    @property
+    def _table(self) -> _Table[UUID, Job]:
+        self._uow.ensure_open()
+        return self._uow.job_rows
+
+    def add(self, job: Job) -> None:
+        self._table.insert(job.id, copy.deepcopy(job))
+
+    def get(self, job_id: UUID) -> Job | None:
+        return copy.deepcopy(self._table.get(job_id))
+
+    def lock(self, job_id: UUID) -> Job | None:
+        job = self._table.get(job_id)
+        if job is not None:
+            self._uow.acquire("job", job_id)
+        return copy.deepcopy(job)
+
+    def save(self, job: Job) -> None:
+        if not self._uow.holds("job", job.id):
+            raise AssertionError(f"job {job.id} is saved without being locked first")
+        self._table.update(job.id, copy.deepcopy(job))
+
+
+class FakeLedgerScan:
+    """The committed rows, in the order the SQL scans give them."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def snapshot(self) -> None:
+        self._uow.ensure_open()
+
+    def journal(self) -> Iterator[tuple[StoredAccount, JournalLine | None]]:
+        store = self._uow.store
+        by_account: dict[UUID, list[Entry]] = defaultdict(list)
+        for entry in store.entries:
+            by_account[entry.account_id].append(entry)
+        for account_id in sorted(store.accounts):
+            a = store.accounts[account_id]
+            stored = StoredAccount(a.id, a.asset.code, a.normal_side, a.min_balance, a.balances, a.last_seq)
+            lines = sorted(by_account.get(account_id, []), key=lambda e: e.seq)
+            if not lines:
+                yield stored, None
+            for e in lines:
+                status = store.transfers[e.transfer_id].status
+                yield (
+                    stored,
+                    JournalLine(
+                        a.id,
+                        e.seq,
+                        e.transfer_id,
+                        e.layer,
+                        e.side,
+                        e.amount,
+                        e.asset,
+                        e.balance_after,
+                        status,
+                    ),
+                )
+
+    def transfer_sums(self) -> Iterator[TransferSums]:
+        store = self._uow.store
+        sums: dict[UUID, dict[tuple[Layer, str], list[int]]] = defaultdict(dict)
+        for e in store.entries:
+            pair = sums[e.transfer_id].setdefault((e.layer, e.asset), [0, 0])
+            pair[0 if e.side is Side.DEBIT else 1] += e.amount
+        for transfer_id in sorted(store.transfers):
+            status = store.transfers[transfer_id].status
+            groups = sums.get(transfer_id)
+            if not groups:
+                yield TransferSums(transfer_id, status, None, None, 0, 0)
+            for (layer, asset), (debits, credits) in sorted((groups or {}).items()):
+                yield TransferSums(transfer_id, status, layer, asset, debits, credits)
 
 
 # --- time and identifiers --------------------------------------------------------------------------

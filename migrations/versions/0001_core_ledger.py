@@ -18,6 +18,7 @@ migrations (`ALTER ROLE razao_app PASSWORD '...'`) where the server does not use
 
 Revision ID: 0001_core_ledger
 Revises: (none)
+Create Date: 2026-11-29
 Docs: docs/reference/schema.md
 """
 

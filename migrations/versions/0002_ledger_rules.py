@@ -62,6 +62,7 @@ PUBLIC, the PostgreSQL default).
 
 Revision ID: 0002_ledger_rules
 Revises: 0001_core_ledger
+Create Date: 2026-11-29
 Docs: docs/reference/rules.md
 """
 

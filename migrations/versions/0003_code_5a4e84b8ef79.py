@@ -17,6 +17,7 @@ Functions:
 post_transfers, post_pending, void_pending, reverse_transfer, expire_due, balance_as_of, statement,
   trial_balance
 
+Create Date: 2026-11-29
 Docs: docs/reference/functions.md
 """
 

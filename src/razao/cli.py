@@ -1,4 +1,5 @@
-"""The `razao` command line: serve the API, manage the database schema, manage API keys.
+"""The `razao` command line: serve the API, run the Celery worker, beat and Flower, manage the database
+schema, manage API keys.
 
 Every command builds what it needs from `Settings` (RAZAO_* environment variables) through the
 composition root; nothing happens at import time.
@@ -68,6 +69,47 @@ def openapi(
         typer.echo(spec, nl=False)
     else:
         output.write_text(spec, encoding="utf-8")
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(help="Worker processes (prefork pool).")] = 2,
+    pool: Annotated[str, typer.Option(help="prefork, solo or threads.")] = "prefork",
+    hostname: Annotated[str | None, typer.Option(help="Node name (default razao@<host>).")] = None,
+) -> None:
+    """Run a Celery worker: it runs the jobs started through the API and beat's schedules."""
+    container = _container()
+    settings = container.settings()
+    argv = ["worker", f"--concurrency={concurrency}", f"--pool={pool}", f"--queues={settings.task_queue}"]
+    argv += [f"--loglevel={settings.log_level}", f"--hostname={hostname or 'razao@%h'}"]
+    container.celery().worker_main(argv)
+
+
+@app.command()
+def beat(
+    schedule_file: Annotated[Path, typer.Option(help="Where beat keeps the last run times.")] = Path(
+        "var/celerybeat-schedule"
+    ),
+) -> None:
+    """Run Celery beat: expires holds every minute (and schedules the daily ledger verification)."""
+    container = _container()
+    schedule_file.parent.mkdir(parents=True, exist_ok=True)
+    argv = ["beat", f"--schedule={schedule_file}", f"--loglevel={container.settings().log_level}"]
+    container.celery().start(argv)
+
+
+@app.command()
+def flower() -> None:
+    """Run Flower, the task monitor, at http://RAZAO_FLOWER_HOST:RAZAO_FLOWER_PORT/flower (basic auth)."""
+    import os
+
+    container = _container()
+    settings = container.settings()
+    # Through the environment rather than argv, so the password is not shown by `ps`.
+    os.environ["FLOWER_BASIC_AUTH"] = f"{settings.flower_user}:{settings.flower_password}"
+    argv = ["flower", f"--address={settings.flower_host}", f"--port={settings.flower_port}"]
+    argv += ["--url_prefix=flower", "--purge_offline_workers=60"]
+    container.celery().start(argv)
 
 
 @db.command("setup")

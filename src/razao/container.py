@@ -1,8 +1,10 @@
 """The one composition root: a dependency-injector container that builds every adapter.
 
-`create_app()` (razao.api), the CLI and the benchmarks all get their wiring from here. Nothing connects
-at import time: the engine is a singleton created on first use, and the execution mode (in the app or
-in the database) is resolved, and logged, the first time a use case needs it.
+`create_app()` (razao.api), the Celery app (worker, beat, Flower: `razao worker|beat|flower`), the CLI
+and the benchmarks all get their wiring from here. Nothing connects at import time: the engine is a
+singleton created on first use, the Celery app reaches the broker only when it sends or consumes, and
+the execution mode (in the app or in the database) is resolved, and logged, the first time a use case
+needs it.
 """
 
 from __future__ import annotations
@@ -14,12 +16,29 @@ from dependency_injector import containers, providers
 from adapters.db.code_bundle import app_code_version, database_code, function_stats
 from adapters.db.engine import make_engine
 from adapters.db.health import database_status
-from adapters.db.in_database import InDatabaseReadPath, InDatabaseWritePath
+from adapters.db.in_database import InDatabaseBatchPath, InDatabaseReadPath, InDatabaseWritePath
+from adapters.db.job_stats import job_stats
 from adapters.db.unit_of_work import SqlUnitOfWork
-from adapters.http.services import FunctionStat, Readiness, Services
+from adapters.http.metrics import HttpMetrics
+from adapters.http.services import FunctionStat, JobServices, Readiness, Services
 from adapters.system import RandomIds, SystemClock
+from adapters.tasks.celery_app import CeleryConfig, create_celery
+from adapters.tasks.jobs import LEDGER_VERIFICATION, JobRunner
+from adapters.tasks.queue import CeleryJobQueue
+from adapters.tasks.runtime import TaskRuntime
+from application.batch_path import InAppBatchPath
+from application.jobs import create_job
 from application.read_path import InAppReadPath
 from application.write_path import InAppWritePath
+from razao.logging import configure_logging
+from razao.metrics import (
+    FunctionStatsCollector,
+    JobsCollector,
+    MeteredReadPath,
+    MeteredWritePath,
+    UseCaseMetrics,
+    new_registry,
+)
 from razao.modes import resolve_mode
 from razao.settings import Settings
 
@@ -78,16 +97,72 @@ class Container(containers.DeclarativeContainer):
 
     code_version = providers.Callable(app_code_version)
     execution_mode = providers.Singleton(resolve_mode, settings.provided.execution_mode, engine)
-    write_path = providers.Selector(
+    function_stats = providers.Callable(lambda engine: lambda: stats_of(engine), engine)
+
+    #: One Prometheus registry per process: HTTP, use-case, job and database-function metrics.
+    metrics_registry = providers.Singleton(
+        new_registry,
+        providers.Factory(FunctionStatsCollector, function_stats),
+        providers.Factory(
+            JobsCollector, providers.Callable(lambda engine: lambda: job_stats(engine), engine)
+        ),
+    )
+    use_case_metrics = providers.Singleton(UseCaseMetrics, metrics_registry)
+    http_metrics = providers.Singleton(HttpMetrics, metrics_registry)
+
+    unmetered_write_path = providers.Selector(
         execution_mode,
         app=providers.Singleton(InAppWritePath, uow=uow.provider, clock=clock),
         db=providers.Singleton(InDatabaseWritePath, function_engine, expected_version=code_version),
     )
-    read_path = providers.Selector(
+    unmetered_read_path = providers.Selector(
         execution_mode,
         app=providers.Singleton(InAppReadPath, uow=uow.provider),
         db=providers.Singleton(InDatabaseReadPath, function_engine, expected_version=code_version),
     )
+    write_path = providers.Singleton(MeteredWritePath, unmetered_write_path, execution_mode, use_case_metrics)
+    read_path = providers.Singleton(MeteredReadPath, unmetered_read_path, execution_mode, use_case_metrics)
+    #: The background use cases (interest accrual, ledger verification), run by the Celery tasks.
+    batch_path = providers.Selector(
+        execution_mode,
+        app=providers.Singleton(InAppBatchPath, uow=uow.provider, clock=clock),
+        db=providers.Singleton(InDatabaseBatchPath, function_engine, expected_version=code_version),
+    )
+
+    #: The Celery app (workers, beat, Flower, and the API sending jobs); connects on first use only.
+    celery_config = providers.Singleton(
+        CeleryConfig,
+        broker_url=settings.provided.broker_url,
+        result_backend=settings.provided.result_backend,
+        queue=settings.provided.task_queue,
+        visibility_timeout=settings.provided.broker_visibility_timeout,
+        verification_hour_utc=settings.provided.verification_hour_utc,
+    )
+    job_runner = providers.Singleton(
+        JobRunner,
+        uow=uow.provider,
+        clock=clock,
+        write_path=write_path,
+        batch_path=batch_path,
+        chunk_size=settings.provided.job_chunk_size,
+    )
+    task_runtime = providers.Singleton(TaskRuntime, write_path=write_path, run_job=job_runner)
+    celery = providers.Singleton(
+        create_celery,
+        celery_config,
+        task_runtime.provider,
+        start_verification=providers.Callable(
+            lambda uow, clock, ids: lambda: create_job(LEDGER_VERIFICATION, {}, None, uow(), clock, ids).id,
+            uow.provider,
+            clock,
+            ids,
+        ),
+        setup_logging=providers.Callable(
+            lambda s: lambda: configure_logging(s.log_level, s.log_format), settings
+        ),
+    )
+    job_queue = providers.Singleton(CeleryJobQueue, celery)
+    jobs = providers.Singleton(JobServices, uow=uow.provider, queue=job_queue)
 
     services = providers.Singleton(
         Services,
@@ -99,9 +174,11 @@ class Container(containers.DeclarativeContainer):
         readiness=providers.Callable(
             lambda engine, mode: lambda: readiness(engine, mode), engine, execution_mode.provider
         ),
-        function_stats=providers.Callable(lambda engine: lambda: stats_of(engine), engine),
+        function_stats=function_stats,
         api_key_cache_seconds=settings.provided.api_key_cache_seconds,
         max_body_bytes=settings.provided.max_body_bytes,
+        metrics=http_metrics,
+        jobs=jobs,
     )
 
 

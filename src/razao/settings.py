@@ -8,7 +8,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="RAZAO_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="RAZAO_", extra="ignore", env_parse_none_str="none")
 
     #: The application's login role: reads and writes the ledger, cannot change the schema.
     database_url: str = "postgresql+psycopg://razao_app@127.0.0.1:5432/razao"
@@ -31,3 +31,24 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     #: `json` for machines (production), `console` for people at a terminal.
     log_format: Literal["json", "console"] = "json"
+
+    #: The Celery broker: Redis by default; RabbitMQ works too (`amqp://guest:guest@127.0.0.1:5672//`).
+    broker_url: str = "redis://127.0.0.1:6379/0"
+    #: Where task results are kept (job records in PostgreSQL are the source of truth; this is for Flower).
+    result_backend: str | None = "redis://127.0.0.1:6379/1"
+    #: The queue the API sends jobs to and the worker consumes (tests use one per test).
+    task_queue: str = "razao"
+    #: Seconds an unacknowledged task stays reserved before the broker redelivers it (Redis); must
+    #: exceed the longest task, since tasks are acknowledged only when they finish.
+    broker_visibility_timeout: int = 3600
+    #: Accounts per chunk of a batch job (each chunk is one transaction and one progress step).
+    job_chunk_size: int = 200
+    #: Hour (UTC) of the daily ledger verification scheduled by beat; `None` schedules none.
+    verification_hour_utc: int | None = 3
+
+    #: Flower, the task monitor, served under /flower. Basic auth is always on; the defaults are for a
+    #: developer's machine only. Bound to 127.0.0.1 so its unauthenticated /metrics stays on the host.
+    flower_host: str = "127.0.0.1"
+    flower_port: int = 5555
+    flower_user: str = "razao"
+    flower_password: str = "local-only"

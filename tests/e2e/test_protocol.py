@@ -305,6 +305,7 @@ def test_openapi_declares_problems_security_and_examples(api: Api) -> None:
         "transfers",
         "reports",
         "admin",
+        "jobs",
         "health",
     }
     assert doc["components"]["securitySchemes"]["bearer"] == {
@@ -321,15 +322,15 @@ def test_openapi_declares_problems_security_and_examples(api: Api) -> None:
         assert schemas[name]["examples"], name
 
     operations = [(path, method, op) for path, item in doc["paths"].items() for method, op in item.items()]
-    assert len(operations) == 21
-    assert len({op["operationId"] for _, _, op in operations}) == 21
+    assert len(operations) == 25
+    assert len({op["operationId"] for _, _, op in operations}) == 25
     for path, method, op in operations:
         statuses = set(op["responses"])
         successes = {s for s in statuses if s.startswith("2")}
         assert len(successes) == 1, (path, method)
         assert "application/json" in op["responses"][successes.pop()]["content"]
         assert "500" in statuses
-        for status in statuses - {"200", "201"}:
+        for status in statuses - {"200", "201", "202"}:
             content = op["responses"][status]["content"]
             assert list(content) == ["application/problem+json"], (path, method, status)
             assert content["application/problem+json"]["schema"] == {"$ref": "#/components/schemas/Problem"}

@@ -1,12 +1,9 @@
 """Step definitions of the feature specs, and the `ledger` fixture that runs them once per mode.
 
-Every scenario runs once per execution mode in `MODES`. `test_features.py` requests the parametrized
+Every scenario runs once per execution mode in `MODES` ("memory", "app", "database": see `modes.py`
+for what each one runs where, and how each keeps time). `test_features.py` requests the parametrized
 `ledger` fixture through a module-level `pytestmark`, so pytest parametrizes the scenario functions
 themselves (a parametrized fixture that only a step asks for would fail in pytest-bdd).
-
-- memory: the use cases on the in-memory fakes (`tests/fakes.py`).
-- postgres: the same use cases in this process on a fresh PostgreSQL database (`uow_factory` from
-  `tests/conftest.py`).
 """
 
 from __future__ import annotations
@@ -18,44 +15,17 @@ from typing import Any, TypeVar
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from application.ports import UnitOfWorkFactory
-from application.write_path import InAppWritePath, WritePath
 from domain.accounts import AccountStatus, Side
 from domain.transfers import TransferStatus, posted_amount
-from tests.fakes import FakeClock, InMemoryStore, SequentialIds
 from tests.features.driver import LedgerDriver, Line, format_money
-
-#: The execution modes every scenario runs in. The one place to add a mode (e.g. "database": the same
-#: use cases executed inside PostgreSQL); `_uow_factory` and `_write_path` say how to build it.
-MODES = ["memory", "postgres"]
-
-#: Modes that need PostgreSQL carry the `integration` mark (`-m "not integration"` skips them).
-_NEEDS_POSTGRES = {"postgres", "database"}
-
-
-def _uow_factory(mode: str, request: pytest.FixtureRequest) -> UnitOfWorkFactory:
-    if mode == "memory":
-        return InMemoryStore().unit_of_work
-    if mode == "postgres":
-        factory: UnitOfWorkFactory = request.getfixturevalue("uow_factory")
-        return factory
-    raise ValueError(f"no unit of work for mode {mode!r}")
-
-
-def _write_path(mode: str, uow: UnitOfWorkFactory, clock: FakeClock) -> WritePath:
-    if mode in ("memory", "postgres"):
-        return InAppWritePath(uow, clock)
-    raise ValueError(f"no write path for mode {mode!r}")
+from tests.features.modes import MODES, NEEDS_POSTGRES, ledger_for
 
 
 @pytest.fixture(
-    params=[pytest.param(m, marks=pytest.mark.integration) if m in _NEEDS_POSTGRES else m for m in MODES]
+    params=[pytest.param(m, marks=pytest.mark.integration) if m in NEEDS_POSTGRES else m for m in MODES]
 )
 def ledger(request: pytest.FixtureRequest) -> Iterator[LedgerDriver]:
-    mode: str = request.param
-    clock, ids = FakeClock(), SequentialIds()
-    uow = _uow_factory(mode, request)
-    driver = LedgerDriver(mode, uow, _write_path(mode, uow, clock), clock, ids)
+    driver = ledger_for(request.param, request)
     yield driver
     driver.settled()
 
@@ -127,7 +97,7 @@ REASONS = {
     "it does not exist": "not_found",
 }
 
-_UNITS = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600}
+_UNITS = {"second": 1, "seconds": 1, "minute": 60, "minutes": 60, "hour": 3600, "hours": 3600}
 
 
 # --- accounts ------------------------------------------------------------------------------------
@@ -208,6 +178,18 @@ def _(ledger: LedgerDriver, payee: str, amount: str, bank: str) -> None:
     _send(ledger, bank, payee, amount)
 
 
+_PAYMENT_FOR = (
+    '"{source:Name}" sends {amount:Amount} to "{target:Name}" for "{description:Name}" '
+    'as payment "{reference:Name}"'
+)
+
+
+@given(words(_PAYMENT_FOR))
+@when(words(_PAYMENT_FOR))
+def _(ledger: LedgerDriver, source: str, amount: str, target: str, description: str, reference: str) -> None:
+    _send(ledger, source, target, amount, description=description, reference=reference)
+
+
 @given(words('"{payee:Name}" receives {amount:Amount} through "{bank:Name}" for "{description:Name}"'))
 @when(words('"{payee:Name}" receives {amount:Amount} through "{bank:Name}" for "{description:Name}"'))
 def _(ledger: LedgerDriver, payee: str, amount: str, bank: str, description: str) -> None:
@@ -260,6 +242,18 @@ def _(ledger: LedgerDriver, source: str, amount: str, target: str, reference: st
     _send(ledger, source, target, amount, reference=reference, pending=True)
 
 
+_HOLD_FOR = (
+    '"{source:Name}" places a hold of {amount:Amount} for "{target:Name}" for "{description:Name}" '
+    'as hold "{reference:Name}"'
+)
+
+
+@given(words(_HOLD_FOR))
+@when(words(_HOLD_FOR))
+def _(ledger: LedgerDriver, source: str, amount: str, target: str, description: str, reference: str) -> None:
+    _send(ledger, source, target, amount, description=description, reference=reference, pending=True)
+
+
 _EXPIRING_HOLD = (
     '"{source:Name}" places a hold of {amount:Amount} for "{target:Name}" '
     'that expires after {count:d} {unit:w} as hold "{reference:Name}"'
@@ -302,6 +296,17 @@ def _(ledger: LedgerDriver, count: int, unit: str) -> None:
     ledger.attempt(lambda: ledger.pass_time(timedelta(seconds=count * _UNITS[unit])))
 
 
+# --- moments -------------------------------------------------------------------------------------
+
+
+@given(words('the moment "{moment:Name}" is noted'))
+@when(words('the moment "{moment:Name}" is noted'))
+def _(ledger: LedgerDriver, moment: str) -> None:
+    """Remember the current moment by the ledger's clock, to ask later how things stood then."""
+    ledger.settled()
+    ledger.note_moment(moment)
+
+
 # --- reversals -----------------------------------------------------------------------------------
 
 
@@ -327,6 +332,12 @@ def _check_amount(ledger: LedgerDriver, name: str, expected: str, actual: int, w
 def _(ledger: LedgerDriver, name: str, balance: str) -> None:
     ledger.settled()
     _check_amount(ledger, name, balance, ledger.account(name).posted_balance, "as balance")
+
+
+@then(words('"{name:Name}" had a balance of {balance:Amount} at "{moment:Name}"'))
+def _(ledger: LedgerDriver, name: str, balance: str, moment: str) -> None:
+    ledger.settled()
+    _check_amount(ledger, name, balance, ledger.balance_at(name, moment), f'as balance at "{moment}"')
 
 
 @then(words('"{name:Name}" has {available:Amount} available'))
@@ -406,7 +417,7 @@ def _(ledger: LedgerDriver, name: str, datatable: list[list[str]]) -> None:
 
     actual = [
         {
-            "description": line.description,
+            "description": ledger.describe(line.description),
             "paid out": cell(line.entry.amount if line.entry.side is not account.normal_side else None),
             "paid in": cell(line.entry.amount if line.entry.side is account.normal_side else None),
             "balance": cell(line.entry.balance_after),
@@ -422,4 +433,50 @@ def _canonical(ledger: LedgerDriver, name: str, column: str, value: str) -> str:
     if column == "description" or not value:
         return value
     money = ledger.money(value, name)
+    return format_money(money.asset, money.units)
+
+
+@then(words("the trial balance shows:"))
+def _(ledger: LedgerDriver, datatable: list[list[str]]) -> None:
+    """Per currency: how many accounts, the sums of all debits and of all credits, and the money on
+    hold (held debits and held credits, which must be equal)."""
+    ledger.settled()
+    actual = []
+    for totals in ledger.trial_balance():
+        asset = ledger.asset(totals.asset)
+        held = (
+            format_money(asset, totals.pending_debits)
+            if totals.pending_debits == totals.pending_credits
+            else f"{format_money(asset, totals.pending_debits)} / {format_money(asset, totals.pending_credits)}"
+        )
+        actual.append(
+            {
+                "currency": totals.asset,
+                "accounts": str(totals.accounts),
+                "debits": format_money(asset, totals.posted_debits),
+                "credits": format_money(asset, totals.posted_credits),
+                "on hold": held,
+            }
+        )
+    expected = [
+        {k: v if k in ("currency", "accounts") else _spelled(ledger, v) for k, v in row.items()}
+        for row in _table(datatable)
+    ]
+    assert actual == expected
+
+
+@then(words("the books balance in every currency"))
+def _(ledger: LedgerDriver) -> None:
+    """Debits equal credits, held debits equal held credits, and the accounts' debit balances add up
+    to their credit balances."""
+    ledger.settled()
+    totals = ledger.trial_balance()
+    assert totals, "the trial balance is empty"
+    unbalanced = [t for t in totals if not t.balanced]
+    assert not unbalanced, f"the books do not balance: {unbalanced}"
+
+
+def _spelled(ledger: LedgerDriver, value: str) -> str:
+    """An amount in its canonical spelling (`R$ 10.5` -> `R$ 10.50`)."""
+    money = ledger.money(value)
     return format_money(money.asset, money.units)

@@ -2,8 +2,9 @@
 and holds by business reference.
 
 `LedgerDriver` turns those words into the application's use cases (`application.accounts`,
-`application.transfers`) and its write path (`application.write_path.WritePath`). It does not care how
-the use cases run: the `ledger` fixture in `conftest.py` builds one per execution mode.
+`application.transfers`), its write path (`application.write_path.WritePath`) and its read path
+(`application.read_path.ReadPath`). It does not care how they run: `modes.py` builds one driver per
+execution mode, with that mode's clock and its way of letting time pass (a `Timeline`).
 
 Operations the specs expect may be refused are run through `attempt`, which keeps the refusal for a
 later "Then it is refused: ..." step; a refusal nobody checked fails the scenario.
@@ -14,20 +15,21 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import TypeVar
+from datetime import datetime, timedelta
+from typing import Protocol, TypeVar
 from uuid import UUID
 
 from application import accounts, transfers
 from application.accounts import OpenAccount
-from application.ports import StatementLine, UnitOfWorkFactory
+from application.ports import Clock, IdSource, StatementLine, UnitOfWorkFactory
+from application.read_path import ReadPath
 from application.write_path import WritePath
 from domain.accounts import Account, Side
 from domain.assets import Asset, builtin_asset
 from domain.errors import DomainError, NotFound, ValidationError
 from domain.ledger import Outcome
+from domain.reports import AssetTotals
 from domain.transfers import Posting, ReversalRequest, Transfer, TransferRequest
-from tests.fakes import FakeClock, SequentialIds
 
 T = TypeVar("T")
 
@@ -79,20 +81,43 @@ class Line:
     amount: str
 
 
+class Timeline(Protocol):
+    """How time passes in one execution mode, as the specs see it."""
+
+    def moment(self) -> datetime:
+        """The current moment; anything booked afterwards is booked strictly later."""
+        ...
+
+    def wait(self, delta: timedelta) -> None:
+        """Let `delta` pass on the clock the mode's write path stamps with."""
+        ...
+
+
 class LedgerDriver:
     """One scenario's ledger: names, references and the last answer or refusal, over the use cases."""
 
     def __init__(
-        self, mode: str, uow: UnitOfWorkFactory, write_path: WritePath, clock: FakeClock, ids: SequentialIds
+        self,
+        mode: str,
+        uow: UnitOfWorkFactory,
+        write_path: WritePath,
+        read_path: ReadPath,
+        clock: Clock,
+        timeline: Timeline,
+        ids: IdSource,
     ) -> None:
         self.mode = mode
         self._uow = uow
         self.write = write_path
+        self.read = read_path
+        #: The clock of the use cases that run in this process (opening accounts).
         self.clock = clock
+        self.timeline = timeline
         self._ids = ids
         self._accounts: dict[str, UUID] = {}
         self._references: dict[str, UUID] = {}
         self._requests: dict[str, TransferRequest] = {}
+        self._moments: dict[str, datetime] = {}
         #: The refusal of the last attempted operation, until a step checks it.
         self.refusal: DomainError | None = None
         #: What the last successful write answered.
@@ -133,6 +158,13 @@ class LedgerDriver:
 
         return parse_money(text, scale_of)
 
+    def asset(self, code: str) -> Asset:
+        """A currency the specs name by its code."""
+        asset = builtin_asset(code)
+        if asset is None:
+            raise AssertionError(f"{code} is not a currency the specs know")
+        return asset
+
     def amount_for(self, account: str, text: str) -> tuple[int, str]:
         """Minor units and the asset a posting on `account` asserts for an amount like `R$ 10.50`."""
         money = self.money(text, account)
@@ -167,7 +199,26 @@ class LedgerDriver:
         accounts.close_account(self._accounts[name], self._uow())
 
     def statement(self, name: str) -> list[StatementLine]:
-        return accounts.statement(self._accounts[name], self._uow(), limit=1000).items
+        return self.read.statement(self._accounts[name], limit=1000).items
+
+    def balance_at(self, name: str, moment: str) -> int:
+        """The posted balance of `name` as it stood at a moment the scenario noted."""
+        if moment not in self._moments:
+            raise AssertionError(f"the scenario never noted a moment called {moment!r}")
+        return self.read.balance_as_of(self._accounts[name], self._moments[moment]).posted_balance
+
+    def trial_balance(self) -> list[AssetTotals]:
+        return self.read.trial_balance()
+
+    def describe(self, text: str) -> str:
+        """A description as the specs write it: transfer ids replaced by the references they stand for."""
+        for reference, transfer_id in self._references.items():
+            text = text.replace(str(transfer_id), reference)
+        return text
+
+    # --- time ----------------------------------------------------------------------------------
+    def note_moment(self, moment: str) -> None:
+        self._moments[moment] = self.timeline.moment()
 
     # --- transfers -----------------------------------------------------------------------------
     def _reference(self, reference: str | None) -> UUID:
@@ -233,8 +284,8 @@ class LedgerDriver:
         return self.answers[0]
 
     def pass_time(self, delta: timedelta) -> list[Transfer]:
-        """Move the clock on, then run the expiry job (as the scheduler would)."""
-        self.clock.advance(delta.total_seconds())
+        """Let time pass, then run the expiry job (as the scheduler would)."""
+        self.timeline.wait(delta)
         return self.write.expire_due()
 
     def transfer(self, reference: str) -> Transfer:

@@ -1,4 +1,4 @@
-"""Every scenario of the feature files, once per execution mode (`conftest.MODES`)."""
+"""Every scenario of the feature files, once per execution mode (`modes.MODES`)."""
 
 from __future__ import annotations
 

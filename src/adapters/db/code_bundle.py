@@ -17,6 +17,7 @@ import runpy
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -311,6 +312,7 @@ Compared with the previous bundle:
 Functions:
 {functions}
 
+Create Date: {create_date}
 Docs: docs/reference/functions.md
 """
 
@@ -390,6 +392,7 @@ def write_code_migration(*, amend: bool = False) -> Path | None:
     path.write_text(
         _MIGRATION.format(
             short=bundle.version[:12],
+            create_date=datetime.now(UTC).date().isoformat(),
             revision=revision,
             down_revision=_literal(down_revision),
             previous=_literal(previous_revision),

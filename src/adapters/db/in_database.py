@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -28,8 +28,9 @@ from sqlalchemy import Engine, TextClause, text
 from sqlalchemy.exc import DBAPIError
 
 from adapters.db.errors import as_retryable
-from application import codec
+from application import codec, interest, verification
 from application.accounts import BalanceAsOf
+from application.interest import AccrualSummary
 from application.pages import DEFAULT_LIMIT, Page, check_limit
 from application.ports import ExecutionUnavailable, StatementLine
 from application.retry import ATTEMPTS, retrying
@@ -37,6 +38,7 @@ from domain.ledger import Outcome
 from domain.reports import AssetTotals
 from domain.transfers import ReversalRequest, Transfer, TransferRequest
 from domain.values import check_timestamp
+from domain.verification import VerificationReport
 
 T = TypeVar("T")
 
@@ -88,6 +90,9 @@ _STATEMENT = _sql(
     max_rows="integer",
 )
 _TRIAL_BALANCE = _sql("trial_balance", asset="text")
+_ACCRUE_INTEREST = _sql("accrue_interest", account_ids="jsonb", start_day="date", end_day="date")
+_ACCOUNTS_WITH_POLICIES = _sql("accounts_with_policies", after_id="uuid", max_count="integer")
+_VERIFY_LEDGER = _sql("verify_ledger")
 
 
 def _diagnostics(exc: DBAPIError) -> tuple[str | None, str | None, str | None]:
@@ -211,3 +216,32 @@ class InDatabaseReadPath:
     def trial_balance(self, asset: str | None = None) -> list[AssetTotals]:
         data = self._functions.call(_TRIAL_BALANCE, asset=asset)
         return [codec.asset_totals_from_dict(t) for t in _items(data)]
+
+
+class InDatabaseBatchPath:
+    """Implements `application.batch_path.BatchPath` with one PL/Python function call per chunk.
+
+    A chunk of interest accrual is one statement, hence one transaction for all its accounts; a
+    conflict with a concurrent write rolls it back and it runs again (idempotent per account and day).
+    """
+
+    def __init__(self, engine: Engine, expected_version: str, attempts: int = ATTEMPTS) -> None:
+        self._functions = _Functions(engine, expected_version)
+        self._attempts = attempts
+
+    def accrue_interest(self, account_ids: Sequence[UUID], start: date, end: date) -> AccrualSummary:
+        interest.check_range(start, end)
+        ids = codec.dumps(sorted(str(i) for i in set(account_ids)))
+        data = retrying(
+            lambda: self._functions.call(_ACCRUE_INTEREST, account_ids=ids, start_day=start, end_day=end),
+            self._attempts,
+        )
+        return interest.summary_from_dict(data)
+
+    def accounts_with_policies(self, after_id: UUID | None, limit: int) -> list[UUID]:
+        check_limit(limit)
+        data = self._functions.call(_ACCOUNTS_WITH_POLICIES, after_id=after_id, max_count=limit)
+        return [UUID(i) for i in _items(data)]  # type: ignore[arg-type]
+
+    def verify_ledger(self) -> VerificationReport:
+        return verification.report_from_dict(self._functions.call(_VERIFY_LEDGER))

@@ -18,7 +18,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, make_url, pool, text
 from sqlalchemy.exc import ProgrammingError
 
-from adapters.db.models import metadata
+from adapters.db.models import BATCH_SCHEMA, batch_metadata, metadata
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
 
@@ -97,13 +97,28 @@ def current(admin_url: str) -> str | None:
         engine.dispose()
 
 
+def _batch_names(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
+    """Only schema `razao`'s tables that the batch models declare (not the deployed code's tables)."""
+    if type_ == "schema":
+        return name == BATCH_SCHEMA
+    if type_ == "table":
+        return f"{BATCH_SCHEMA}.{name}" in batch_metadata.tables
+    return True
+
+
+#: How the tables of schema `razao` (`models.batch_metadata`) are compared with the database.
+_BATCH_OPTIONS: dict[str, Any] = {"include_schemas": True, "include_name": _batch_names}
+
+
 def differences(admin_url: str) -> list[Any]:
     """What autogenerate would change to make the database match the models (empty: in sync)."""
     engine = _engine(admin_url)
     try:
         with engine.connect() as conn:
             context = MigrationContext.configure(conn, opts=dict(AUTOGENERATE_OPTIONS))
-            return list(compare_metadata(context, metadata))
+            found = list(compare_metadata(context, metadata))
+            batch = MigrationContext.configure(conn, opts={**AUTOGENERATE_OPTIONS, **_BATCH_OPTIONS})
+            return found + list(compare_metadata(batch, batch_metadata))
     finally:
         engine.dispose()
 

@@ -12,7 +12,7 @@ Docs: docs/reference/schema.md
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
@@ -20,9 +20,11 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     Numeric,
     PrimaryKeyConstraint,
@@ -46,6 +48,8 @@ NAMING_CONVENTION = {
 }
 
 Money = Numeric(38, 0)
+#: Numerators and denominators of exact fractions (interest carried between periods).
+Exact = Numeric(78, 0)
 Timestamp = DateTime(timezone=True)
 
 
@@ -191,7 +195,104 @@ class ApiKeyRow(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
 
+# --- the background use cases' tables (revision 0004), in schema `razao` -------------------------
+#
+# Kept apart from the ledger's tables in `public` (their own `MetaData`): they are the service's own
+# bookkeeping (jobs, interest policies and what was accrued). `adapters.db.migrate.check` compares
+# them with the database too. No foreign keys into the ledger's tables: a reference to `accounts` or
+# `transfers` would make PostgreSQL refuse a TRUNCATE of the journal before its guard trigger can
+# (revision 0002); the use cases check that the accounts exist.
+
+BATCH_SCHEMA = "razao"
+
+
+class BatchBase(DeclarativeBase):
+    metadata = MetaData(schema=BATCH_SCHEMA, naming_convention=NAMING_CONVENTION)
+
+
+class JobRow(BatchBase):
+    """A background job: what was asked, its progress, and how it ended."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        CheckConstraint("state IN ('queued', 'running', 'succeeded', 'failed')", name="state"),
+        CheckConstraint("processed >= 0 AND (total IS NULL OR total >= 0)", name="progress"),
+        Index("ix_jobs_created_at", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    kind: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(Text)
+    params: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    processed: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    total: Mapped[int | None] = mapped_column(BigInteger)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    errors: Mapped[list[Any]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+    request_id: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    started_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    finished_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class InterestPolicyRow(BatchBase):
+    """An account's interest terms from `effective_from` on."""
+
+    __tablename__ = "interest_policies"
+    __table_args__ = (
+        PrimaryKeyConstraint("account_id", "effective_from"),
+        CheckConstraint("rate_bps >= 0", name="rate_bps"),
+        CheckConstraint("day_count IN ('ACT/365F', 'ACT/360', '30E/360')", name="day_count"),
+        CheckConstraint("counterpart_account_id <> account_id", name="counterpart"),
+    )
+
+    account_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    effective_from: Mapped[date] = mapped_column(Date)
+    rate_bps: Mapped[int] = mapped_column(Integer)
+    day_count: Mapped[str] = mapped_column(Text)
+    counterpart_account_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class InterestAccrualRow(BatchBase):
+    """One day's exact interest on one account: the (account, day) key makes accrual idempotent."""
+
+    __tablename__ = "interest_accruals"
+    __table_args__ = (
+        PrimaryKeyConstraint("account_id", "day"),
+        CheckConstraint("denominator > 0", name="denominator"),
+    )
+
+    account_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    day: Mapped[date] = mapped_column(Date)
+    balance: Mapped[Decimal] = mapped_column(Money)
+    rate_bps: Mapped[int] = mapped_column(Integer)
+    day_count: Mapped[str] = mapped_column(Text)
+    numerator: Mapped[Decimal] = mapped_column(Exact)
+    denominator: Mapped[Decimal] = mapped_column(Exact)
+    #: The interest posting of the period this day belongs to (None: it rounded to nothing).
+    transfer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class InterestCarryRow(BatchBase):
+    """The exact remainder (a fraction of a minor unit) an account's next interest posting adds."""
+
+    __tablename__ = "interest_carry"
+    __table_args__ = (CheckConstraint("denominator > 0", name="denominator"),)
+
+    account_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    numerator: Mapped[Decimal] = mapped_column(Exact)
+    denominator: Mapped[Decimal] = mapped_column(Exact)
+    through_day: Mapped[date] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
 metadata = Base.metadata
+batch_metadata = BatchBase.metadata
+jobs = cast(Table, JobRow.__table__)
+interest_policies = cast(Table, InterestPolicyRow.__table__)
+interest_accruals = cast(Table, InterestAccrualRow.__table__)
+interest_carry = cast(Table, InterestCarryRow.__table__)
 assets = cast(Table, AssetRow.__table__)
 accounts = cast(Table, AccountRow.__table__)
 transfers = cast(Table, TransferRow.__table__)

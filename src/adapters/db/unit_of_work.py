@@ -16,14 +16,21 @@ from adapters.db.accounts import SqlAccountRepository
 from adapters.db.api_keys import SqlApiKeyRepository
 from adapters.db.assets import SqlAssetRepository
 from adapters.db.errors import as_retryable
+from adapters.db.interest import SqlInterestRepository
+from adapters.db.jobs import SqlJobRepository
 from adapters.db.transfers import SqlTransferRepository
 from adapters.db.tx import Tx
+from adapters.db.verification import SqlLedgerScan
 from application.api_keys import ApiKeyRepository
+from application.interest import InterestRepository
+from application.jobs import JobRepository
 from application.ports import AccountRepository, AssetRepository, TransferRepository
+from application.verification import LedgerScan
 
 
 class SqlUnitOfWork:
-    """Implements `application.ports.UnitOfWork` and `application.api_keys.ApiKeyUnitOfWork`.
+    """Implements `application.ports.UnitOfWork`, `application.api_keys.ApiKeyUnitOfWork` and the
+    units of work of the background use cases (`interest`, `jobs`, `ledger_scan`).
 
     Create one per use case (a factory: `lambda: SqlUnitOfWork(engine)`). It may be entered again
     once its block has ended, never while it is open; its repositories work only inside the block.
@@ -33,6 +40,9 @@ class SqlUnitOfWork:
     accounts: AccountRepository
     transfers: TransferRepository
     api_keys: ApiKeyRepository
+    interest: InterestRepository
+    jobs: JobRepository
+    ledger_scan: LedgerScan
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -41,6 +51,9 @@ class SqlUnitOfWork:
         self.accounts = SqlAccountRepository(tx)
         self.transfers = SqlTransferRepository(tx)
         self.api_keys = SqlApiKeyRepository(tx)
+        self.interest = SqlInterestRepository(tx)
+        self.jobs = SqlJobRepository(tx)
+        self.ledger_scan = SqlLedgerScan(tx)
 
     def __enter__(self) -> Self:
         if self._tx.is_open:

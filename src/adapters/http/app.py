@@ -19,9 +19,11 @@ from starlette.responses import Response
 
 from adapters.http.auth import ApiKeyCache
 from adapters.http.deps import UnsupportedMediaType
+from adapters.http.metrics import MetricsMiddleware
+from adapters.http.metrics import router as metrics_router
 from adapters.http.middleware import RequestContextMiddleware, request_id_of
 from adapters.http.problems import CODE_BY_STATUS, Problem, problem
-from adapters.http.routes import accounts, admin, assets, health, reports, transfers
+from adapters.http.routes import accounts, admin, assets, health, interest, jobs, reports, transfers
 from adapters.http.services import Services
 from application.api_keys import Unauthenticated
 from application.ports import ExecutionUnavailable, RetryableConflict
@@ -45,11 +47,12 @@ TAGS = [
     {"name": "transfers", "description": "Balanced movements of value, single- or two-phase."},
     {"name": "reports", "description": "Whole-ledger reports."},
     {"name": "admin", "description": "Operators' views: statistics of the ledger's database functions."},
+    {"name": "jobs", "description": "Background jobs: expire holds, accrue interest, verify the ledger."},
     {"name": "health", "description": "Liveness and readiness probes (no authentication)."},
 ]
 
 _LOCATIONS = {"body", "query", "path", "header", "cookie"}
-_RESOURCES = (assets, accounts, transfers, reports, admin, health)
+_RESOURCES = (assets, accounts, interest, transfers, reports, admin, jobs, health)
 
 
 def _version() -> str:
@@ -182,5 +185,9 @@ def create_app(services: Services) -> FastAPI:
     for module in _RESOURCES:
         app.include_router(module.router)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=services.max_body_bytes)
+    if services.metrics is not None:
+        app.state.metrics_registry = services.metrics.registry
+        app.include_router(metrics_router)
+        app.add_middleware(MetricsMiddleware, metrics=services.metrics)  # outermost: sees every answer
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -9,8 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
+from uuid import UUID
 
+from adapters.http.metrics import HttpMetrics
 from application.api_keys import ApiKeyUnitOfWork
+from application.jobs import JobUnitOfWork
 from application.ports import Clock, IdSource, UnitOfWork
 from application.read_path import ReadPath
 from application.write_path import WritePath
@@ -44,6 +47,20 @@ class FunctionStat:
     self_time_ms: float
 
 
+class JobQueue(Protocol):
+    def enqueue(self, job_id: UUID, request_id: str | None = None) -> str:
+        """Hand a recorded job to the workers; returns the task id."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class JobServices:
+    """Background jobs: their records, and the queue the workers take them from."""
+
+    uow: Callable[[], JobUnitOfWork]
+    queue: JobQueue
+
+
 @dataclass(frozen=True, slots=True)
 class Services:
     uow: Callable[[], LedgerUnitOfWork]
@@ -57,3 +74,7 @@ class Services:
     api_key_cache_seconds: float = 10.0
     #: Largest request body accepted, in bytes.
     max_body_bytes: int = 2 * 1024 * 1024
+    #: Prometheus metrics (`/metrics`); None serves no metrics.
+    metrics: HttpMetrics | None = None
+    #: Background jobs (`/v1/jobs`); None serves no job endpoints.
+    jobs: JobServices | None = None

@@ -1,4 +1,7 @@
-"""Celery adapter: background use cases (expiring holds, interest accrual, ledger verification).
+"""Celery adapter: the background use cases (expiring holds, interest accrual, ledger verification).
 
-Reserved by the hexagon's layout; the Celery app and its tasks arrive with the background-jobs work.
+`celery_app.create_celery` builds the Celery application from plain settings and a lazily built
+`TaskRuntime` (the ports the tasks call), both supplied by the composition root (`razao.container`);
+nothing here connects to a broker or a database at import time. Tasks are thin: they bind their ids into
+the log context and call application use cases.
 """

@@ -1,0 +1,92 @@
+"""The ledger scan of verification: the journal and the per-transfer sums, streamed.
+
+Both queries run on a server-side cursor (`stream_results`, fetched `yield_per` rows at a time), in
+one REPEATABLE READ, READ ONLY transaction, so the two see the same snapshot and memory stays bounded
+whatever the size of the journal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import text
+
+from adapters.db.tx import Tx
+from domain.accounts import Balances, Layer, Side
+from domain.transfers import TransferStatus
+from domain.verification import JournalLine, StoredAccount, TransferSums
+
+BATCH_ROWS = 2000
+
+_JOURNAL = text(
+    "SELECT a.id, a.asset_code, a.normal_side, a.min_balance, a.posted_debits, a.posted_credits,"
+    " a.pending_debits, a.pending_credits, a.last_seq, e.seq, e.transfer_id, e.layer, e.side, e.amount,"
+    " e.asset_code AS entry_asset, e.balance_after, t.status AS transfer_status"
+    " FROM public.accounts a"
+    " LEFT JOIN public.entries e ON e.account_id = a.id"
+    " LEFT JOIN public.transfers t ON t.id = e.transfer_id"
+    " ORDER BY a.id, e.seq"
+).execution_options(stream_results=True)
+
+_TRANSFER_SUMS = text(
+    "SELECT t.id, t.status, e.layer, e.asset_code,"
+    " coalesce(sum(e.amount) FILTER (WHERE e.side = 'debit'), 0) AS debits,"
+    " coalesce(sum(e.amount) FILTER (WHERE e.side = 'credit'), 0) AS credits"
+    " FROM public.transfers t LEFT JOIN public.entries e ON e.transfer_id = t.id"
+    " GROUP BY t.id, t.status, e.layer, e.asset_code"
+    " ORDER BY t.id, e.layer, e.asset_code"
+).execution_options(stream_results=True)
+
+
+def journal_row(row: Any) -> tuple[StoredAccount, JournalLine | None]:
+    account = StoredAccount(
+        id=row.id,
+        asset=row.asset_code,
+        normal_side=Side(row.normal_side),
+        min_balance=None if row.min_balance is None else int(row.min_balance),
+        balances=Balances(
+            int(row.posted_debits), int(row.posted_credits), int(row.pending_debits), int(row.pending_credits)
+        ),
+        last_seq=row.last_seq,
+    )
+    if row.seq is None:
+        return account, None
+    return account, JournalLine(
+        account_id=row.id,
+        seq=row.seq,
+        transfer_id=row.transfer_id,
+        layer=Layer(row.layer),
+        side=Side(row.side),
+        amount=int(row.amount),
+        asset=row.entry_asset,
+        balance_after=int(row.balance_after),
+        transfer_status=TransferStatus(row.transfer_status),
+    )
+
+
+def transfer_sums(row: Any) -> TransferSums:
+    return TransferSums(
+        transfer_id=row.id,
+        status=TransferStatus(row.status),
+        layer=None if row.layer is None else Layer(row.layer),
+        asset=row.asset_code,
+        debits=int(row.debits),
+        credits=int(row.credits),
+    )
+
+
+class SqlLedgerScan:
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
+
+    def snapshot(self) -> None:
+        self._tx.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+
+    def journal(self) -> Iterator[tuple[StoredAccount, JournalLine | None]]:
+        for row in self._tx.execute(_JOURNAL).yield_per(BATCH_ROWS):
+            yield journal_row(row)
+
+    def transfer_sums(self) -> Iterator[TransferSums]:
+        for row in self._tx.execute(_TRANSFER_SUMS).yield_per(BATCH_ROWS):
+            yield transfer_sums(row)

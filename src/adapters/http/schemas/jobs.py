@@ -1,0 +1,80 @@
+"""Bodies of the job endpoints: what a job asks for, and its record (state, progress, result, errors)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from application.jobs import Job
+
+JobKind = Literal["expire-holds", "interest-accrual", "ledger-verification"]
+
+
+class JobIn(BaseModel):
+    """Parameters of a job: `interest-accrual` needs `start` and `end` (days, both included); the other
+    kinds take none (send `{}` or no body)."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"start": "2026-01-01", "end": "2026-01-31"}]}
+    )
+
+    start: date | None = None
+    end: date | None = None
+
+
+class ProgressOut(BaseModel):
+    processed: int
+    total: int | None = Field(description="Known once the job has counted its work.")
+
+
+class JobOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "0b9f3c1e-8f2a-4c3b-9d7e-5a6b7c8d9e0f",
+                    "kind": "interest-accrual",
+                    "state": "running",
+                    "params": {"start": "2026-01-01", "end": "2026-01-31"},
+                    "progress": {"processed": 400, "total": 1000},
+                    "result": {"accounts": 400, "days": 12400, "postings": 400, "amount": 91234},
+                    "errors": [],
+                    "request_id": "4f1c2b",
+                    "created_at": "2026-02-01T03:00:00Z",
+                    "started_at": "2026-02-01T03:00:01Z",
+                    "finished_at": None,
+                }
+            ]
+        }
+    )
+
+    id: UUID
+    kind: str
+    state: Literal["queued", "running", "succeeded", "failed"]
+    params: dict[str, Any]
+    progress: ProgressOut
+    result: dict[str, Any] | None
+    errors: list[dict[str, Any]]
+    request_id: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @classmethod
+    def of(cls, job: Job) -> JobOut:
+        return cls(
+            id=job.id,
+            kind=job.kind,
+            state=job.state.value,
+            params=job.params,
+            progress=ProgressOut(processed=job.processed, total=job.total),
+            result=job.result,
+            errors=job.errors,
+            request_id=job.request_id,
+            created_at=job.created_at,
+            started_at=job.started_at,
+            finished_at=job.finished_at,
+        )

@@ -1,0 +1,112 @@
+"""The Celery application: reliable delivery settings, the tasks and beat's schedule.
+
+Delivery is at least once: a task is acknowledged only after it finished (`task_acks_late`), a worker
+killed mid-task gets its task redelivered (`task_reject_on_worker_lost`; on Redis after the visibility
+timeout, on RabbitMQ when the connection drops), and a worker reserves one task at a time. Every task's
+effects are idempotent, so a redelivery never doubles them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from celery import Celery, signals
+from celery.schedules import crontab
+
+from adapters.tasks.runtime import TaskRuntime, expire_all_due
+from adapters.tasks.signals import connect_signals
+
+EXPIRE_HOLDS = "razao.expire_holds"
+RUN_JOB = "razao.run_job"
+VERIFY_LEDGER = "razao.verify_ledger"
+
+
+@dataclass(frozen=True, slots=True)
+class CeleryConfig:
+    broker_url: str
+    result_backend: str | None = None
+    queue: str = "razao"
+    #: Seconds before Redis redelivers an unacknowledged task: longer than the longest task.
+    visibility_timeout: int = 3600
+    #: Hour (UTC) of the daily verification job; None: not scheduled.
+    verification_hour_utc: int | None = 3
+
+
+def _schedule(config: CeleryConfig) -> dict[str, Any]:
+    schedule: dict[str, Any] = {
+        "expire-holds": {"task": EXPIRE_HOLDS, "schedule": timedelta(minutes=1), "options": {"expires": 55}}
+    }
+    if config.verification_hour_utc is not None:
+        schedule["verify-ledger"] = {
+            "task": VERIFY_LEDGER,
+            "schedule": crontab(minute=0, hour=config.verification_hour_utc),
+        }
+    return schedule
+
+
+def create_celery(
+    config: CeleryConfig,
+    runtime: Callable[[], TaskRuntime],
+    *,
+    start_verification: Callable[[], UUID] | None = None,
+    setup_logging: Callable[[], None] | None = None,
+) -> Celery:
+    """The Celery app. `runtime` is called inside tasks (first use builds engines, in the worker
+    process); `start_verification` records a verification job for beat's daily run; `setup_logging`
+    replaces Celery's own logging set-up (so workers log structlog JSON like the API)."""
+    app = Celery("razao", broker=config.broker_url, backend=config.result_backend, set_as_current=False)
+    transport = {
+        "visibility_timeout": config.visibility_timeout,
+        # Redis: look for expired reservations every few seconds (kombu's default scans every ~100 s).
+        "unacked_restore_interval": min(10, max(1, config.visibility_timeout // 3)),
+        "unacked_restore_throttle": 1,
+    }
+    app.conf.update(
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        result_accept_content=["json"],
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        broker_transport_options=transport,
+        result_backend_transport_options=transport,
+        worker_send_task_events=True,
+        task_send_sent_event=True,
+        task_track_started=True,
+        task_default_queue=config.queue,
+        result_expires=timedelta(days=1),
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+        enable_utc=True,
+        timezone="UTC",
+        beat_schedule=_schedule(config),
+    )
+    if setup_logging is not None:
+        signals.setup_logging.connect(
+            lambda **_: setup_logging(), weak=False, dispatch_uid="razao.setup_logging"
+        )
+    connect_signals()
+
+    def expire_holds() -> dict[str, int]:
+        """Expire the pending transfers whose timeout passed (beat runs it every minute)."""
+        return {"expired": expire_all_due(runtime().write_path)}
+
+    def run_job(job_id: str) -> dict[str, Any]:
+        """Run, or resume after a redelivery, the job record `job_id` (started through the API)."""
+        return runtime().run_job(UUID(job_id))
+
+    def verify_ledger() -> dict[str, Any]:
+        """Beat's daily verification: record a job, then run it like one started through the API."""
+        if start_verification is None:
+            return {"skipped": "verification is not wired"}
+        return runtime().run_job(start_verification())
+
+    app.task(name=EXPIRE_HOLDS)(expire_holds)
+    app.task(name=RUN_JOB)(run_job)
+    app.task(name=VERIFY_LEDGER)(verify_ledger)
+    return app

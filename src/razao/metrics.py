@@ -1,0 +1,208 @@
+"""Prometheus metrics the composition root wires: use-case outcomes by execution mode, and collectors
+that read the database at scrape time (the ledger's database functions, the job records).
+
+`MeteredWritePath` and `MeteredReadPath` wrap whichever path the container selected (in the app or in
+the database) and count each call's outcome: `ok`, `replayed`, the domain error's stable code,
+`conflict` (retries exhausted), `unavailable` or `error`. Batch use cases run in the workers; their
+runs and durations are read from the job records instead.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+import structlog
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, SummaryMetricFamily
+from prometheus_client.registry import Collector
+
+from application.accounts import BalanceAsOf
+from application.pages import DEFAULT_LIMIT, Page
+from application.ports import ExecutionUnavailable, RetryableConflict, StatementLine
+from application.read_path import ReadPath
+from application.write_path import WritePath
+from domain.errors import DomainError
+from domain.ledger import Outcome
+from domain.reports import AssetTotals
+from domain.transfers import ReversalRequest, Transfer, TransferRequest
+
+T = TypeVar("T")
+log = structlog.get_logger("razao.metrics")
+
+
+class UseCaseMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.calls = Counter(
+            "razao_use_case_calls",
+            "Use-case calls by use case, execution mode and outcome (ok, replayed or an error code).",
+            ["use_case", "mode", "outcome"],
+            registry=registry,
+        )
+        self.duration = Histogram(
+            "razao_use_case_duration_seconds",
+            "Time spent in a use case, by use case and execution mode.",
+            ["use_case", "mode"],
+            registry=registry,
+        )
+
+    def run(self, use_case: str, mode: str, call: Callable[[], T], outcome: Callable[[T], str]) -> T:
+        began = time.perf_counter()
+        label = "error"
+        try:
+            result = call()
+            label = outcome(result)
+            return result
+        except DomainError as error:
+            label = error.code
+            raise
+        except RetryableConflict:
+            label = "conflict"
+            raise
+        except ExecutionUnavailable:
+            label = "unavailable"
+            raise
+        finally:
+            self.calls.labels(use_case, mode, label).inc()
+            self.duration.labels(use_case, mode).observe(time.perf_counter() - began)
+
+
+def _ok(_: object) -> str:
+    return "ok"
+
+
+def _outcome(result: Outcome) -> str:
+    return "replayed" if result.replayed else "ok"
+
+
+def _outcomes(results: list[Outcome]) -> str:
+    return "replayed" if results and all(o.replayed for o in results) else "ok"
+
+
+class MeteredWritePath:
+    def __init__(self, inner: WritePath, mode: str, metrics: UseCaseMetrics) -> None:
+        self._inner, self._mode, self._metrics = inner, mode, metrics
+
+    def post_transfers(self, requests: Sequence[TransferRequest]) -> list[Outcome]:
+        return self._metrics.run(
+            "post_transfers", self._mode, lambda: self._inner.post_transfers(requests), _outcomes
+        )
+
+    def post_pending(self, transfer_id: UUID, amount: int | None = None) -> Outcome:
+        return self._metrics.run(
+            "post_pending", self._mode, lambda: self._inner.post_pending(transfer_id, amount), _outcome
+        )
+
+    def void_pending(self, transfer_id: UUID) -> Outcome:
+        return self._metrics.run(
+            "void_pending", self._mode, lambda: self._inner.void_pending(transfer_id), _outcome
+        )
+
+    def reverse(self, request: ReversalRequest) -> Outcome:
+        return self._metrics.run("reverse", self._mode, lambda: self._inner.reverse(request), _outcome)
+
+    def expire_due(self, limit: int = 500) -> list[Transfer]:
+        return self._metrics.run("expire_due", self._mode, lambda: self._inner.expire_due(limit), _ok)
+
+
+class MeteredReadPath:
+    def __init__(self, inner: ReadPath, mode: str, metrics: UseCaseMetrics) -> None:
+        self._inner, self._mode, self._metrics = inner, mode, metrics
+
+    def balance_as_of(self, account_id: UUID, at: datetime) -> BalanceAsOf:
+        return self._metrics.run(
+            "balance_as_of", self._mode, lambda: self._inner.balance_as_of(account_id, at), _ok
+        )
+
+    def statement(
+        self,
+        account_id: UUID,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        after_seq: int | None = None,
+        limit: int = DEFAULT_LIMIT,
+    ) -> Page[StatementLine, int]:
+        return self._metrics.run(
+            "statement",
+            self._mode,
+            lambda: self._inner.statement(account_id, start=start, end=end, after_seq=after_seq, limit=limit),
+            _ok,
+        )
+
+    def trial_balance(self, asset: str | None = None) -> list[AssetTotals]:
+        return self._metrics.run("trial_balance", self._mode, lambda: self._inner.trial_balance(asset), _ok)
+
+
+class FunctionStatsCollector(Collector):
+    """`pg_stat_user_functions` for Razão's functions, read at scrape time (a failed read yields none)."""
+
+    def __init__(self, stats: Callable[[], Iterable[Any]]) -> None:
+        self._stats = stats
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        calls = CounterMetricFamily(
+            "razao_db_function_calls", "Calls of the ledger's database functions.", labels=["function"]
+        )
+        total = CounterMetricFamily(
+            "razao_db_function_time_seconds",
+            "Total time spent in the ledger's database functions (self plus callees).",
+            labels=["function"],
+        )
+        own = CounterMetricFamily(
+            "razao_db_function_self_time_seconds",
+            "Time spent in the ledger's database functions themselves.",
+            labels=["function"],
+        )
+        try:
+            rows = list(self._stats())
+        except Exception as error:  # a scrape reports what it can, it never fails
+            log.warning("metrics_function_stats_failed", error=str(error))
+            rows = []
+        for row in rows:
+            calls.add_metric([row.name], row.calls)
+            total.add_metric([row.name], row.total_time_ms / 1000)
+            own.add_metric([row.name], row.self_time_ms / 1000)
+        yield from (calls, total, own)
+
+
+def new_registry(*collectors: Collector) -> CollectorRegistry:
+    registry = CollectorRegistry(auto_describe=False)
+    for collector in collectors:
+        registry.register(collector)
+    return registry
+
+
+class JobsCollector(Collector):
+    """Job runs by kind and state, and their run time, from the job records at scrape time; plus the
+    discrepancies the latest ledger verification found (0 when the books agree)."""
+
+    def __init__(self, stats: Callable[[], dict[str, Any]]) -> None:
+        self._stats = stats
+
+    def collect(self) -> Iterator[Any]:
+        jobs = GaugeMetricFamily("razao_jobs", "Job records by kind and state.", labels=["kind", "state"])
+        runtime = SummaryMetricFamily(
+            "razao_job_run_seconds",
+            "Run time (start to finish) of finished jobs, by kind and final state.",
+            labels=["kind", "state"],
+        )
+        try:
+            stats = self._stats()
+        except Exception as error:  # a scrape reports what it can, it never fails
+            log.warning("metrics_job_stats_failed", error=str(error))
+            stats = {"jobs": [], "discrepancies": None}
+        for row in stats["jobs"]:
+            jobs.add_metric([row["kind"], row["state"]], row["count"])
+            if row["timed"]:
+                runtime.add_metric([row["kind"], row["state"]], row["timed"], row["seconds"])
+        yield from (jobs, runtime)
+        if stats["discrepancies"] is not None:
+            yield GaugeMetricFamily(
+                "razao_ledger_discrepancies",
+                "Discrepancies found by the latest successful ledger verification.",
+                value=stats["discrepancies"],
+            )

@@ -1,0 +1,71 @@
+"""The jobs API without a worker: validation, scopes, and a broker that cannot be reached.
+
+Running jobs on a real worker is tested in tests/tasks. Here the broker URL points at a closed port, so
+nothing is ever queued on the shared Redis."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+
+from razao.container import Container, build_container, dispose_engines
+from razao.settings import Settings
+from tests.e2e.conftest import Api, problem_code
+
+UNREACHABLE_BROKER = "redis://127.0.0.1:9/0"
+
+
+@pytest.fixture
+def container(database: Any) -> Iterator[Container]:
+    settings = Settings(
+        database_url=database.app_url,
+        admin_database_url=database.admin_url,
+        db_pool_size=4,
+        broker_url=UNREACHABLE_BROKER,
+        result_backend=None,
+    )
+    container = build_container(settings)
+    yield container
+    dispose_engines(container)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/v1/jobs/interest-accrual", {"start": "2026-01-01"}, "end"),
+        ("/v1/jobs/interest-accrual", {"start": "2026-02-01", "end": "2026-01-01"}, "end"),
+        ("/v1/jobs/interest-accrual", {"start": "2026-01-01", "end": "2026-01-31", "rate": 1}, "rate"),
+        ("/v1/jobs/expire-holds", {"start": "2026-01-01"}, "start"),
+        ("/v1/jobs/compact-ledger", {}, "kind"),
+    ],
+)
+def test_job_requests_are_validated(api: Api, path: str, body: dict[str, Any], field: str) -> None:
+    response = api.post(path, body, as_="admin")
+
+    assert response.status_code == 422, response.text
+    assert problem_code(response) == "validation_error"
+    assert field in {e["field"] for e in response.json()["errors"]}
+
+
+def test_jobs_need_the_admin_scope(api: Api) -> None:
+    assert problem_code(api.post("/v1/jobs/expire-holds", {}, as_="write")) == "forbidden"
+    assert problem_code(api.post("/v1/jobs/expire-holds", {}, as_=None)) == "unauthenticated"
+    assert problem_code(api.get("/v1/jobs/00000000-0000-0000-0000-000000000000", as_="read")) == "forbidden"
+
+
+def test_an_unknown_job_is_404(api: Api) -> None:
+    response = api.get("/v1/jobs/00000000-0000-0000-0000-000000000000", as_="admin")
+    assert response.status_code == 404 and problem_code(response) == "not_found"
+
+
+def test_a_job_the_broker_cannot_take_is_503_and_recorded_as_failed(api: Api, admin_engine: Engine) -> None:
+    response = api.post("/v1/jobs/ledger-verification", as_="admin", headers={"X-Request-ID": "req-503"})
+
+    assert response.status_code == 503 and problem_code(response) == "service_unavailable"
+    with admin_engine.connect() as conn:
+        job_id = conn.execute(text("SELECT id FROM razao.jobs WHERE request_id = 'req-503'")).scalar_one()
+    job = api.get(f"/v1/jobs/{job_id}", as_="admin").json()
+    assert job["state"] == "failed" and job["errors"][0]["code"] == "service_unavailable"

@@ -1,0 +1,134 @@
+"""Ledger verification: the streaming checker finds each kind of planted problem, and the use case
+runs it over the fakes' journal."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from uuid import UUID
+
+from application.verification import report_from_dict, report_to_dict, verify_ledger
+from domain.accounts import Balances, Layer, Side
+from domain.transfers import TransferStatus
+from domain.verification import JournalLine, LedgerVerifier, StoredAccount, TransferSums, VerificationReport
+from tests.fakes import InMemoryStore
+from tests.unit.builders import MoveFn, OpenFn
+
+A, B, T1, T2 = UUID(int=1), UUID(int=2), UUID(int=11), UUID(int=12)
+
+
+def _account(balances: Balances, last_seq: int, min_balance: int | None = 0, id: UUID = A) -> StoredAccount:
+    return StoredAccount(id, "BRL", Side.CREDIT, min_balance, balances, last_seq)
+
+
+def _line(seq: int, amount: int, balance_after: int, **fields: object) -> JournalLine:
+    values: dict[str, object] = {
+        "account_id": A,
+        "seq": seq,
+        "transfer_id": T1,
+        "layer": Layer.POSTED,
+        "side": Side.CREDIT,
+        "amount": amount,
+        "asset": "BRL",
+        "balance_after": balance_after,
+        "transfer_status": TransferStatus.POSTED,
+        **fields,
+    }
+    return JournalLine(**values)  # type: ignore[arg-type]
+
+
+def _check(account: StoredAccount, *lines: JournalLine, transfers: tuple[TransferSums, ...] = ()) -> set[str]:
+    verifier = LedgerVerifier()
+    if not lines:
+        verifier.journal_row(account, None)
+    for line in lines:
+        verifier.journal_row(account, line)
+    for row in transfers:
+        verifier.transfer_row(row)
+    return {d.kind for d in verifier.report().discrepancies}
+
+
+GOOD = (_line(1, 100, 100), _line(2, 50, 150))
+
+
+def test_a_sound_account_has_no_discrepancy() -> None:
+    assert _check(_account(Balances(posted_credits=150), 2), *GOOD) == set()
+    assert _check(_account(Balances(), 0)) == set()
+
+
+def test_finds_a_stored_balance_that_disagrees() -> None:
+    assert _check(_account(Balances(posted_credits=151), 2), *GOOD) == {"balance_mismatch"}
+    assert _check(_account(Balances(posted_credits=150, pending_debits=1), 2), *GOOD) == {"balance_mismatch"}
+
+
+def test_counts_holds_of_pending_transfers_only() -> None:
+    held = _line(3, 30, 150, layer=Layer.PENDING, side=Side.DEBIT, transfer_status=TransferStatus.PENDING)
+    released = replace(held, transfer_status=TransferStatus.VOIDED)
+    assert _check(_account(Balances(posted_credits=150, pending_debits=30), 3), *GOOD, held) == set()
+    assert _check(_account(Balances(posted_credits=150, pending_debits=30), 3), *GOOD, released) == {
+        "balance_mismatch"
+    }
+
+
+def test_finds_breaks_in_the_sequence_and_running_balance() -> None:
+    assert _check(_account(Balances(posted_credits=150), 3), _line(1, 100, 100), _line(3, 50, 150)) == {
+        "seq_gap"
+    }
+    assert _check(_account(Balances(posted_credits=150), 3), *GOOD) == {"last_seq_mismatch"}
+    assert _check(_account(Balances(posted_credits=150), 2), _line(1, 100, 100), _line(2, 50, 149)) == {
+        "balance_after_mismatch"
+    }
+    assert _check(
+        _account(Balances(posted_credits=150), 2), _line(1, 100, 100), _line(2, 50, 150, asset="USD")
+    ) == {"asset_mismatch"}
+
+
+def test_finds_an_account_below_its_minimum() -> None:
+    lines = (_line(1, 100, 100), _line(2, 300, -200, side=Side.DEBIT))
+    assert _check(_account(Balances(posted_credits=100, posted_debits=300), 2, 0), *lines) == {
+        "below_min_balance"
+    }
+    assert _check(_account(Balances(posted_credits=100, posted_debits=300), 2, None), *lines) == set()
+    assert _check(_account(Balances(posted_credits=100, posted_debits=300), 2, -500), *lines) == set()
+
+
+def test_finds_unbalanced_and_pending_transfers_without_holds() -> None:
+    account = _account(Balances(), 0)
+    sound = (
+        TransferSums(T1, TransferStatus.POSTED, Layer.POSTED, "BRL", 10, 10),
+        TransferSums(T2, TransferStatus.PENDING, Layer.PENDING, "BRL", 5, 5),
+    )
+    assert _check(account, transfers=sound) == set()
+    unbalanced = (TransferSums(T1, TransferStatus.POSTED, Layer.POSTED, "BRL", 10, 9),)
+    assert _check(account, transfers=unbalanced) == {"unbalanced_transfer"}
+    no_hold = (TransferSums(T2, TransferStatus.PENDING, Layer.POSTED, "BRL", 5, 5),)
+    assert _check(account, transfers=no_hold) == {"pending_without_hold"}
+    empty = (TransferSums(T1, TransferStatus.POSTED, None, None, 0, 0),)
+    assert _check(account, transfers=empty) == {"transfer_without_entries"}
+
+
+def test_lists_a_bounded_number_but_counts_all() -> None:
+    verifier = LedgerVerifier(max_listed=2)
+    for n in range(5):
+        verifier.transfer_row(
+            TransferSums(UUID(int=100 + n), TransferStatus.POSTED, Layer.POSTED, "BRL", 1, 2)
+        )
+    report = verifier.report()
+    assert (report.discrepancy_count, len(report.discrepancies), report.transfers) == (5, 2, 5)
+
+
+def test_the_use_case_verifies_the_fake_ledger(store: InMemoryStore, open_: OpenFn, move: MoveFn) -> None:
+    bank = open_("bank", normal_side="debit", min_balance=None)
+    alice, bob = open_("alice"), open_("bob")
+    move(bank, alice, 1000)
+    move(alice, bob, 300, pending=True)
+    report = verify_ledger(store.unit_of_work())
+    assert report.ok and (report.accounts, report.entries, report.transfers) == (3, 4, 2)
+
+    stored = store.accounts[bob.id]
+    store.accounts[bob.id] = replace(stored, balances=replace(stored.balances, pending_credits=0))
+    report = verify_ledger(store.unit_of_work())
+    assert [(d.kind, d.subject_id, d.expected, d.found) for d in report.discrepancies] == [
+        ("balance_mismatch", f"{bob.id}.pending_credits", "300", "0")
+    ]
+    assert report_from_dict(report_to_dict(report)) == report
+    assert isinstance(report, VerificationReport)
