@@ -649,7 +649,7 @@ class PlpyTransferRepository:
             row["id"]
             for row in self._spi.execute(
                 f"SELECT t.id FROM public.transfers t WHERE {_PENDING} AND t.timeout_at <= $1"
-                " ORDER BY t.timeout_at LIMIT $2",
+                " ORDER BY t.timeout_at, t.id LIMIT $2",
                 ["timestamptz", "bigint"],
                 [_iso(at), limit],
             )
@@ -665,7 +665,7 @@ class PlpyTransferRepository:
         )
         return self._load(
             f"{_TRANSFERS} WHERE t.id = ANY($1) AND {_PENDING} AND t.timeout_at <= $2"
-            " ORDER BY t.timeout_at FOR UPDATE OF t SKIP LOCKED",
+            " ORDER BY t.timeout_at, t.id FOR UPDATE OF t SKIP LOCKED",
             ["uuid[]", "timestamptz"],
             [candidates, _iso(at)],
         )

@@ -114,7 +114,7 @@ class SqlTransferRepository:
             self._tx.execute(
                 select(transfers.c.id)
                 .where(_PENDING, transfers.c.timeout_at <= at)
-                .order_by(transfers.c.timeout_at)
+                .order_by(transfers.c.timeout_at, transfers.c.id)
                 .limit(limit)
             ).scalars()
         )
@@ -131,7 +131,7 @@ class SqlTransferRepository:
             _TRANSFERS.where(
                 transfers.c.id == any_(_due_ids(candidates)), _PENDING, transfers.c.timeout_at <= at
             )
-            .order_by(transfers.c.timeout_at)
+            .order_by(transfers.c.timeout_at, transfers.c.id)
             .with_for_update(of=transfers, skip_locked=True)
         )
 

@@ -1,7 +1,7 @@
-"""Deploy Razão's code into PostgreSQL: bundle 9d2d495d398f.
+"""Deploy Razão's code into PostgreSQL: bundle 749ea753c8ee.
 
 Carries a frozen copy of `src/domain`, `src/application` and `plpython/` in
-`migrations/bundles/0005_code_9d2d495d398f.json` and (re)creates the PL/Python functions of its catalog.
+`migrations/bundles/0005_code_749ea753c8ee.json` and (re)creates the PL/Python functions of its catalog.
 Downgrade redeploys bundle 0003_code_5a4e84b8ef79 exactly.
 
 Compared with the previous bundle:
@@ -24,13 +24,13 @@ from alembic import op
 
 from adapters.db import code_bundle
 
-revision: str = "0005_code_9d2d495d398f"
+revision: str = "0005_code_749ea753c8ee"
 down_revision: str | None = "0004_jobs_and_interest"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 #: The bundle this migration deploys, and the one it replaces (None for the first deployment).
-BUNDLE = "0005_code_9d2d495d398f"
+BUNDLE = "0005_code_749ea753c8ee"
 PREVIOUS_BUNDLE: str | None = "0003_code_5a4e84b8ef79"
 
 
