@@ -238,6 +238,9 @@ def main(argv: list[str] | None = None) -> None:
 
         if args.http:
             _, token = create_api_key("bench", ["admin"], setup.admin_uow(), clock, ids)
+            # The API process opens pools of its own: give the connections of the use-case runs back.
+            for container in containers.values():
+                dispose_engines(container)
             for mode in args.modes:
                 port = _free_port()
                 env = {

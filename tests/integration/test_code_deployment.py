@@ -127,3 +127,34 @@ def test_tampered_code_is_refused(database: TestDatabase, app_engine: Engine) ->
         assert getattr(refused.value.orig, "sqlstate", None) == "RZ003"
     finally:
         admin.dispose()
+
+
+def test_every_catalog_function_is_locked_down(database: TestDatabase, app_engine: Engine) -> None:
+    """PL/Python functions: created by the superuser, owned by the non-login owner, SECURITY DEFINER with a
+    pinned search_path, executable by the application role and not by PUBLIC."""
+    admin = create_engine(database.admin_url)
+    try:
+        with admin.connect() as connection:
+            rows = connection.execute(
+                text(
+                    """
+                    SELECT p.proname, l.lanname, pg_get_userbyid(p.proowner) AS owner, p.prosecdef,
+                           p.proconfig, has_function_privilege('razao_app', p.oid, 'EXECUTE') AS app,
+                           EXISTS (SELECT FROM aclexplode(p.proacl) a WHERE a.grantee = 0) AS public
+                    FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+                    WHERE p.pronamespace = 'razao'::regnamespace AND l.lanname = 'plpython3u'
+                    """
+                )
+            ).all()
+    finally:
+        admin.dispose()
+    assert {row.proname for row in rows} == {f.name for f in code_bundle.current_bundle().functions}
+    for row in rows:
+        assert row.owner == "razao_owner", row
+        assert row.prosecdef, row
+        assert row.proconfig == ["search_path=pg_catalog, public"], row
+        assert row.app and not row.public, row
+    with app_engine.connect() as connection, pytest.raises(DBAPIError, match="permission denied"):
+        connection.execute(
+            text("CREATE FUNCTION public.sneaky() RETURNS int LANGUAGE plpython3u AS $$ return 1 $$")
+        )
