@@ -36,6 +36,7 @@ from typing import Any, Self
 from uuid import UUID
 
 from application.interest import InterestRepository
+from application.pages import like_escape, prefix_upper_bound
 from application.ports import (
     AccountRepository,
     AssetRepository,
@@ -306,22 +307,6 @@ def _entry(row: Any) -> Entry:
         created_at=_datetime(row["created_at"]),
         line=row["line"],
     )
-
-
-def prefix_upper_bound(prefix: str) -> str | None:
-    """The smallest string above every string that starts with `prefix`, in code point order
-    (the "C" collation's byte order for UTF-8); None if there is none. As in `adapters.db.accounts`."""
-    while prefix:
-        last = ord(prefix[-1])
-        if last < 0x10FFFF:
-            bumped = last + 1 if last + 1 not in range(0xD800, 0xE000) else 0xE000
-            return prefix[:-1] + chr(bumped)
-        prefix = prefix[:-1]
-    return None
-
-
-def like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class _Conditions:

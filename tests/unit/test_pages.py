@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from application.pages import MAX_LIMIT, check_limit, paginate
+from application.pages import MAX_LIMIT, check_limit, like_escape, paginate, prefix_upper_bound
 from domain.errors import ValidationError
 
 
@@ -27,3 +27,30 @@ def test_limits_from_1_to_1000_are_accepted(limit: int) -> None:
 def test_other_limits_are_refused(limit: object) -> None:
     with pytest.raises(ValidationError):
         check_limit(limit)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("prefix", "upper"),
+    [
+        ("customers:", "customers;"),
+        ("a", "b"),
+        ("z\U0010ffff", "{"),
+        ("\U0010ffff", None),
+        ("\ud7ff", "\ue000"),
+    ],
+)
+def test_prefix_upper_bound_is_the_first_string_after_every_match(prefix: str, upper: str | None) -> None:
+    assert prefix_upper_bound(prefix) == upper
+
+
+def test_every_string_with_the_prefix_is_inside_the_range() -> None:
+    prefix = "customers:4"
+    upper = prefix_upper_bound(prefix)
+    assert upper is not None
+    for code in ("customers:4", "customers:42:wallet", "customers:4\U0010ffff"):
+        assert prefix <= code < upper
+    assert upper <= "customers:5"
+
+
+def test_like_escape_neutralises_wildcards() -> None:
+    assert like_escape(r"50%_off\x") == r"50\%\_off\\x"

@@ -23,6 +23,7 @@ from adapters.db.mapping import (
 )
 from adapters.db.models import accounts, assets, entries, transfers
 from adapters.db.tx import Tx
+from application.pages import like_escape, prefix_upper_bound
 from application.ports import StatementLine
 from domain.accounts import Account, Balances
 from domain.reports import AssetTotals
@@ -49,22 +50,6 @@ _TOTALS = (
     .group_by(accounts.c.asset_code)
     .order_by(accounts.c.asset_code)
 )
-
-
-def _prefix_upper_bound(prefix: str) -> str | None:
-    """The smallest string above every string that starts with `prefix`, in code point order
-    (which is the "C" collation's byte order for UTF-8); None if there is none."""
-    while prefix:
-        last = ord(prefix[-1])
-        if last < 0x10FFFF:
-            bumped = last + 1 if last + 1 not in range(0xD800, 0xE000) else 0xE000
-            return prefix[:-1] + chr(bumped)
-        prefix = prefix[:-1]
-    return None
-
-
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class SqlAccountRepository:
@@ -133,9 +118,9 @@ class SqlAccountRepository:
             # rare prefix that has no upper bound).
             statement = statement.where(
                 accounts.c.code >= code_prefix,
-                accounts.c.code.like(_like_escape(code_prefix) + "%", escape="\\"),
+                accounts.c.code.like(like_escape(code_prefix) + "%", escape="\\"),
             )
-            upper = _prefix_upper_bound(code_prefix)
+            upper = prefix_upper_bound(code_prefix)
             if upper is not None:
                 statement = statement.where(accounts.c.code < upper)
         if asset is not None:

@@ -1,13 +1,13 @@
-"""Deploy Razão's code into PostgreSQL: bundle 749ea753c8ee.
+"""Deploy Razão's code into PostgreSQL: bundle 2e7bc5be9f30.
 
 Carries a frozen copy of `src/domain`, `src/application` and `plpython/` in
-`migrations/bundles/0005_code_749ea753c8ee.json` and (re)creates the PL/Python functions of its catalog.
+`migrations/bundles/0005_code_2e7bc5be9f30.json` and (re)creates the PL/Python functions of its catalog.
 Downgrade redeploys bundle 0003_code_5a4e84b8ef79 exactly.
 
 Compared with the previous bundle:
 - added: application.batch_path, application.interest, application.jobs, application.verification,
   domain.interest, domain.verification
-- changed: razao_entry, razao_functions, razao_store
+- changed: application.pages, razao_entry, razao_functions, razao_store
 - removed: nothing
 
 Functions:
@@ -24,13 +24,13 @@ from alembic import op
 
 from adapters.db import code_bundle
 
-revision: str = "0005_code_749ea753c8ee"
+revision: str = "0005_code_2e7bc5be9f30"
 down_revision: str | None = "0004_jobs_and_interest"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 #: The bundle this migration deploys, and the one it replaces (None for the first deployment).
-BUNDLE = "0005_code_749ea753c8ee"
+BUNDLE = "0005_code_2e7bc5be9f30"
 PREVIOUS_BUNDLE: str | None = "0003_code_5a4e84b8ef79"
 
 
