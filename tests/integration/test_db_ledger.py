@@ -567,3 +567,19 @@ def test_other_database_errors_are_not_retryable(uow_factory: Uow, clock: Manual
 def test_sessions_run_in_utc(app_engine: Engine) -> None:
     with app_engine.connect() as conn:
         assert conn.execute(text("SHOW timezone")).scalar() == "UTC"
+
+
+def test_an_unreachable_database_is_reported_as_unavailable_not_as_a_crash() -> None:
+    """No connection (server down, or every connection slot taken) is a 503 for the API, never a 500."""
+    from adapters.db.engine import make_engine
+    from adapters.db.errors import DatabaseUnavailable
+    from adapters.db.in_database import InDatabaseWritePath
+
+    engine = make_engine("postgresql+psycopg://razao_app@127.0.0.1:1/razao")
+    try:
+        with pytest.raises(DatabaseUnavailable), SqlUnitOfWork(engine):
+            pass
+        with pytest.raises(DatabaseUnavailable):
+            InDatabaseWritePath(engine, expected_version="x").expire_due()
+    finally:
+        engine.dispose()

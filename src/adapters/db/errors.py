@@ -11,7 +11,13 @@ from __future__ import annotations
 
 from sqlalchemy.exc import DBAPIError
 
-from application.ports import RetryableConflict
+from application.ports import ExecutionUnavailable, RetryableConflict
+
+
+class DatabaseUnavailable(ExecutionUnavailable):
+    """No connection to PostgreSQL could be opened (server down, or its connection slots all taken).
+    Nothing was written; the caller may try again later (HTTP answers 503 with Retry-After)."""
+
 
 UNIQUE_VIOLATION = "23505"
 SERIALIZATION_FAILURE = "40001"

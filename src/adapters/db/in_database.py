@@ -25,9 +25,9 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from sqlalchemy import Engine, TextClause, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
-from adapters.db.errors import as_retryable
+from adapters.db.errors import DatabaseUnavailable, as_retryable
 from application import codec, interest, verification
 from application.accounts import BalanceAsOf
 from application.interest import AccrualSummary
@@ -135,7 +135,11 @@ class _Functions:
 
     def call(self, statement: TextClause, **arguments: Any) -> Any:
         try:
-            with self._engine.connect() as connection:
+            connection = self._engine.connect()
+        except OperationalError as unreachable:
+            raise DatabaseUnavailable(f"cannot connect to the database: {unreachable.orig}") from unreachable
+        try:
+            with connection:
                 parameters = {"expected_version": self.expected_version, **arguments}
                 return connection.execute(statement, parameters).scalar_one()
         except DBAPIError as exc:

@@ -11,11 +11,12 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from adapters.db.accounts import SqlAccountRepository
 from adapters.db.api_keys import SqlApiKeyRepository
 from adapters.db.assets import SqlAssetRepository
-from adapters.db.errors import as_retryable
+from adapters.db.errors import DatabaseUnavailable, as_retryable
 from adapters.db.interest import SqlInterestRepository
 from adapters.db.jobs import SqlJobRepository
 from adapters.db.transfers import SqlTransferRepository
@@ -58,7 +59,10 @@ class SqlUnitOfWork:
     def __enter__(self) -> Self:
         if self._tx.is_open:
             raise RuntimeError("this unit of work is already open; use one per use case")
-        connection = self._engine.connect()
+        try:
+            connection = self._engine.connect()
+        except OperationalError as error:
+            raise DatabaseUnavailable(f"cannot connect to the database: {error.orig}") from error
         try:
             self._tx.begin(connection)
         except BaseException:
