@@ -1,6 +1,6 @@
 # The two commands of the README: `make run` starts the service, `make test` runs every check.
 # Both set up a fresh machine first (PL/Python, PostgreSQL cluster, virtualenv, database).
-.PHONY: run test setup lint bench docs
+.PHONY: run test setup lint bench bench-jobs suites docs
 
 run:
 	./scripts/run.sh
@@ -16,6 +16,15 @@ lint:
 
 bench:
 	./scripts/setup.sh && .venv/bin/python -m bench.transfers
+
+# Interest accrual and ledger verification over 10k, 100k and 1M accounts, both modes (long: about an hour).
+bench-jobs:
+	./scripts/setup.sh && .venv/bin/python -m bench.jobs
+
+# The long proving suites (model-based, storm with faults, hostile input, migrations, privileges) and their
+# summary table; `make test` runs the short version of each.
+suites:
+	./scripts/setup.sh && .venv/bin/python -m tests.suites --save
 
 docs:
 	./scripts/docs.sh

@@ -339,3 +339,27 @@ def verify_ledger(plpy: Any) -> str:
         return verification.report_to_dict(verification.verify_ledger(PlpyUnitOfWork(plpy)))
 
     return _answer(plpy, work)
+
+
+def verify_part(plpy: Any, phase: str, after_id: str | None, max_count: int) -> str:
+    """Verify the next `max_count` accounts (phase `accounts`) or transfers (phase `transfers`) after
+    `after_id`, in the calling statement's snapshot; changes nothing. A job calls it chunk by chunk.
+
+    Inputs:  phase text ('accounts' or 'transfers'); after_id uuid (NULL: from the first);
+             max_count integer (1 to 100,000).
+    Outputs: jsonb, `application.verification.part_to_dict` ({"phase", "report": {as verify_ledger},
+             "last_id", "complete", "totals": [accounts, transfers] on the first accounts part, else null}).
+    Uses:    application.verification.verify_part, domain.verification; streams one page of
+             public.accounts joined with public.entries and public.transfers, or of the per-transfer
+             sums, through `plpy.cursor`.
+    Example: SELECT razao.verify_part('<version>', 'accounts', NULL, 10000);
+    Security: SECURITY DEFINER owned by razao_owner, search_path pinned to pg_catalog, public,
+             EXECUTE granted to razao_app only. STABLE.
+    """
+
+    def work() -> Any:
+        after = None if after_id is None else _uuid(after_id, "after_id")
+        part = verification.verify_part(PlpyUnitOfWork(plpy), phase, after, max_count)
+        return verification.part_to_dict(part)
+
+    return _answer(plpy, work)

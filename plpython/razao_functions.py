@@ -101,4 +101,12 @@ FUNCTIONS = [
         "volatility": "STABLE",
         "security_definer": True,
     },
+    {
+        "name": "verify_part",
+        "args": "expected_version text, phase text, after_id uuid, max_count integer",
+        "returns": "jsonb",
+        "entry": "razao_entry.verify_part",
+        "volatility": "STABLE",
+        "security_definer": True,
+    },
 ]

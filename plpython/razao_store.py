@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -659,6 +659,16 @@ class PlpyTransferRepository:
 # --- interest --------------------------------------------------------------------------------------
 
 
+def _policy(row: Any) -> InterestPolicy:
+    return InterestPolicy(
+        UUID(row["account_id"]),
+        date.fromisoformat(row["effective_from"]),
+        row["rate_bps"],
+        DayCount(row["day_count"]),
+        UUID(row["counterpart_account_id"]),
+    )
+
+
 class PlpyInterestRepository:
     """As `adapters.db.interest`: policies, the unique (account, day) accrual rows and the carry."""
 
@@ -673,16 +683,7 @@ class PlpyInterestRepository:
             ["uuid"],
             [str(account_id)],
         )
-        return [
-            InterestPolicy(
-                UUID(row["account_id"]),
-                date.fromisoformat(row["effective_from"]),
-                row["rate_bps"],
-                DayCount(row["day_count"]),
-                UUID(row["counterpart_account_id"]),
-            )
-            for row in rows
-        ]
+        return [_policy(row) for row in rows]
 
     def put_policy(self, policy: InterestPolicy, at: datetime) -> None:
         self._spi.execute(
@@ -702,24 +703,57 @@ class PlpyInterestRepository:
             ],
         )
 
-    def accrued_days(self, account_id: UUID, start: date, end: date) -> set[date]:
+    def policies_of(self, account_ids: Collection[UUID]) -> dict[UUID, list[InterestPolicy]]:
         rows = self._spi.execute(
-            "SELECT day::text AS day FROM razao.interest_accruals"
-            " WHERE account_id = $1 AND day >= $2 AND day <= $3",
-            ["uuid", "date", "date"],
-            [str(account_id), start.isoformat(), end.isoformat()],
+            "SELECT account_id, effective_from::text AS effective_from, rate_bps, day_count,"
+            " counterpart_account_id FROM razao.interest_policies WHERE account_id = ANY($1)"
+            " ORDER BY account_id, effective_from",
+            ["uuid[]"],
+            [[str(a) for a in account_ids]],
         )
-        return {date.fromisoformat(row["day"]) for row in rows}
+        found: dict[UUID, list[InterestPolicy]] = {}
+        for row in rows:
+            found.setdefault(UUID(row["account_id"]), []).append(_policy(row))
+        return found
 
-    def add_accruals(self, accruals: Sequence[Accrual], transfer_id: UUID | None, at: datetime) -> None:
+    def accrued_days_of(self, account_ids: Collection[UUID], start: date, end: date) -> dict[UUID, set[date]]:
+        rows = self._spi.execute(
+            "SELECT account_id, day::text AS day FROM razao.interest_accruals"
+            " WHERE account_id = ANY($1) AND day >= $2 AND day <= $3",
+            ["uuid[]", "date", "date"],
+            [[str(a) for a in account_ids], start.isoformat(), end.isoformat()],
+        )
+        found: dict[UUID, set[date]] = {}
+        for row in rows:
+            found.setdefault(UUID(row["account_id"]), set()).add(date.fromisoformat(row["day"]))
+        return found
+
+    def balances_as_of(
+        self, account_ids: Collection[UUID], instants: Collection[datetime]
+    ) -> dict[tuple[UUID, datetime], int]:
+        """One index-only lookup on ix_entries_balance_as_of per (account, instant), in one statement."""
+        if not account_ids or not instants:
+            return {}
+        ordered = list(instants)
+        rows = self._spi.execute(
+            "SELECT a.account_id, i.n, coalesce(("
+            f" SELECT e.balance_after FROM public.entries e WHERE e.account_id = a.account_id AND {_POSTED}"
+            " AND e.created_at <= i.instant ORDER BY e.created_at DESC, e.seq DESC LIMIT 1), 0) AS balance"
+            " FROM unnest($1) AS a(account_id) CROSS JOIN unnest($2) WITH ORDINALITY AS i(instant, n)",
+            ["uuid[]", "timestamptz[]"],
+            [[str(a) for a in account_ids], [_iso(t) for t in ordered]],
+        )
+        return {(UUID(row["account_id"]), ordered[row["n"] - 1]): _int(row["balance"]) for row in rows}
+
+    def add_accruals(self, accruals: Sequence[tuple[Accrual, UUID | None]], at: datetime) -> None:
         if not accruals:
             return
         self._spi.execute(
             "INSERT INTO razao.interest_accruals (account_id, day, balance, rate_bps, day_count, numerator,"
             " denominator, transfer_id, created_at)"
-            " SELECT account_id, day, balance, rate_bps, day_count, numerator, denominator, $8, $9"
-            " FROM unnest($1, $2, $3, $4, $5, $6, $7)"
-            " AS u(account_id, day, balance, rate_bps, day_count, numerator, denominator)",
+            " SELECT account_id, day, balance, rate_bps, day_count, numerator, denominator, transfer_id, $9"
+            " FROM unnest($1, $2, $3, $4, $5, $6, $7, $8)"
+            " AS u(account_id, day, balance, rate_bps, day_count, numerator, denominator, transfer_id)",
             [
                 "uuid[]",
                 "date[]",
@@ -728,40 +762,48 @@ class PlpyInterestRepository:
                 "text[]",
                 "numeric[]",
                 "numeric[]",
-                "uuid",
+                "uuid[]",
                 "timestamptz",
             ],
             [
-                [str(a.account_id) for a in accruals],
-                [a.day.isoformat() for a in accruals],
-                [a.balance for a in accruals],
-                [a.rate_bps for a in accruals],
-                [a.day_count.value for a in accruals],
-                [a.amount.numerator for a in accruals],
-                [a.amount.denominator for a in accruals],
-                None if transfer_id is None else str(transfer_id),
+                [str(a.account_id) for a, _ in accruals],
+                [a.day.isoformat() for a, _ in accruals],
+                [a.balance for a, _ in accruals],
+                [a.rate_bps for a, _ in accruals],
+                [a.day_count.value for a, _ in accruals],
+                [a.amount.numerator for a, _ in accruals],
+                [a.amount.denominator for a, _ in accruals],
+                [None if t is None else str(t) for _, t in accruals],
                 _iso(at),
             ],
         )
 
-    def carry(self, account_id: UUID) -> Fraction:
+    def carries(self, account_ids: Collection[UUID]) -> dict[UUID, Fraction]:
         rows = self._spi.execute(
-            "SELECT numerator, denominator FROM razao.interest_carry WHERE account_id = $1",
-            ["uuid"],
-            [str(account_id)],
+            "SELECT account_id, numerator, denominator FROM razao.interest_carry WHERE account_id = ANY($1)",
+            ["uuid[]"],
+            [[str(a) for a in account_ids]],
         )
-        if not rows:
-            return Fraction(0)
-        return Fraction(_int(rows[0]["numerator"]), _int(rows[0]["denominator"]))
+        return {UUID(r["account_id"]): Fraction(_int(r["numerator"]), _int(r["denominator"])) for r in rows}
 
-    def set_carry(self, account_id: UUID, carry: Fraction, through: date, at: datetime) -> None:
+    def set_carries(self, carries: Sequence[tuple[UUID, Fraction, date]], at: datetime) -> None:
+        if not carries:
+            return
         self._spi.execute(
             "INSERT INTO razao.interest_carry (account_id, numerator, denominator, through_day, updated_at)"
-            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id) DO UPDATE SET"
+            " SELECT account_id, numerator, denominator, through_day, $5"
+            " FROM unnest($1, $2, $3, $4) AS u(account_id, numerator, denominator, through_day)"
+            " ON CONFLICT (account_id) DO UPDATE SET"
             " numerator = excluded.numerator, denominator = excluded.denominator,"
             " through_day = excluded.through_day, updated_at = excluded.updated_at",
-            ["uuid", "numeric", "numeric", "date", "timestamptz"],
-            [str(account_id), carry.numerator, carry.denominator, through.isoformat(), _iso(at)],
+            ["uuid[]", "numeric[]", "numeric[]", "date[]", "timestamptz"],
+            [
+                [str(a) for a, _, _ in carries],
+                [c.numerator for _, c, _ in carries],
+                [c.denominator for _, c, _ in carries],
+                [t.isoformat() for _, _, t in carries],
+                _iso(at),
+            ],
         )
 
     def accounts_with_policies(self, after_id: UUID | None, limit: int) -> list[UUID]:
@@ -785,12 +827,20 @@ class PlpyInterestRepository:
 
 #: Rows fetched per round of a `plpy.cursor`.
 SCAN_BATCH = 2000
+#: The page parameters of both scans: after this id (NULL: the nil UUID, which sorts first), at most
+#: this many (NULL: no limit).
+_PAGE = ("uuid", "uuid", "bigint")
+_NIL = "00000000-0000-0000-0000-000000000000"
+_COUNTS = (
+    "SELECT (SELECT count(*) FROM public.accounts) AS accounts,"
+    " (SELECT count(*) FROM public.transfers) AS transfers"
+)
 
 _JOURNAL = (
     "SELECT a.id, a.asset_code, a.normal_side, a.min_balance, a.posted_debits, a.posted_credits,"
     " a.pending_debits, a.pending_credits, a.last_seq, e.seq, e.transfer_id, e.layer, e.side, e.amount,"
     " e.asset_code AS entry_asset, e.balance_after, t.status AS transfer_status"
-    " FROM public.accounts a"
+    " FROM (SELECT * FROM public.accounts WHERE id > coalesce($1, $2) ORDER BY id LIMIT $3) a"
     " LEFT JOIN public.entries e ON e.account_id = a.id"
     " LEFT JOIN public.transfers t ON t.id = e.transfer_id"
     " ORDER BY a.id, e.seq"
@@ -799,7 +849,8 @@ _TRANSFER_SUMS = (
     "SELECT t.id, t.status, e.layer, e.asset_code,"
     " coalesce(sum(e.amount) FILTER (WHERE e.side = 'debit'), 0) AS debits,"
     " coalesce(sum(e.amount) FILTER (WHERE e.side = 'credit'), 0) AS credits"
-    " FROM public.transfers t LEFT JOIN public.entries e ON e.transfer_id = t.id"
+    " FROM (SELECT id, status FROM public.transfers WHERE id > coalesce($1, $2) ORDER BY id LIMIT $3) t"
+    " LEFT JOIN public.entries e ON e.transfer_id = t.id"
     " GROUP BY t.id, t.status, e.layer, e.asset_code"
     " ORDER BY t.id, e.layer, e.asset_code"
 )
@@ -855,21 +906,28 @@ class PlpyLedgerScan:
     def snapshot(self) -> None:
         """Nothing to do: a STABLE function's queries all see the calling statement's snapshot."""
 
-    def _rows(self, sql: str) -> Iterator[Any]:
-        cursor = self._spi.plpy.cursor(self._spi.plan(sql))
+    def _rows(self, sql: str, after_id: UUID | None, limit: int | None) -> Iterator[Any]:
+        args = [None if after_id is None else str(after_id), _NIL, limit]
+        cursor = self._spi.plpy.cursor(self._spi.plan(sql, _PAGE), args)
         while True:
             batch = cursor.fetch(SCAN_BATCH)
             if not batch:
                 return
             yield from batch
 
-    def journal(self) -> Iterator[tuple[StoredAccount, JournalLine | None]]:
-        for row in self._rows(_JOURNAL):
+    def journal(
+        self, after_id: UUID | None = None, limit: int | None = None
+    ) -> Iterator[tuple[StoredAccount, JournalLine | None]]:
+        for row in self._rows(_JOURNAL, after_id, limit):
             yield _journal_row(row)
 
-    def transfer_sums(self) -> Iterator[TransferSums]:
-        for row in self._rows(_TRANSFER_SUMS):
+    def transfer_sums(self, after_id: UUID | None = None, limit: int | None = None) -> Iterator[TransferSums]:
+        for row in self._rows(_TRANSFER_SUMS, after_id, limit):
             yield _transfer_sums(row)
+
+    def counts(self) -> tuple[int, int]:
+        row = self._spi.plpy.execute(self._spi.plan(_COUNTS))[0]
+        return int(row["accounts"]), int(row["transfers"])
 
 
 # --- the unit of work and the clock ----------------------------------------------------------------

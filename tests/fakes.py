@@ -25,7 +25,7 @@ from __future__ import annotations
 import copy
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
@@ -567,27 +567,37 @@ class FakeInterest:
         self._uow.ensure_open()
         self._uow.policy_rows.update((policy.account_id, policy.effective_from), policy)
 
-    def accrued_days(self, account_id: UUID, start: date, end: date) -> set[date]:
+    def policies_of(self, account_ids: Collection[UUID]) -> dict[UUID, list[InterestPolicy]]:
         self._uow.ensure_open()
-        return {
-            a.day
-            for a, _ in self._uow.accrual_rows.rows()
-            if a.account_id == account_id and start <= a.day <= end
-        }
+        return {a: found for a in account_ids if (found := self.policies(a))}
 
-    def add_accruals(self, accruals: Sequence[Accrual], transfer_id: UUID | None, at: datetime) -> None:
+    def accrued_days_of(self, account_ids: Collection[UUID], start: date, end: date) -> dict[UUID, set[date]]:
         self._uow.ensure_open()
-        for accrual in accruals:
+        found: dict[UUID, set[date]] = {}
+        for accrual, _ in self._uow.accrual_rows.rows():
+            if accrual.account_id in account_ids and start <= accrual.day <= end:
+                found.setdefault(accrual.account_id, set()).add(accrual.day)
+        return found
+
+    def balances_as_of(
+        self, account_ids: Collection[UUID], instants: Collection[datetime]
+    ) -> dict[tuple[UUID, datetime], int]:
+        accounts = FakeAccounts(self._uow)
+        return {(a, at): accounts.balance_as_of(a, at) for a in account_ids for at in instants}
+
+    def add_accruals(self, accruals: Sequence[tuple[Accrual, UUID | None]], at: datetime) -> None:
+        self._uow.ensure_open()
+        for accrual, transfer_id in accruals:
             self._uow.accrual_rows.insert((accrual.account_id, accrual.day), (accrual, transfer_id))
 
-    def carry(self, account_id: UUID) -> Fraction:
+    def carries(self, account_ids: Collection[UUID]) -> dict[UUID, Fraction]:
         self._uow.ensure_open()
-        row = self._uow.carry_rows.get(account_id)
-        return Fraction(0) if row is None else row[0]
+        return {a: row[0] for a in account_ids if (row := self._uow.carry_rows.get(a)) is not None}
 
-    def set_carry(self, account_id: UUID, carry: Fraction, through: date, at: datetime) -> None:
+    def set_carries(self, carries: Sequence[tuple[UUID, Fraction, date]], at: datetime) -> None:
         self._uow.ensure_open()
-        self._uow.carry_rows.update(account_id, (carry, through))
+        for account_id, carry, through in carries:
+            self._uow.carry_rows.update(account_id, (carry, through))
 
     def accounts_with_policies(self, after_id: UUID | None, limit: int) -> list[UUID]:
         self._uow.ensure_open()
@@ -631,12 +641,14 @@ class FakeLedgerScan:
     def snapshot(self) -> None:
         self._uow.ensure_open()
 
-    def journal(self) -> Iterator[tuple[StoredAccount, JournalLine | None]]:
+    def journal(
+        self, after_id: UUID | None = None, limit: int | None = None
+    ) -> Iterator[tuple[StoredAccount, JournalLine | None]]:
         store = self._uow.store
         by_account: dict[UUID, list[Entry]] = defaultdict(list)
         for entry in store.entries:
             by_account[entry.account_id].append(entry)
-        for account_id in sorted(store.accounts):
+        for account_id in _page(store.accounts, after_id, limit):
             a = store.accounts[account_id]
             stored = StoredAccount(a.id, a.asset.code, a.normal_side, a.min_balance, a.balances, a.last_seq)
             lines = sorted(by_account.get(account_id, []), key=lambda e: e.seq)
@@ -659,19 +671,28 @@ class FakeLedgerScan:
                     ),
                 )
 
-    def transfer_sums(self) -> Iterator[TransferSums]:
+    def transfer_sums(self, after_id: UUID | None = None, limit: int | None = None) -> Iterator[TransferSums]:
         store = self._uow.store
         sums: dict[UUID, dict[tuple[Layer, str], list[int]]] = defaultdict(dict)
         for e in store.entries:
             pair = sums[e.transfer_id].setdefault((e.layer, e.asset), [0, 0])
             pair[0 if e.side is Side.DEBIT else 1] += e.amount
-        for transfer_id in sorted(store.transfers):
+        for transfer_id in _page(store.transfers, after_id, limit):
             status = store.transfers[transfer_id].status
             groups = sums.get(transfer_id)
             if not groups:
                 yield TransferSums(transfer_id, status, None, None, 0, 0)
             for (layer, asset), (debits, credits) in sorted((groups or {}).items()):
                 yield TransferSums(transfer_id, status, layer, asset, debits, credits)
+
+    def counts(self) -> tuple[int, int]:
+        return len(self._uow.store.accounts), len(self._uow.store.transfers)
+
+
+def _page(ids: Iterable[UUID], after_id: UUID | None, limit: int | None) -> list[UUID]:
+    """The ids above `after_id`, ascending, at most `limit` (as the SQL scans page)."""
+    found = sorted(i for i in ids if after_id is None or i > after_id)
+    return found if limit is None else found[:limit]
 
 
 # --- time and identifiers --------------------------------------------------------------------------

@@ -2,9 +2,9 @@
 
 `BatchPath` is what the background tasks call, one chunk at a time: accrue interest on some accounts
 over a range of days, list the accounts that have policies (to cut the work into chunks), and verify
-the ledger. The in-app implementation runs `application.interest` and `application.verification`
-here; the in-database one (`adapters.db.in_database.InDatabaseBatchPath`, one PL/Python function call
-per chunk) runs the same use cases inside PostgreSQL. Mirrors `application.write_path`.
+the ledger, whole or a part at a time. The in-app implementation runs `application.interest` and
+`application.verification` here; the in-database one (`adapters.db.in_database.InDatabaseBatchPath`,
+one PL/Python function call per chunk) runs the same use cases inside PostgreSQL. Mirrors `application.write_path`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from application import interest, verification
 from application.interest import AccrualSummary, InterestUnitOfWork
 from application.ports import Clock
 from application.retry import ATTEMPTS, retrying
-from application.verification import VerificationUnitOfWork
+from application.verification import VerificationPart, VerificationUnitOfWork
 from domain.verification import VerificationReport
 
 
@@ -27,14 +27,18 @@ class BatchPath(Protocol):
     def accounts_with_policies(self, after_id: UUID | None, limit: int) -> list[UUID]: ...
     def verify_ledger(self) -> VerificationReport: ...
 
+    def verify_part(self, phase: str, after_id: UUID | None, limit: int) -> VerificationPart:
+        """Verify the next `limit` accounts or transfers (`application.verification.verify_part`)."""
+        ...
+
 
 class BatchUnitOfWork(InterestUnitOfWork, VerificationUnitOfWork, Protocol):
     """A unit of work with the interest repository and the ledger scan."""
 
 
 class InAppBatchPath:
-    """Runs the batch use cases in this process. Interest accrues one transaction per account; an
-    account that meets a concurrent write runs again (what was committed is skipped: idempotent)."""
+    """Runs the batch use cases in this process. Interest accrues one transaction per chunk; a chunk
+    that meets a concurrent write runs again (what was committed is skipped: idempotent)."""
 
     def __init__(self, uow: Callable[[], BatchUnitOfWork], clock: Clock, attempts: int = ATTEMPTS) -> None:
         self._uow = uow
@@ -56,3 +60,6 @@ class InAppBatchPath:
 
     def verify_ledger(self) -> VerificationReport:
         return verification.verify_ledger(self._uow())
+
+    def verify_part(self, phase: str, after_id: UUID | None, limit: int) -> VerificationPart:
+        return verification.verify_part(self._uow(), phase, after_id, limit)

@@ -1,16 +1,17 @@
 """Use cases for interest: set and read an account's policy history, and accrue interest over days.
 
-Accrual runs account by account, one transaction each: lock the account and its counterparts, skip
-the days already accrued (the (account, day) rows are unique in the database), read each remaining
-day's closing posted balance (booking time: the balance as of the day's last instant, UTC), group the
-days into periods (`domain.interest.periods`), post each period's rounded amount with a deterministic
-transfer id, and store the day rows and the new carry with the postings. A rerun, or a redelivered
-chunk, finds every day accrued and adds nothing.
+Accrual runs a chunk of accounts in one transaction with a fixed number of statements: lock the
+accounts and their counterparts, skip the days already accrued (the (account, day) rows are unique in
+the database), read each remaining day's closing posted balance (booking time: the balance as of the
+day's last instant, UTC), group the days into periods (`domain.interest.periods`), post each period's
+rounded amount with a deterministic transfer id, and store the day rows and the new carries with the
+postings. A rerun, or a redelivered chunk, finds every day accrued and adds nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import copy
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
@@ -32,13 +33,19 @@ from domain.interest import (
     posting_sides,
     settle,
 )
-from domain.transfers import Posting, TransferRequest
+from domain.transfers import Posting, Transfer, TransferRequest
 
 #: Most days one accrual call may cover (a bit over ten years).
 MAX_DAYS = 3700
 
+#: A closing balance's key: (account id, instant).
+Key = tuple[UUID, datetime]
+
 
 class InterestRepository(Protocol):
+    """Policies, the unique (account, day) accrual rows and the carry. The accrual methods take a whole
+    chunk of accounts, so that a chunk costs a fixed number of statements, whatever its size."""
+
     def policies(self, account_id: UUID) -> list[InterestPolicy]:
         """The account's policies, oldest `effective_from` first."""
         ...
@@ -47,14 +54,30 @@ class InterestRepository(Protocol):
         """Store the policy (replacing one with the same account and `effective_from`)."""
         ...
 
-    def accrued_days(self, account_id: UUID, start: date, end: date) -> set[date]: ...
-
-    def add_accruals(self, accruals: Sequence[Accrual], transfer_id: UUID | None, at: datetime) -> None:
-        """Insert one row per (account, day); a day accrued twice violates the unique key."""
+    def policies_of(self, account_ids: Collection[UUID]) -> dict[UUID, list[InterestPolicy]]:
+        """The policies of each account that has any, oldest `effective_from` first."""
         ...
 
-    def carry(self, account_id: UUID) -> Fraction: ...
-    def set_carry(self, account_id: UUID, carry: Fraction, through: date, at: datetime) -> None: ...
+    def accrued_days_of(self, account_ids: Collection[UUID], start: date, end: date) -> dict[UUID, set[date]]:
+        """The days from `start` to `end` already accrued, per account (accounts with none are left out)."""
+        ...
+
+    def balances_as_of(self, account_ids: Collection[UUID], instants: Collection[datetime]) -> dict[Key, int]:
+        """The posted balance of each account at each instant (booking time), keyed (account, instant)."""
+        ...
+
+    def add_accruals(self, accruals: Sequence[tuple[Accrual, UUID | None]], at: datetime) -> None:
+        """Insert one row per (account, day), each with the transfer that posted its period (None: its
+        period rounded to nothing); a day accrued twice violates the unique key."""
+        ...
+
+    def carries(self, account_ids: Collection[UUID]) -> dict[UUID, Fraction]:
+        """The carried remainder of each account that has one."""
+        ...
+
+    def set_carries(self, carries: Sequence[tuple[UUID, Fraction, date]], at: datetime) -> None:
+        """Store each (account, carry, accrued through day)."""
+        ...
 
     def accounts_with_policies(self, after_id: UUID | None, limit: int) -> list[UUID]:
         """Ids of accounts with at least one policy, ascending, after `after_id`."""
@@ -170,6 +193,15 @@ def check_range(start: date, end: date) -> None:
         raise ValidationError.of("end", f"a range covers at most {MAX_DAYS} days")
 
 
+def check_ended(end: date, now: datetime) -> None:
+    """A day accrues on its closing balance: only days that have ended (UTC) can be accrued."""
+    today = now.astimezone(UTC).date()
+    if end >= today:
+        raise ValidationError.of(
+            "end", f"must be a day that has ended: before {today.isoformat()} (UTC), the day of the run"
+        )
+
+
 def accrue_interest(
     account_ids: Sequence[UUID],
     start: date,
@@ -178,16 +210,23 @@ def accrue_interest(
     clock: Clock,
     run: Callable[[Callable[[], AccrualSummary]], AccrualSummary] = lambda accrue: accrue(),
 ) -> AccrualSummary:
-    """Accrue interest from `start` to `end` (both included) on each account, one transaction each
-    (`run` may wrap each in retries). A day is accrued on its balance as the books stand when it
-    ends; a day accrued before it ends uses the balance at the time of the run (the caller chooses
-    the range: normally days that have ended). An account a domain rule refuses is reported in `failures`
-    and the others go ahead."""
+    """Accrue interest from `start` to `end` (both included) on the accounts, all in one transaction
+    (`run` may wrap it in retries). A day accrues on its closing balance, so every day of the range must
+    have ended (`check_ended`). An account a domain rule refuses is reported in `failures` and the others
+    go ahead. Should the database refuse the chunk as a whole, each account is tried in a transaction of
+    its own, so that one bad account cannot hold back the rest."""
     check_range(start, end)
+    check_ended(end, clock.now())
+    ids = sorted(set(account_ids))
+    try:
+        return run(lambda: accrue_accounts(ids, start, end, uow(), clock))
+    except DomainError:
+        if len(ids) == 1:
+            raise
     summary = AccrualSummary()
-    for account_id in sorted(set(account_ids)):
+    for account_id in ids:
         try:
-            summary += run(lambda a=account_id: accrue_account(a, start, end, uow(), clock))  # type: ignore[misc]
+            summary += run(lambda a=account_id: accrue_accounts([a], start, end, uow(), clock))  # type: ignore[misc]
         except DomainError as error:
             summary += AccrualSummary(
                 accounts=1, failures=(AccrualFailure(account_id, error.code, error.detail),)
@@ -219,52 +258,118 @@ def _request(account: Account, period: Period, amount: int) -> TransferRequest:
     )
 
 
-def accrue_account(
-    account_id: UUID, start: date, end: date, uow: InterestUnitOfWork, clock: Clock
+@dataclass(slots=True)
+class _Accrued:
+    """One account's work within a chunk: its periods, what each posts, and its new carry."""
+
+    settled: list[tuple[Period, int]]
+    carry: Fraction
+    outcomes: list[ledger.Outcome]
+
+
+def accrue_accounts(
+    account_ids: Sequence[UUID], start: date, end: date, uow: InterestUnitOfWork, clock: Clock
 ) -> AccrualSummary:
+    """Accrue a chunk of accounts in one transaction, with a fixed number of statements: lock the
+    accounts and their counterparts (id order), read the policies, the days already accrued, the closing
+    balances of the days to do and the carries of the whole chunk, then work out each account in memory
+    (an account a domain rule refuses goes to `failures`, untouched), and write every posting, accrual
+    row and carry together."""
     check_range(start, end)
+    ids = sorted(set(account_ids))
     with uow:
-        policies = uow.interest.policies(account_id)
+        policies = uow.interest.policies_of(ids)
         if not policies:
-            return AccrualSummary()
-        locked = uow.accounts.lock({account_id} | {p.counterpart_account_id for p in policies})
-        account = _existing(locked.get(account_id), account_id)
+            return AccrualSummary(accounts=len(ids))
+        counterparts = {p.counterpart_account_id for found in policies.values() for p in found}
+        locked = uow.accounts.lock(set(policies) | counterparts)
         now = clock.now()
-        done = uow.interest.accrued_days(account_id, start, end)
-        todo = [d for d in days(start, end) if d not in done]
-        found = periods(
-            account_id,
-            policies,
-            ((d, uow.accounts.balance_as_of(account_id, closing_instant(d))) for d in todo),
+        done = uow.interest.accrued_days_of(list(policies), start, end)
+        range_days = list(days(start, end))
+        todo = {a: [d for d in range_days if d not in done.get(a, set())] for a in policies}
+        needed = sorted({d for found in todo.values() for d in found})
+        closing = uow.interest.balances_as_of(
+            [a for a in policies if todo[a]], [closing_instant(d) for d in needed]
         )
-        if not found:
-            return AccrualSummary(accounts=1)
-        carry = uow.interest.carry(account_id)
-        settled: list[tuple[Period, int]] = []
-        for period in found:
-            settlement = settle(period.accrued, carry)
-            carry = settlement.carry
-            settled.append((period, settlement.amount))
-        requests = [_request(account, period, amount) for period, amount in settled if amount]
-        if requests:
-            existing = uow.transfers.get_many(r.id for r in requests)
-            for outcome in ledger.post_transfers(requests, existing=existing, accounts=locked, at=now):
+        carries = uow.interest.carries([a for a in policies if todo[a]])
+        found = {a: _periods(a, policies[a], todo[a], closing) for a in policies}
+        existing = uow.transfers.get_many(p.transfer_id() for ps in found.values() for p in ps)
+        accrued: dict[UUID, _Accrued] = {}
+        failures: list[AccrualFailure] = []
+        for account_id in policies:
+            try:
+                accrued[account_id] = _accrue_one(
+                    account_id, found[account_id], carries.get(account_id, Fraction(0)), locked, existing, now
+                )
+            except DomainError as error:
+                failures.append(AccrualFailure(account_id, error.code, error.detail))
+        for work in accrued.values():
+            for outcome in work.outcomes:
                 if not outcome.replayed:
                     uow.transfers.add(outcome.transfer, outcome.entries)
-            uow.accounts.save(locked.values())
-        for period, amount in settled:
-            uow.interest.add_accruals(period.accruals, period.transfer_id() if amount else None, now)
-        uow.interest.set_carry(account_id, carry, found[-1].last_day, now)
-        uow.commit()
-        return AccrualSummary(
-            accounts=1,
-            days=sum(len(p.accruals) for p in found),
-            postings=tuple(
-                PostedInterest(p.transfer_id(), account_id, p.first_day, p.last_day, amount)
-                for p, amount in settled
-                if amount
-            ),
+        uow.accounts.save(locked.values())
+        uow.interest.add_accruals(
+            [
+                (accrual, period.transfer_id() if amount else None)
+                for work in accrued.values()
+                for period, amount in work.settled
+                for accrual in period.accruals
+            ],
+            now,
         )
+        uow.interest.set_carries(
+            [(a, work.carry, work.settled[-1][0].last_day) for a, work in accrued.items() if work.settled],
+            now,
+        )
+        uow.commit()
+    return AccrualSummary(
+        accounts=len(ids),
+        days=sum(len(p.accruals) for work in accrued.values() for p, _ in work.settled),
+        postings=tuple(
+            PostedInterest(p.transfer_id(), a, p.first_day, p.last_day, amount)
+            for a, work in accrued.items()
+            for p, amount in work.settled
+            if amount
+        ),
+        failures=tuple(failures),
+    )
+
+
+def _periods(
+    account_id: UUID, policies: Sequence[InterestPolicy], todo: Sequence[date], closing: Mapping[Key, int]
+) -> list[Period]:
+    return periods(
+        account_id, policies, ((d, closing.get((account_id, closing_instant(d)), 0)) for d in todo)
+    )
+
+
+def _accrue_one(
+    account_id: UUID,
+    found: Sequence[Period],
+    carry: Fraction,
+    locked: dict[UUID, Account],
+    existing: Mapping[UUID, Transfer],
+    now: datetime,
+) -> _Accrued:
+    """Settle the account's periods and book their postings on the locked accounts, in memory. On a
+    domain error the accounts it touched are put back as they were, and the error propagates."""
+    account = _existing(locked.get(account_id), account_id)
+    settled: list[tuple[Period, int]] = []
+    for period in found:
+        settlement = settle(period.accrued, carry)
+        carry = settlement.carry
+        settled.append((period, settlement.amount))
+    requests = [_request(account, period, amount) for period, amount in settled if amount]
+    if not requests:
+        return _Accrued(settled, carry, [])
+    touched = {account_id} | {p.policy.counterpart_account_id for p, _ in settled}
+    before = {a: copy.copy(locked[a]) for a in touched if a in locked}  # booking replaces balances, seq
+    try:
+        outcomes = ledger.post_transfers(requests, existing=existing, accounts=locked, at=now)
+    except DomainError:
+        locked.update(before)
+        raise
+    return _Accrued(settled, carry, outcomes)
 
 
 # --- as JSON (the in-database function's answer, and a job's result) ---------------------------

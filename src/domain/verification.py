@@ -1,6 +1,8 @@
 """Ledger verification: recompute every balance from the journal and check every transfer, streaming.
 
-`LedgerVerifier` is fed two streams and keeps only one account (or one transfer) in memory at a time:
+`LedgerVerifier` is fed two streams (whole, or a range of accounts or transfers at a time: each
+account's and each transfer's checks need only its own rows, so a ledger can be checked in chunks and the
+reports `combine`d) and keeps only one account (or one transfer) in memory at a time:
 - the journal, as rows of (account with its stored balances, one of its entries or None) in
   (account id, seq) order; an account without entries comes once with None;
 - per-transfer sums, as rows of (transfer, layer, asset, debits, credits) in transfer order; a
@@ -19,6 +21,7 @@ It reports each discrepancy found, by kind:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from uuid import UUID
 
@@ -184,6 +187,20 @@ class LedgerVerifier:
             discrepancy_count=self._count,
             discrepancies=tuple(self._found),
         )
+
+
+def combine(reports: Iterable[VerificationReport], max_listed: int = MAX_LISTED) -> VerificationReport:
+    """One report of several parts (checked in chunks): counts add up, discrepancies are listed in order
+    up to `max_listed` (all are counted)."""
+    parts = list(reports)
+    listed = tuple(d for part in parts for d in part.discrepancies)[:max_listed]
+    return VerificationReport(
+        accounts=sum(p.accounts for p in parts),
+        entries=sum(p.entries for p in parts),
+        transfers=sum(p.transfers for p in parts),
+        discrepancy_count=sum(p.discrepancy_count for p in parts),
+        discrepancies=listed,
+    )
 
 
 def _add(balances: Balances, layer: Layer, side: Side, amount: int) -> Balances:

@@ -1,5 +1,5 @@
 """The `razao` command line: serve the API, run the Celery worker, beat and Flower, manage the database
-schema, manage API keys.
+schema, manage API keys, check the ledger's invariants.
 
 Every command builds what it needs from `Settings` (RAZAO_* environment variables) through the
 composition root; nothing happens at import time.
@@ -174,6 +174,51 @@ def db_check() -> None:
 
     migrate.check(_settings().admin_database_url)
     typer.echo("models and database agree")
+
+
+@app.command()
+def check(
+    database_url: Annotated[
+        str | None, typer.Option(help="The database to check (default RAZAO_DATABASE_URL).")
+    ] = None,
+    acks: Annotated[
+        Path | None, typer.Option(help="JSON lines of transfers clients saw acknowledged (Acknowledged).")
+    ] = None,
+    baseline: Annotated[
+        Path | None, typer.Option(help="A baseline saved earlier: prove nothing changed.")
+    ] = None,
+    save_baseline: Annotated[
+        Path | None, typer.Option(help="Save the journal's baseline to this file.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Prove the ledger's invariants over one snapshot; exit 1 on any violation (docs/operations.md)."""
+    from adapters.db.checker import Acknowledged, check_ledger, journal_baseline
+    from adapters.db.engine import make_engine
+
+    engine = make_engine(database_url or _settings().database_url, pool_size=1, max_overflow=0)
+    try:
+        told = (
+            [Acknowledged.from_dict(json.loads(line)) for line in acks.read_text().splitlines()]
+            if acks
+            else []
+        )
+        before = json.loads(baseline.read_text()) if baseline else None
+        report = check_ledger(engine, acknowledged=told, baseline=before)
+        if save_baseline:
+            save_baseline.write_text(json.dumps(journal_baseline(engine)))
+    finally:
+        engine.dispose()
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        for name, count in report.counts.items():
+            found = sum(1 for v in report.violations if v.check == name)
+            typer.echo(f"{name:<20} {count:>12,} checked  {'ok' if not found else f'{found} violation(s)'}")
+        for violation in report.violations:
+            typer.echo(f"VIOLATION {violation.check} {violation.subject}: {violation.detail}")
+        typer.echo("the books hold" if report.ok else f"{report.violation_count} violation(s)")
+    raise typer.Exit(0 if report.ok else 1)
 
 
 def _container() -> Container:

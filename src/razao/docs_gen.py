@@ -23,7 +23,10 @@ staleness test runs in the default test suite):
 - the endpoint sections of `docs/api/guide.md` (its `endpoints` region), from that document, with an
   example request per endpoint built from the request schema and `EXAMPLE_VALUES`;
 - the `benchmarks` region (between `<!-- BEGIN GENERATED: benchmarks -->` and `<!-- END GENERATED -->`)
-  of `docs/benchmarks.md`, from `docs/data/benchmarks.json` (written by `bench.transfers --json`).
+  of `docs/benchmarks.md`, from `docs/data/benchmarks.json` (written by `bench.transfers --json`);
+- the `jobs` region of `docs/benchmarks.md`, from `docs/data/jobs.json` (written by `bench.jobs --json`);
+- the `suites` region of `docs/proving.md`, from `docs/data/suites.json` (written by `python -m tests.suites
+  --save`).
 """
 
 from __future__ import annotations
@@ -698,6 +701,134 @@ def benchmarks_page() -> str:
     return _with_region("docs/benchmarks.md", "benchmarks", benchmark_tables())
 
 
+def jobs_benchmark_tables() -> str:
+    """The `jobs` region of docs/benchmarks.md, from docs/data/jobs.json (`bench.jobs --json`)."""
+    data = json.loads((ROOT / "docs/data/jobs.json").read_text(encoding="utf-8"))
+    rows, machine = data["results"], data["machine"]
+    days = sorted({r["date"][:10] for r in rows if r.get("date")})
+    loads = [
+        load for r in rows for load in (r.get("load_before") or [])[:1] + (r.get("load_after") or [])[:1]
+    ]
+    out = [
+        f"Measured on a {machine['cpus']}-core machine ({machine['memory_gib']:.0f} GiB), PostgreSQL "
+        f"{machine['postgresql']} on the same machine, {', '.join(days)}, by `python -m bench.jobs`. "
+        "The machine was **not quiet**: other test runs shared its cores (1-minute load average "
+        f"{min(loads, default=0):.1f} to {max(loads, default=0):.1f} during the runs; each row gives it "
+        "before and after). Accrual range "
+        f"{data['accrual_range'][0]} to {data['accrual_range'][1]}, "
+        f"{data['history_transfers_per_account']} transfers of history per account, "
+        f"chunks of {data['job_chunk_size']} accounts.\n\n"
+    ]
+    link_trips = [r["round_trip_ms"] for r in rows if r["link"] and r.get("round_trip_ms")]
+    local_trips = [r["round_trip_ms"] for r in rows if not r["link"] and r.get("round_trip_ms")]
+    if link_trips and local_trips:
+        out.append(
+            f"`SELECT 1` round trip as the worker measured it: {min(local_trips):.2f} to "
+            f"{max(local_trips):.2f} ms on loopback, {min(link_trips):.2f} to {max(link_trips):.2f} ms "
+            f"through the emulated link ({data['link_delay_ms_per_direction']} ms held per direction).\n\n"
+        )
+    out.append(
+        "| accounts | mode | link | job | seconds | rows | rows/s | worker peak (MiB) "
+        "| database peak (MiB): largest backend / all | worker CPU (s) | database CPU (s) | load before → after |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+    )
+    for r in rows:
+        label = f"| {r['accounts']:,} | {r['mode']} | {'~1 ms' if r['link'] else 'loopback'} | {r['job']} |"
+        if not r["ok"] and not r.get("stopped"):
+            out.append(f"{label} failed: {_cell(r['check'])} | | | | | | | |\n")
+            continue
+        seconds = f"{r['seconds']:,.1f}" + (" (stopped)" if r.get("stopped") else "")
+        cpu = "—" if r.get("worker_cpu_seconds") is None else f"{r['worker_cpu_seconds']:,.1f}"
+        out.append(
+            f"{label} {seconds} | {r['rows']:,} {r['unit']} | {r['rows_per_second']:,.0f} | "
+            f"{r['worker_peak_mib']:,.0f} | {r['db_peak_mib']:,.0f} / {r['db_total_peak_mib']:,.0f} | "
+            f"{cpu} | {r['db_cpu_seconds']:,.1f} | "
+            f"{r['load_before'][0]:.1f} → {r['load_after'][0]:.1f} |\n"
+        )
+    stopped = [r for r in rows if r.get("stopped")]
+    if stopped:
+        out.append("\nStopped at the time limit (the worker killed; figures cover what finished): ")
+        out.append("; ".join(f"{r['accounts']:,} accounts, {r['mode']} mode: {r['check']}" for r in stopped))
+        out.append(".\n")
+    wall: dict[tuple[Any, ...], float] = {
+        (r["accounts"], r["link"], r["job"], r["mode"]): r["seconds"]
+        for r in rows
+        if r["ok"] and not r.get("stopped")
+    }
+    pairs = sorted({k[:3] for k in wall if (*k[:3], "app") in wall and (*k[:3], "db") in wall})
+    if pairs:
+        cpu_time: dict[tuple[Any, ...], float] = {
+            (r["accounts"], r["link"], r["job"], r["mode"]): r["worker_cpu_seconds"] + r["db_cpu_seconds"]
+            for r in rows
+            if r["ok"] and not r.get("stopped")
+        }
+        out.append(
+            "\n`app` mode against `db` mode: wall time, and CPU time of worker and database together "
+            "(less sensitive to the other work on the machine). Above 1: the database mode is cheaper.\n\n"
+            "| accounts | link | job | app (s) | db (s) | app / db | app CPU (s) | db CPU (s) | app / db |\n"
+            "|---|---|---|---|---|---|---|---|---|\n"
+        )
+        for key in pairs:
+            app, db = wall[(*key, "app")], wall[(*key, "db")]
+            app_cpu, db_cpu = cpu_time[(*key, "app")], cpu_time[(*key, "db")]
+            accounts, link, job = key
+            out.append(
+                f"| {accounts:,} | {'~1 ms' if link else 'loopback'} | {job} | {app:,.1f} | {db:,.1f} | "
+                f"{app / db:.1f} | {app_cpu:,.1f} | {db_cpu:,.1f} | {app_cpu / db_cpu:.1f} |\n"
+            )
+    return "".join(out)
+
+
+def benchmarks_with_jobs_page() -> str:
+    """docs/benchmarks.md with both its generated regions: transfers (`benchmarks`) and jobs (`jobs`)."""
+    text = benchmarks_page()
+    begin = BEGIN.format(name="jobs")
+    start = text.find(begin)
+    end = text.find(END, start)
+    if start < 0 or end < start:
+        raise ValueError(f"docs/benchmarks.md has no '{begin.strip()}' ... '{END}' region")
+    return text[: start + len(begin)] + jobs_benchmark_tables() + text[end:]
+
+
+# --- the proving suites --------------------------------------------------------------------------------
+
+
+def suites_table() -> str:
+    """The `suites` region of docs/proving.md, from docs/data/suites.json (`python -m tests.suites --save`)."""
+    path = ROOT / "docs/data/suites.json"
+    if not path.exists():
+        return "No long run has been recorded yet: run `make suites`.\n"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    out = [
+        f"Recorded by `make suites` on {data['date']} ({data['machine']}); every suite ran at the long level.\n\n",
+        "| suite | mode | operations | faults injected | violations | duration |\n|---|---|---|---|---|---|\n",
+    ]
+    for r in data["suites"]:
+        out.append(
+            f"| {r['suite']} | {r.get('mode') or '—'} | {r['operations']:,} | {r['faults']:,} | "
+            f"{r['violations']:,} | {r['duration_s']:,.0f} s |\n"
+        )
+    notes = [(r["suite"], r.get("mode"), r["details"]) for r in data["suites"] if r.get("details")]
+    if notes:
+        out.append("\nWhat each run reported besides:\n\n")
+        for suite, mode, details in notes:
+            facts = ", ".join(f"{k.replace('_', ' ')}: {_fact(v)}" for k, v in sorted(details.items()))
+            out.append(f"- **{suite}**{f' ({mode})' if mode else ''}: {facts}\n")
+    return "".join(out)
+
+
+def _fact(value: object) -> str:
+    if isinstance(value, dict):
+        return "; ".join(f"{k} {_fact(v)}" for k, v in sorted(value.items()))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def proving_page() -> str:
+    return _with_region("docs/proving.md", "suites", suites_table())
+
+
 # --- driver --------------------------------------------------------------------------------------------
 
 GENERATORS: dict[str, Callable[[], str]] = {
@@ -707,7 +838,8 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "docs/api/errors.md": errors_page,
     "docs/api/openapi.json": openapi_document,
     "docs/api/guide.md": guide_page,
-    "docs/benchmarks.md": benchmarks_page,
+    "docs/benchmarks.md": benchmarks_with_jobs_page,
+    "docs/proving.md": proving_page,
 }
 
 

@@ -6,6 +6,7 @@ nothing is ever queued on the shared Redis."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -32,11 +33,16 @@ def container(database: Any) -> Iterator[Container]:
     dispose_engines(container)
 
 
+TODAY = datetime.now(UTC).date()
+YESTERDAY = TODAY - timedelta(days=1)
+
+
 @pytest.mark.parametrize(
     ("path", "body", "field"),
     [
         ("/v1/jobs/interest-accrual", {"start": "2026-01-01"}, "end"),
         ("/v1/jobs/interest-accrual", {"start": "2026-02-01", "end": "2026-01-01"}, "end"),
+        ("/v1/jobs/interest-accrual", {"start": str(YESTERDAY), "end": str(TODAY)}, "end"),  # not ended
         ("/v1/jobs/interest-accrual", {"start": "2026-01-01", "end": "2026-01-31", "rate": 1}, "rate"),
         ("/v1/jobs/expire-holds", {"start": "2026-01-01"}, "start"),
         ("/v1/jobs/compact-ledger", {}, "kind"),

@@ -12,7 +12,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 
 from adapters.db import migrate
 from adapters.db.code_bundle import current_bundle
@@ -355,3 +355,37 @@ def test_concurrent_runs_of_the_same_chunk_accrue_each_day_once(
     assert sorted(p.amount for s in summaries for p in s.postings) == sorted(expected)
     assert _balance(app_engine, books.savings) == 1_500_000 + sum(expected)
     assert len(_accrual_rows(app_engine, books.savings)) == 61
+
+
+def test_a_chunk_costs_the_same_statements_whatever_its_size(
+    open_: OpenFn,
+    write_path: InAppWritePath,
+    uow_factory: Callable[[], SqlUnitOfWork],
+    clock: ManualClock,
+    app_engine: Engine,
+) -> None:
+    """The in-app path: 3 accounts or 30, one transaction of the same statements (the in-database
+    path runs the same use case over SPI, one function call per chunk)."""
+    bank = open_("bank", normal_side="debit", min_balance=None).id
+    expense = open_("interest-expense", normal_side="debit", min_balance=None).id
+    savers = [open_(f"saver-{n}", normal_side="credit").id for n in range(33)]
+    for saver in savers:
+        _pay(write_path, bank, saver, 100_000)
+        _policy(uow_factory, clock, saver, expense, date(2025, 3, 1))
+    clock.advance(days=40)
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(app_engine, "before_cursor_execute", count)
+    try:
+        path = InAppBatchPath(uow_factory, clock)
+        small = path.accrue_interest(savers[:3], date(2025, 3, 1), date(2025, 3, 31))
+        few = len(statements)
+        statements.clear()
+        large = path.accrue_interest(savers[3:], date(2025, 3, 1), date(2025, 3, 31))
+    finally:
+        event.remove(app_engine, "before_cursor_execute", count)
+    assert (small.accounts, len(small.postings), large.accounts, len(large.postings)) == (3, 3, 30, 30)
+    assert len(statements) == few, statements

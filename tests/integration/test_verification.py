@@ -14,9 +14,10 @@ from adapters.db.code_bundle import current_bundle
 from adapters.db.in_database import InDatabaseBatchPath
 from adapters.db.unit_of_work import SqlUnitOfWork
 from application.batch_path import BatchPath, InAppBatchPath
+from application.verification import ACCOUNTS, TRANSFERS, VerificationPart
 from application.write_path import InAppWritePath
 from domain.transfers import TransferRequest
-from domain.verification import VerificationReport
+from domain.verification import VerificationReport, combine
 from tests.integration.conftest import ManualClock, OpenFn
 
 
@@ -147,3 +148,29 @@ def test_finds_an_edited_journal_line(
     kinds = _kinds(report)
     assert ("unbalanced_transfer", f"{ledger['paid']}.posted.BRL") in kinds
     assert ("balance_mismatch", f"{ledger['alice']}.posted_credits") in kinds
+
+
+def test_both_modes_verify_in_the_same_parts(
+    paths: list[BatchPath], ledger: dict[str, UUID], admin_engine: Engine
+) -> None:
+    _plant(
+        admin_engine,
+        "UPDATE accounts SET posted_credits = posted_credits + 1 WHERE id = :id",
+        id=ledger["bob"],
+    )
+    whole = _verify(paths)
+    found: list[list[VerificationPart]] = []
+    for path in paths:
+        parts, after = [], None
+        for phase in (ACCOUNTS, TRANSFERS):
+            while True:
+                part = path.verify_part(phase, after, 2)
+                parts.append(part)
+                after = None if part.complete else part.last_id
+                if part.complete:
+                    break
+        found.append(parts)
+    app, db = found
+    assert app == db
+    assert combine(p.report for p in app) == whole and whole.discrepancy_count == 1
+    assert app[0].totals == (3, 3) and [p.report.accounts for p in app[:2]] == [2, 1]

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from uuid import UUID
 
 import pytest
 
-from adapters.tasks.jobs import INTEREST_ACCRUAL, JobRunner
+from adapters.tasks.jobs import INTEREST_ACCRUAL, LEDGER_VERIFICATION, JobRunner
+from application.accounts import OpenAccount, open_account
+from application.batch_path import InAppBatchPath
 from application.interest import AccrualSummary
 from application.jobs import JobState, create_job, get_job, progress_job, start_job
+from application.ports import RetryableConflict
+from application.verification import VerificationPart, report_to_dict, verify_ledger, verify_part
 from application.write_path import InAppWritePath
 from domain.errors import ValidationError
+from domain.transfers import TransferRequest
 from domain.verification import VerificationReport
 from tests.fakes import FakeClock, InMemoryStore, SequentialIds
 
@@ -37,7 +43,25 @@ class RecordingBatchPath:
         return [a for a in ACCOUNTS if after_id is None or a > after_id][:limit]
 
     def verify_ledger(self) -> VerificationReport:
-        return VerificationReport(accounts=0, entries=0, transfers=0, discrepancy_count=0, discrepancies=())
+        return verify_ledger(InMemoryStore().unit_of_work())
+
+    def verify_part(self, phase: str, after_id: UUID | None, limit: int) -> VerificationPart:
+        return verify_part(InMemoryStore().unit_of_work(), phase, after_id, limit)
+
+
+class CrashingBatchPath(InAppBatchPath):
+    """Verification over the store that dies (like a killed worker) after `parts` parts."""
+
+    def __init__(self, store: InMemoryStore, parts: int | None = None) -> None:
+        super().__init__(store.unit_of_work, FakeClock())
+        self.asked: list[tuple[str, UUID | None]] = []
+        self.parts = parts
+
+    def verify_part(self, phase: str, after_id: UUID | None, limit: int) -> VerificationPart:
+        if self.parts is not None and len(self.asked) == self.parts:
+            raise SystemExit("worker killed")
+        self.asked.append((phase, after_id))
+        return super().verify_part(phase, after_id, limit)
 
 
 @pytest.fixture
@@ -108,4 +132,122 @@ def test_an_unknown_kind_fails(store: InMemoryStore) -> None:
 
     runner(store, RecordingBatchPath())(job_id)
 
+    assert get_job(job_id, store.unit_of_work()).state is JobState.FAILED
+
+
+def _ledger(store: InMemoryStore, people: int) -> VerificationReport:
+    """A bank paying `people` accounts (one of them corrupted); the whole ledger's report."""
+    clock, ids = FakeClock(), SequentialIds(namespace=0x77)
+    opened = [
+        open_account(OpenAccount(code, code, "BRL", side, floor), store.unit_of_work(), clock, ids).account
+        for code, side, floor in [("bank", "debit", None)] + [(f"p{n}", "credit", 0) for n in range(people)]
+    ]
+    path = InAppWritePath(store.unit_of_work, clock)
+    for person in opened[1:]:
+        path.post_transfers(
+            [
+                TransferRequest.simple(
+                    ids.new_id(), debit_account_id=opened[0].id, credit_account_id=person.id, amount=100
+                )
+            ]
+        )
+    stored = store.accounts[opened[2].id]
+    store.accounts[opened[2].id] = replace(stored, balances=replace(stored.balances, posted_credits=1))
+    return verify_ledger(store.unit_of_work())
+
+
+def _verifier(store: InMemoryStore, batch: InAppBatchPath) -> JobRunner:
+    clock = FakeClock()
+    return JobRunner(
+        store.unit_of_work, clock, InAppWritePath(store.unit_of_work, clock), batch, verify_chunk=4
+    )
+
+
+def test_verification_runs_in_parts_and_reports_the_whole_ledger(store: InMemoryStore) -> None:
+    whole = _ledger(store, 9)
+    batch = CrashingBatchPath(store)
+    job_id = create_job(LEDGER_VERIFICATION, {}, None, store.unit_of_work(), FakeClock(), SequentialIds()).id
+
+    result = _verifier(store, batch)(job_id)
+
+    assert [phase for phase, _ in batch.asked] == ["accounts"] * 3 + ["transfers"] * 3
+    assert result == report_to_dict(whole) and not result["ok"] and result["discrepancy_count"] == 1
+    job = get_job(job_id, store.unit_of_work())
+    assert (job.processed, job.total) == (19, 19)  # 10 accounts and 9 transfers
+
+
+def test_a_redelivered_verification_resumes_after_the_last_finished_part(store: InMemoryStore) -> None:
+    whole = _ledger(store, 9)
+    job_id = create_job(LEDGER_VERIFICATION, {}, None, store.unit_of_work(), FakeClock(), SequentialIds()).id
+    killed = CrashingBatchPath(store, parts=4)
+    with pytest.raises(SystemExit):
+        _verifier(store, killed)(job_id)
+    assert get_job(job_id, store.unit_of_work()).processed == 14
+
+    again = CrashingBatchPath(store)
+    result = _verifier(store, again)(job_id)
+
+    fourth = sorted(store.transfers)[3]  # the last transfer of the part finished before the kill
+    assert [phase for phase, _ in again.asked] == ["transfers", "transfers"]
+    assert again.asked[0] == ("transfers", fourth)
+    assert result == report_to_dict(whole)
+
+
+class FlakyBatchPath(RecordingBatchPath):
+    """Loses the database connection on the third chunk, once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lost = False
+
+    def accrue_interest(self, account_ids: Sequence[UUID], start: date, end: date) -> AccrualSummary:
+        if len(self.chunks) == 2 and not self.lost:
+            self.lost = True
+            raise RetryableConflict("the connection to the database was lost")
+        return super().accrue_interest(account_ids, start, end)
+
+
+def test_a_job_resumes_after_the_database_went_away(store: InMemoryStore) -> None:
+    batch = FlakyBatchPath()
+    job_id = new_job(store)
+    clock = FakeClock()
+    run = JobRunner(
+        store.unit_of_work,
+        clock,
+        InAppWritePath(store.unit_of_work, clock),
+        batch,
+        chunk_size=5,
+        retry_pause=0,
+    )
+
+    result = run(job_id)
+
+    assert batch.lost and [c[0] for c in batch.chunks] == [
+        ACCOUNTS[0],
+        ACCOUNTS[5],
+        ACCOUNTS[10],
+        ACCOUNTS[15],
+        ACCOUNTS[20],
+    ]
+    assert result["accounts"] == 23 and get_job(job_id, store.unit_of_work()).state is JobState.SUCCEEDED
+
+
+def test_a_job_fails_when_the_database_stays_away(store: InMemoryStore) -> None:
+    class Gone(RecordingBatchPath):
+        def accounts_with_policies(self, after_id: UUID | None, limit: int) -> list[UUID]:
+            raise RetryableConflict("the connection to the database was lost")
+
+    job_id = new_job(store)
+    clock = FakeClock()
+    run = JobRunner(
+        store.unit_of_work,
+        clock,
+        InAppWritePath(store.unit_of_work, clock),
+        Gone(),
+        run_attempts=3,
+        retry_pause=0,
+    )
+
+    with pytest.raises(RetryableConflict):
+        run(job_id)
     assert get_job(job_id, store.unit_of_work()).state is JobState.FAILED

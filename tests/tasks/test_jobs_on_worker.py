@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, text
@@ -46,9 +46,11 @@ def test_interest_accrual_job_accrues_each_day_once(
     api: Api, container: Container, workers: Workers, admin_engine: Engine
 ) -> None:
     workers.start()
-    today = date.today()
-    wallets, bank = accounts_with_interest(api, container, 12, deposit=1_000_000, rate_bps=1000, since=today)
-    params = {"start": today.isoformat(), "end": (today + timedelta(days=9)).isoformat()}
+    first_day = datetime.now(UTC).date() - timedelta(days=10)
+    wallets, bank = accounts_with_interest(
+        api, container, 12, deposit=1_000_000, rate_bps=1000, since=first_day
+    )
+    params = {"start": first_day.isoformat(), "end": (first_day + timedelta(days=9)).isoformat()}
 
     first = wait_for_job(api, start(api, "interest-accrual", params))
     again = wait_for_job(api, start(api, "interest-accrual", params))
@@ -58,7 +60,7 @@ def test_interest_accrual_job_accrues_each_day_once(
     assert first["result"]["accounts"] == 12 and first["result"]["days"] == 120
     assert again["state"] == "succeeded" and again["result"]["days"] == 0 and again["result"]["postings"] == 0
     days = accrual_days(admin_engine, [w["id"] for w in wallets])
-    assert all(sorted(d) == [today + timedelta(days=i) for i in range(10)] for d in days.values())
+    assert all(sorted(d) == [first_day + timedelta(days=i) for i in range(10)] for d in days.values())
     paid = first["result"]["amount"]
     assert paid > 0 and api.balances(bank)["posted_debits"] == paid
 

@@ -3,7 +3,7 @@ resumes the job and finishes it without booking anything twice."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine
@@ -23,12 +23,12 @@ VISIBILITY_TIMEOUT = "3"
 def test_a_killed_worker_s_accrual_completes_once_on_another_worker(
     api: Api, container: Container, workers: Workers, admin_engine: Engine
 ) -> None:
-    today = date.today()
+    first_day = datetime.now(UTC).date() - timedelta(days=DAYS)
     wallets, bank = accounts_with_interest(
-        api, container, ACCOUNTS, deposit=5_000_000, rate_bps=1200, since=today
+        api, container, ACCOUNTS, deposit=5_000_000, rate_bps=1200, since=first_day
     )
     doomed = workers.start(RAZAO_BROKER_VISIBILITY_TIMEOUT=VISIBILITY_TIMEOUT)
-    params = {"start": today.isoformat(), "end": (today + timedelta(days=DAYS - 1)).isoformat()}
+    params = {"start": first_day.isoformat(), "end": (first_day + timedelta(days=DAYS - 1)).isoformat()}
     response = api.post("/v1/jobs/interest-accrual", params, as_="admin")
     assert response.status_code == 202, response.text
     job_id = response.json()["id"]
@@ -52,7 +52,7 @@ def test_a_killed_worker_s_accrual_completes_once_on_another_worker(
     resumed = [line for line in rescuer.output().splitlines() if '"event": "job_started"' in line]
     assert resumed and '"resumed": true' in resumed[0], rescuer.output()
     days = accrual_days(admin_engine, [w["id"] for w in wallets])
-    expected_days = [today + timedelta(days=i) for i in range(DAYS)]
+    expected_days = [first_day + timedelta(days=i) for i in range(DAYS)]
     assert all(sorted(d) == expected_days for d in days.values())  # exactly one accrual per day
     # Same deposit, same rate, same days: every wallet earned the same, and the bank paid exactly that.
     balances = [api.balances(w)["posted_credits"] for w in wallets]

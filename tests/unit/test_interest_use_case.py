@@ -115,3 +115,17 @@ def test_accounts_with_policies_in_chunks(
 def test_a_range_must_run_forward(batch: InAppBatchPath) -> None:
     with pytest.raises(ValidationError):
         batch.accrue_interest([], date(2024, 2, 1), date(2024, 1, 31))
+
+
+def test_only_days_that_have_ended_accrue(
+    store: InMemoryStore, clock: FakeClock, open_: OpenFn, batch: InAppBatchPath
+) -> None:
+    expense = open_("interest", normal_side="debit", min_balance=None)
+    savings = open_("savings")
+    _set(store, clock, savings.id, expense.id)
+    clock.set(datetime(2024, 3, 1, 23, 59, tzinfo=UTC))
+    for end in (date(2024, 3, 1), date(2024, 3, 2)):
+        with pytest.raises(ValidationError, match="ended"):
+            batch.accrue_interest([savings.id], date(2024, 2, 1), end)
+    assert store.interest_accruals == {}
+    assert batch.accrue_interest([savings.id], date(2024, 2, 1), date(2024, 2, 29)).days == 29

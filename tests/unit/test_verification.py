@@ -1,15 +1,34 @@
-"""Ledger verification: the streaming checker finds each kind of planted problem, and the use case
-runs it over the fakes' journal."""
+"""Ledger verification: the streaming checker finds each kind of planted problem, and the use cases
+run it over the fakes' journal, whole or in parts that add up to the whole."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from uuid import UUID
 
-from application.verification import report_from_dict, report_to_dict, verify_ledger
+import pytest
+
+from application.verification import (
+    ACCOUNTS,
+    TRANSFERS,
+    part_from_dict,
+    part_to_dict,
+    report_from_dict,
+    report_to_dict,
+    verify_ledger,
+    verify_part,
+)
 from domain.accounts import Balances, Layer, Side
+from domain.errors import ValidationError
 from domain.transfers import TransferStatus
-from domain.verification import JournalLine, LedgerVerifier, StoredAccount, TransferSums, VerificationReport
+from domain.verification import (
+    JournalLine,
+    LedgerVerifier,
+    StoredAccount,
+    TransferSums,
+    VerificationReport,
+    combine,
+)
 from tests.fakes import InMemoryStore
 from tests.unit.builders import MoveFn, OpenFn
 
@@ -132,3 +151,43 @@ def test_the_use_case_verifies_the_fake_ledger(store: InMemoryStore, open_: Open
     ]
     assert report_from_dict(report_to_dict(report)) == report
     assert isinstance(report, VerificationReport)
+
+
+def test_parts_add_up_to_the_whole_ledger(store: InMemoryStore, open_: OpenFn, move: MoveFn) -> None:
+    bank = open_("bank", normal_side="debit", min_balance=None)
+    people = [open_(f"p{n}") for n in range(7)]
+    for n, person in enumerate(people):
+        move(bank, person, 100 + n)
+        move(person, bank, 10, pending=n % 2 == 0)
+    stored = store.accounts[people[3].id]
+    store.accounts[people[3].id] = replace(stored, balances=replace(stored.balances, posted_credits=1))
+    whole = verify_ledger(store.unit_of_work())
+
+    parts, after = [], None
+    for phase in (ACCOUNTS, TRANSFERS):
+        while True:
+            part = verify_part(store.unit_of_work(), phase, after, 3)
+            parts.append(part)
+            after = part.last_id
+            if part.complete:
+                after = None
+                break
+    assert combine(p.report for p in parts) == whole and not whole.ok
+    assert parts[0].totals == (8, 14) and all(p.totals is None for p in parts[1:])
+    assert [p.report.accounts for p in parts if p.phase == ACCOUNTS] == [3, 3, 2]
+    assert [p.report.transfers for p in parts if p.phase == TRANSFERS] == [3, 3, 3, 3, 2]
+    assert part_from_dict(part_to_dict(parts[0])) == parts[0]
+
+
+def test_a_part_past_the_end_is_empty_and_complete(store: InMemoryStore, open_: OpenFn) -> None:
+    last = max(open_("a").id, open_("b").id)
+    part = verify_part(store.unit_of_work(), ACCOUNTS, last, 10)
+    assert (part.report.accounts, part.last_id, part.complete) == (0, None, True)
+
+
+@pytest.mark.parametrize(
+    ("phase", "limit"), [("entries", 10), (ACCOUNTS, 0), (TRANSFERS, 100_001), (ACCOUNTS, True)]
+)
+def test_a_part_needs_a_phase_and_a_sane_limit(store: InMemoryStore, phase: str, limit: int) -> None:
+    with pytest.raises(ValidationError):
+        verify_part(store.unit_of_work(), phase, None, limit)

@@ -26,6 +26,7 @@ from uuid import UUID
 
 from sqlalchemy import Engine, TextClause, text
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from adapters.db.errors import DatabaseUnavailable, as_retryable
 from application import codec, interest, verification
@@ -34,6 +35,7 @@ from application.interest import AccrualSummary
 from application.pages import DEFAULT_LIMIT, Page, check_limit
 from application.ports import ExecutionUnavailable, StatementLine
 from application.retry import ATTEMPTS, retrying
+from application.verification import VerificationPart
 from domain.ledger import Outcome
 from domain.reports import AssetTotals
 from domain.transfers import ReversalRequest, Transfer, TransferRequest
@@ -93,6 +95,7 @@ _TRIAL_BALANCE = _sql("trial_balance", asset="text")
 _ACCRUE_INTEREST = _sql("accrue_interest", account_ids="jsonb", start_day="date", end_day="date")
 _ACCOUNTS_WITH_POLICIES = _sql("accounts_with_policies", after_id="uuid", max_count="integer")
 _VERIFY_LEDGER = _sql("verify_ledger")
+_VERIFY_PART = _sql("verify_part", phase="text", after_id="uuid", max_count="integer")
 
 
 def _diagnostics(exc: DBAPIError) -> tuple[str | None, str | None, str | None]:
@@ -138,6 +141,8 @@ class _Functions:
             connection = self._engine.connect()
         except OperationalError as unreachable:
             raise DatabaseUnavailable(f"cannot connect to the database: {unreachable.orig}") from unreachable
+        except PoolTimeout as busy:
+            raise DatabaseUnavailable(f"no free database connection: {busy}") from busy
         try:
             with connection:
                 parameters = {"expected_version": self.expected_version, **arguments}
@@ -244,8 +249,19 @@ class InDatabaseBatchPath:
 
     def accounts_with_policies(self, after_id: UUID | None, limit: int) -> list[UUID]:
         check_limit(limit)
-        data = self._functions.call(_ACCOUNTS_WITH_POLICIES, after_id=after_id, max_count=limit)
+        data = retrying(
+            lambda: self._functions.call(_ACCOUNTS_WITH_POLICIES, after_id=after_id, max_count=limit),
+            self._attempts,
+        )
         return [UUID(i) for i in _items(data)]  # type: ignore[arg-type]
 
     def verify_ledger(self) -> VerificationReport:
-        return verification.report_from_dict(self._functions.call(_VERIFY_LEDGER))
+        data = retrying(lambda: self._functions.call(_VERIFY_LEDGER), self._attempts)
+        return verification.report_from_dict(data)
+
+    def verify_part(self, phase: str, after_id: UUID | None, limit: int) -> VerificationPart:
+        data = retrying(
+            lambda: self._functions.call(_VERIFY_PART, phase=phase, after_id=after_id, max_count=limit),
+            self._attempts,
+        )
+        return verification.part_from_dict(data)

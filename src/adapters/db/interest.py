@@ -6,17 +6,36 @@ Exact fractions are stored as NUMERIC numerator and denominator. The accrual row
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from fractions import Fraction
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import insert, select
+from sqlalchemy import Uuid, any_, cast, insert, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from adapters.db.models import interest_accruals, interest_carry, interest_policies
 from adapters.db.tx import Tx
 from domain.interest import Accrual, DayCount, InterestPolicy
+
+# The closing balance of each (account, instant): the last posted entry at or before it, one index-only
+# lookup each (see `SqlAccountRepository.balance_as_of`).
+_BALANCES_AS_OF = text(
+    "SELECT a.account_id, i.instant, coalesce(("
+    " SELECT e.balance_after FROM public.entries e"
+    " WHERE e.account_id = a.account_id AND e.layer = 'posted' AND e.created_at <= i.instant"
+    " ORDER BY e.created_at DESC, e.seq DESC LIMIT 1), 0) AS balance"
+    " FROM unnest(CAST(:ids AS uuid[])) AS a(account_id)"
+    " CROSS JOIN unnest(CAST(:instants AS timestamptz[])) AS i(instant)"
+)
+
+
+def _policy(row: Any) -> InterestPolicy:
+    return InterestPolicy(
+        row.account_id, row.effective_from, row.rate_bps, DayCount(row.day_count), row.counterpart_account_id
+    )
 
 
 class SqlInterestRepository:
@@ -29,16 +48,7 @@ class SqlInterestRepository:
             .where(interest_policies.c.account_id == account_id)
             .order_by(interest_policies.c.effective_from)
         )
-        return [
-            InterestPolicy(
-                row.account_id,
-                row.effective_from,
-                row.rate_bps,
-                DayCount(row.day_count),
-                row.counterpart_account_id,
-            )
-            for row in rows
-        ]
+        return [_policy(row) for row in rows]
 
     def put_policy(self, policy: InterestPolicy, at: datetime) -> None:
         values = {
@@ -54,17 +64,40 @@ class SqlInterestRepository:
             statement.on_conflict_do_update(index_elements=["account_id", "effective_from"], set_=values)
         )
 
-    def accrued_days(self, account_id: UUID, start: date, end: date) -> set[date]:
+    def policies_of(self, account_ids: Collection[UUID]) -> dict[UUID, list[InterestPolicy]]:
+        found: dict[UUID, list[InterestPolicy]] = {}
         rows = self._tx.execute(
-            select(interest_accruals.c.day).where(
-                interest_accruals.c.account_id == account_id,
+            select(interest_policies)
+            .where(interest_policies.c.account_id == any_(cast(list(account_ids), ARRAY(Uuid))))
+            .order_by(interest_policies.c.account_id, interest_policies.c.effective_from)
+        )
+        for row in rows:
+            found.setdefault(row.account_id, []).append(_policy(row))
+        return found
+
+    def accrued_days_of(self, account_ids: Collection[UUID], start: date, end: date) -> dict[UUID, set[date]]:
+        found: dict[UUID, set[date]] = {}
+        rows = self._tx.execute(
+            select(interest_accruals.c.account_id, interest_accruals.c.day).where(
+                interest_accruals.c.account_id == any_(cast(list(account_ids), ARRAY(Uuid))),
                 interest_accruals.c.day >= start,
                 interest_accruals.c.day <= end,
             )
         )
-        return set(rows.scalars())
+        for row in rows:
+            found.setdefault(row.account_id, set()).add(row.day)
+        return found
 
-    def add_accruals(self, accruals: Sequence[Accrual], transfer_id: UUID | None, at: datetime) -> None:
+    def balances_as_of(
+        self, account_ids: Collection[UUID], instants: Collection[datetime]
+    ) -> dict[tuple[UUID, datetime], int]:
+        """One index-only lookup on ix_entries_balance_as_of per (account, instant), in one statement."""
+        if not account_ids or not instants:
+            return {}
+        rows = self._tx.execute(_BALANCES_AS_OF, {"ids": list(account_ids), "instants": list(instants)})
+        return {(row.account_id, row.instant): int(row.balance) for row in rows}
+
+    def add_accruals(self, accruals: Sequence[tuple[Accrual, UUID | None]], at: datetime) -> None:
         if not accruals:
             return
         self._tx.execute(
@@ -81,27 +114,45 @@ class SqlInterestRepository:
                     "transfer_id": transfer_id,
                     "created_at": at,
                 }
-                for a in accruals
+                for a, transfer_id in accruals
             ],
         )
 
-    def carry(self, account_id: UUID) -> Fraction:
-        row = self._tx.execute(
-            select(interest_carry.c.numerator, interest_carry.c.denominator).where(
-                interest_carry.c.account_id == account_id
-            )
-        ).first()
-        return Fraction(0) if row is None else Fraction(int(row.numerator), int(row.denominator))
+    def carries(self, account_ids: Collection[UUID]) -> dict[UUID, Fraction]:
+        rows = self._tx.execute(
+            select(
+                interest_carry.c.account_id, interest_carry.c.numerator, interest_carry.c.denominator
+            ).where(interest_carry.c.account_id == any_(cast(list(account_ids), ARRAY(Uuid))))
+        )
+        return {row.account_id: Fraction(int(row.numerator), int(row.denominator)) for row in rows}
 
-    def set_carry(self, account_id: UUID, carry: Fraction, through: date, at: datetime) -> None:
-        values = {
-            "numerator": carry.numerator,
-            "denominator": carry.denominator,
-            "through_day": through,
-            "updated_at": at,
-        }
-        statement = pg_insert(interest_carry).values(account_id=account_id, **values)
-        self._tx.execute(statement.on_conflict_do_update(index_elements=["account_id"], set_=values))
+    def set_carries(self, carries: Sequence[tuple[UUID, Fraction, date]], at: datetime) -> None:
+        if not carries:
+            return
+        statement = pg_insert(interest_carry).values(
+            [
+                {
+                    "account_id": account_id,
+                    "numerator": carry.numerator,
+                    "denominator": carry.denominator,
+                    "through_day": through,
+                    "updated_at": at,
+                }
+                for account_id, carry, through in carries
+            ]
+        )
+        excluded = statement.excluded
+        self._tx.execute(
+            statement.on_conflict_do_update(
+                index_elements=["account_id"],
+                set_={
+                    "numerator": excluded.numerator,
+                    "denominator": excluded.denominator,
+                    "through_day": excluded.through_day,
+                    "updated_at": excluded.updated_at,
+                },
+            )
+        )
 
     def accounts_with_policies(self, after_id: UUID | None, limit: int) -> list[UUID]:
         statement = (

@@ -121,8 +121,15 @@ class Tx:
         """Roll back whatever was not committed and return the connection to the pool."""
         connection, self._connection = self._connection, None
         self._forget()
-        if connection is not None:
+        if connection is None:
+            return
+        try:
             connection.close()
+        except DBAPIError as error:
+            # A connection that died has nothing left to roll back: what was committed stands, the rest
+            # is gone with it. Anything else is a real error.
+            if not error.connection_invalidated:
+                raise
 
     def _check_open(self) -> None:
         if self._connection is None:

@@ -12,6 +12,7 @@ from typing import Self
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from adapters.db.accounts import SqlAccountRepository
 from adapters.db.api_keys import SqlApiKeyRepository
@@ -63,6 +64,8 @@ class SqlUnitOfWork:
             connection = self._engine.connect()
         except OperationalError as error:
             raise DatabaseUnavailable(f"cannot connect to the database: {error.orig}") from error
+        except PoolTimeout as busy:
+            raise DatabaseUnavailable(f"no free database connection: {busy}") from busy
         try:
             self._tx.begin(connection)
         except BaseException:

@@ -1,4 +1,6 @@
-"""The ledger scan of verification: the journal and the per-transfer sums, streamed.
+"""The ledger scan of verification: the journal and the per-transfer sums, streamed, whole or a range of
+accounts (transfers) at a time: `after_id` and `limit` page by primary key (the nil UUID sorts first;
+`LIMIT NULL` is no limit).
 
 Both queries run on a server-side cursor (`stream_results`, fetched `yield_per` rows at a time), in
 one REPEATABLE READ, READ ONLY transaction, so the two see the same snapshot and memory stays bounded
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import text
 
@@ -23,7 +26,7 @@ _JOURNAL = text(
     "SELECT a.id, a.asset_code, a.normal_side, a.min_balance, a.posted_debits, a.posted_credits,"
     " a.pending_debits, a.pending_credits, a.last_seq, e.seq, e.transfer_id, e.layer, e.side, e.amount,"
     " e.asset_code AS entry_asset, e.balance_after, t.status AS transfer_status"
-    " FROM public.accounts a"
+    " FROM (SELECT * FROM public.accounts WHERE id > coalesce(:after_id, :nil) ORDER BY id LIMIT :lim) a"
     " LEFT JOIN public.entries e ON e.account_id = a.id"
     " LEFT JOIN public.transfers t ON t.id = e.transfer_id"
     " ORDER BY a.id, e.seq"
@@ -33,10 +36,16 @@ _TRANSFER_SUMS = text(
     "SELECT t.id, t.status, e.layer, e.asset_code,"
     " coalesce(sum(e.amount) FILTER (WHERE e.side = 'debit'), 0) AS debits,"
     " coalesce(sum(e.amount) FILTER (WHERE e.side = 'credit'), 0) AS credits"
-    " FROM public.transfers t LEFT JOIN public.entries e ON e.transfer_id = t.id"
+    " FROM (SELECT id, status FROM public.transfers WHERE id > coalesce(:after_id, :nil) ORDER BY id LIMIT :lim) t"
+    " LEFT JOIN public.entries e ON e.transfer_id = t.id"
     " GROUP BY t.id, t.status, e.layer, e.asset_code"
     " ORDER BY t.id, e.layer, e.asset_code"
 ).execution_options(stream_results=True)
+
+
+_COUNTS = text("SELECT (SELECT count(*) FROM public.accounts), (SELECT count(*) FROM public.transfers)")
+
+NIL = UUID(int=0)
 
 
 def journal_row(row: Any) -> tuple[StoredAccount, JournalLine | None]:
@@ -83,10 +92,18 @@ class SqlLedgerScan:
     def snapshot(self) -> None:
         self._tx.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
 
-    def journal(self) -> Iterator[tuple[StoredAccount, JournalLine | None]]:
-        for row in self._tx.execute(_JOURNAL).yield_per(BATCH_ROWS):
+    def journal(
+        self, after_id: UUID | None = None, limit: int | None = None
+    ) -> Iterator[tuple[StoredAccount, JournalLine | None]]:
+        page = {"after_id": after_id, "nil": NIL, "lim": limit}
+        for row in self._tx.execute(_JOURNAL, page).yield_per(BATCH_ROWS):
             yield journal_row(row)
 
-    def transfer_sums(self) -> Iterator[TransferSums]:
-        for row in self._tx.execute(_TRANSFER_SUMS).yield_per(BATCH_ROWS):
+    def transfer_sums(self, after_id: UUID | None = None, limit: int | None = None) -> Iterator[TransferSums]:
+        page = {"after_id": after_id, "nil": NIL, "lim": limit}
+        for row in self._tx.execute(_TRANSFER_SUMS, page).yield_per(BATCH_ROWS):
             yield transfer_sums(row)
+
+    def counts(self) -> tuple[int, int]:
+        accounts, transfers = (int(value) for value in self._tx.execute(_COUNTS).one())
+        return accounts, transfers

@@ -17,7 +17,7 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from adapters.http.auth import ApiKeyCache
+from adapters.http.auth import ApiKeyCache, check_route_key
 from adapters.http.deps import UnsupportedMediaType
 from adapters.http.metrics import MetricsMiddleware
 from adapters.http.metrics import router as metrics_router
@@ -78,15 +78,34 @@ def _field(loc: Sequence[int | str]) -> str:
     return path or str(loc[0] if loc else "body")
 
 
+async def _key_problem(request: Request) -> Response | None:
+    """The 401 or 403 of the route's key check, for errors raised before FastAPI ran it (the body is
+    read first): a caller without a valid key learns nothing about the body."""
+    try:
+        await check_route_key(request)
+    except DomainError as error:
+        return await _domain_error(request, error)
+    return None
+
+
+async def _unreadable_body(request: Request, reason: str) -> Response:
+    refused = await _key_problem(request)
+    if refused is not None:
+        return refused
+    return problem(
+        "validation_error",
+        f"the body is not valid JSON: {reason}",
+        status=400,
+        request_id=request_id_of(request.scope),
+    )
+
+
 async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
     errors = exc.errors()
     request_id = request_id_of(request.scope)
     broken = next((e for e in errors if e.get("type") == "json_invalid"), None)
     if broken is not None:
-        reason = broken.get("ctx", {}).get("error", "malformed")
-        return problem(
-            "validation_error", f"the body is not valid JSON: {reason}", status=400, request_id=request_id
-        )
+        return await _unreadable_body(request, broken.get("ctx", {}).get("error", "malformed"))
     issues = [(_field(e["loc"]), str(e["msg"])) for e in errors]
     detail = "; ".join(f"{f}: {m}" for f, m in issues)
     return problem("validation_error", detail, field_errors=issues, request_id=request_id)
@@ -117,6 +136,8 @@ def _allowed_methods(path: str) -> str:
 
 
 async def _http_error(request: Request, exc: HTTPException) -> Response:
+    if exc.status_code == 400:  # FastAPI could not decode the body (not UTF-8, nested too deep, ...)
+        return await _unreadable_body(request, "it could not be decoded")
     code = CODE_BY_STATUS.get(exc.status_code, "http_error")
     headers = dict(exc.headers or {})
     detail = str(exc.detail)

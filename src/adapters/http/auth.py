@@ -3,6 +3,8 @@
 `authorize(scope)` is the dependency a route declares; it resolves the key (from the cache, or through
 `application.api_keys.authenticate`) and refuses it without the scope. Only successful lookups are
 cached, keyed by a hash of the token, for `Services.api_key_cache_seconds` (the revocation delay).
+`check_route_key(request)` runs the same check for errors FastAPI raises before any dependency (a body
+that is not JSON), so that a caller without a valid key learns nothing but 401.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from fastapi import Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from adapters.http.deps import get_services
 from application.api_keys import ApiKey, ApiKeyUnitOfWork, Scope, authenticate
@@ -51,15 +54,30 @@ class ApiKeyCache:
         return key
 
 
-def authorize(scope: Scope) -> Any:
+class RequireScope:
     """The dependency that requires an API key with `scope` (admin implies every scope)."""
 
-    def require_scope(
-        request: Request, credentials: HTTPAuthorizationCredentials | None = Security(bearer)
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+
+    def __call__(
+        self, request: Request, credentials: HTTPAuthorizationCredentials | None = Security(bearer)
     ) -> ApiKey:
         cache: ApiKeyCache = request.app.state.api_key_cache
         key = cache.authenticate(credentials.credentials if credentials else None, get_services(request).uow)
-        key.require(scope)
+        key.require(self.scope)
         return key
 
-    return Security(require_scope, scopes=[scope.value])
+
+def authorize(scope: Scope) -> Any:
+    return Security(RequireScope(scope), scopes=[scope.value])
+
+
+async def check_route_key(request: Request) -> None:
+    """Run the key check of the route the request matched, if it has one: raises `Unauthenticated` or
+    `Forbidden` (used where FastAPI failed before it ran the route's dependencies)."""
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    for dependency in getattr(dependant, "dependencies", ()):
+        if isinstance(dependency.call, RequireScope):
+            credentials = await bearer(request)
+            await run_in_threadpool(dependency.call, request, credentials)

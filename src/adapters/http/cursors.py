@@ -1,6 +1,7 @@
 """Opaque pagination cursors: a listing's position as unpadded base64url JSON, tagged with its kind.
 
-Clients must treat them as opaque. A cursor that does not decode, or belongs to another listing, is a
+Clients must treat them as opaque. A cursor that does not decode, belongs to another listing, or holds
+a position no listing could have produced (a number out of range, text no column can hold), is a
 `validation_error` on the `cursor` field.
 """
 
@@ -15,6 +16,9 @@ from uuid import UUID
 
 from application.ports import TransferCursor
 from domain.errors import ValidationError
+
+#: Entry numbers are BIGINT.
+_MAX_SEQ = 2**63 - 1
 
 
 def _encode(kind: str, position: Any) -> str:
@@ -45,9 +49,17 @@ def after_code(cursor: str | None) -> str | None:
     if cursor is None:
         return None
     position = _decode("accounts", cursor)
-    if not isinstance(position, str):
+    if not isinstance(position, str) or "\x00" in position or not _encodable(position):
         raise _invalid()
     return position
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def entry_cursor(seq: int | None) -> str | None:
@@ -58,7 +70,7 @@ def after_seq(cursor: str | None) -> int | None:
     if cursor is None:
         return None
     position = _decode("entries", cursor)
-    if not isinstance(position, int) or isinstance(position, bool):
+    if not isinstance(position, int) or isinstance(position, bool) or not 0 <= position <= _MAX_SEQ:
         raise _invalid()
     return position
 

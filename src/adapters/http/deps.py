@@ -1,12 +1,15 @@
-"""What the routes share: the app's `Services`, the JSON content-type check, the replay header."""
+"""What the routes share: the app's `Services`, the JSON body checks, the replay header."""
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
+from fastapi.exceptions import RequestValidationError
 
 from adapters.http.services import Services
+from domain.errors import ValidationError
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 
@@ -30,13 +33,61 @@ def _is_json(content_type: str) -> bool:
     )
 
 
+def not_json(reason: str) -> RequestValidationError:
+    """The error of a body that cannot be read as JSON (answered 400)."""
+    return RequestValidationError(
+        [{"type": "json_invalid", "loc": ("body",), "msg": "JSON decode error", "ctx": {"error": reason}}]
+    )
+
+
+def _check_text(text: str, where: str) -> None:
+    if "\x00" in text:
+        raise ValidationError.of(where or "body", "must not contain NUL characters")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValidationError.of(where or "body", "must be Unicode text (no lone surrogates)") from None
+
+
+def _check_strings(document: Any) -> None:
+    """Refuse text PostgreSQL cannot store, anywhere in the body (keys too): NUL characters and lone
+    surrogates, which JSON can carry as `\\u0000` and `\\ud800`. Iterative, for any depth json parses."""
+    pending: list[tuple[Any, str]] = [(document, "")]
+    while pending:
+        value, where = pending.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                _check_text(key, where)
+                pending.append((item, f"{where}.{key}" if where else key))
+        elif isinstance(value, list):
+            pending.extend((item, f"{where}[{index}]") for index, item in enumerate(value))
+        elif isinstance(value, str):
+            _check_text(value, where)
+
+
 async def json_body(request: Request) -> None:
-    """Refuse a non-empty body whose Content-Type is not `application/json` (or `application/*+json`)."""
+    """Refuse a non-empty body whose Content-Type is not `application/json` (or `application/*+json`),
+    that is not UTF-8 (RFC 8259), or that holds a string no column can store."""
     content_type = request.headers.get("content-type", "")
-    if not _is_json(content_type) and await request.body():
+    body = await request.body()
+    if not body:
+        return
+    if not _is_json(content_type):
         raise UnsupportedMediaType(
             f"expected an application/json body, got {content_type or 'no Content-Type'}"
         )
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise not_json("the body must be encoded in UTF-8") from None
+    try:  # parsed already where the route takes a body; here first where it takes none
+        document = await request.json()
+    except (ValueError, RecursionError) as error:
+        raise not_json(
+            str(error) if isinstance(error, json.JSONDecodeError) else "it could not be decoded"
+        ) from None
+    _check_strings(document)
 
 
 def mark_replayed(response: Response, replayed: bool) -> None:

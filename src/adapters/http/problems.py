@@ -51,7 +51,7 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         ProblemType("method_not_allowed", 405, "Method not allowed"),
         ProblemType("payload_too_large", 413, "The request body is too large"),
         ProblemType("unsupported_media_type", 415, "The request body must be JSON"),
-        ProblemType("service_unavailable", 503, "Busy: the request conflicted with others; retry it"),
+        ProblemType("service_unavailable", 503, "The request cannot be served now; retry it"),
         ProblemType("not_ready", 503, "The service is not ready"),
         ProblemType("internal_error", 500, "Internal error"),
     )

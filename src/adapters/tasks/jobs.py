@@ -2,16 +2,21 @@
 
 Each kind calls its use cases through the ports (the write path expires holds, the batch path accrues
 interest and verifies the ledger) in chunks, recording progress in the job record after each chunk.
-Interest accrual walks the accounts with a policy in id order, `chunk_size` at a time, and stores the
-last finished account id in the job's partial result: a redelivered task (its worker was killed) starts
+Interest accrual counts the accounts with a policy (for the progress total), then walks them in id order,
+`chunk_size` at a time, holding one chunk of ids, and stores the last finished account id in the job's
+partial result: a redelivered task (its worker was killed) starts
 the job again, skips the finished chunks, and redoes at most the chunk in flight, whose effects are
-idempotent per account and day (database unique keys), so nothing is booked twice.
+idempotent per account and day (database unique keys), so nothing is booked twice. Ledger verification
+checks `verify_chunk` accounts, then transfers, at a time, and keeps the combined report and where it got
+to in the partial result: a redelivered task resumes after the last finished part. When the database
+goes away during a job (a lost connection, a restart, no free connection), the runner waits and resumes
+the same way, in the same task, before giving up.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -21,9 +26,12 @@ import structlog
 
 from application.batch_path import BatchPath
 from application.jobs import Job, JobUnitOfWork, fail_job, finish_job, progress_job, start_job
-from application.ports import Clock
+from application.pages import MAX_LIMIT as MAX_PAGE
+from application.ports import Clock, ExecutionUnavailable, RetryableConflict
+from application.verification import ACCOUNTS, TRANSFERS, report_from_dict, report_to_dict
 from application.write_path import WritePath
 from domain.errors import DomainError, ValidationError
+from domain.verification import combine
 
 EXPIRE_HOLDS = "expire-holds"
 INTEREST_ACCRUAL = "interest-accrual"
@@ -41,6 +49,9 @@ class JobRunner:
     batch_path: BatchPath
     chunk_size: int = 200
     expire_batch: int = 500
+    verify_chunk: int = 10_000
+    run_attempts: int = 10
+    retry_pause: float = 1.0
 
     def __call__(self, job_id: UUID) -> dict[str, Any]:
         job = start_job(job_id, self.uow(), self.clock)
@@ -51,7 +62,7 @@ class JobRunner:
         began = time.perf_counter()
         log.info("job_started", processed=job.processed, resumed=job.processed > 0 or job.result is not None)
         try:
-            result = self._run(job)
+            result = self._run_resuming(job)
         except DomainError as error:
             fail_job(job.id, [{"code": error.code, "detail": error.detail}], self.uow(), self.clock)
             log.warning("job_failed", code=error.code, detail=error.detail)
@@ -63,6 +74,28 @@ class JobRunner:
         finish_job(job.id, result, self.uow(), self.clock)
         log.info("job_succeeded", duration_ms=round((time.perf_counter() - began) * 1000, 2), **_flat(result))
         return result
+
+    def _run_resuming(self, job: Job) -> dict[str, Any]:
+        """Run the job; when the database goes away mid-way (a lost connection, a restart, no free
+        connection), wait and resume after the last finished chunk, up to `run_attempts` times."""
+        for attempt in range(1, self.run_attempts + 1):
+            try:
+                return self._run(job)
+            except (RetryableConflict, ExecutionUnavailable) as error:
+                if attempt == self.run_attempts:
+                    raise
+                log.warning("job_interrupted", attempt=attempt, error=str(error))
+                time.sleep(self.retry_pause)
+                job = self._reload(job)
+        raise AssertionError("unreachable")
+
+    def _reload(self, job: Job) -> Job:
+        """The job as last recorded (its progress and partial result); `job` itself if that cannot be read
+        yet (the next attempt then meets the same outage and waits again)."""
+        try:
+            return start_job(job.id, self.uow(), self.clock)
+        except (RetryableConflict, ExecutionUnavailable):
+            return job
 
     def _run(self, job: Job) -> dict[str, Any]:
         if job.kind == EXPIRE_HOLDS:
@@ -82,24 +115,24 @@ class JobRunner:
             if batch < self.expire_batch:
                 return {"expired": expired}
 
-    def _policy_accounts(self) -> list[UUID]:
-        ids: list[UUID] = []
-        while page := self.batch_path.accounts_with_policies(ids[-1] if ids else None, self.chunk_size):
-            ids.extend(page)
-            if len(page) < self.chunk_size:
-                break
-        return ids
+    def _policy_accounts(self, after: UUID | None, page: int) -> Iterator[list[UUID]]:
+        """The accounts with a policy after `after`, `page` ids at a time (only one page in memory)."""
+        while found := self.batch_path.accounts_with_policies(after, page):
+            yield found
+            if len(found) < page:
+                return
+            after = found[-1]
 
     def _accrue_interest(self, job: Job) -> dict[str, Any]:
         start, end = date.fromisoformat(job.params["start"]), date.fromisoformat(job.params["end"])
         done = dict(job.result or {"accounts": 0, "days": 0, "postings": 0, "amount": 0})
         after = UUID(done["after_id"]) if done.get("after_id") else None
-        accounts = self._policy_accounts()
-        todo = [a for a in accounts if after is None or a > after]
-        processed = len(accounts) - len(todo)
-        progress_job(job.id, processed, self.uow(), total=len(accounts))
-        for offset in range(0, len(todo), self.chunk_size):
-            chunk = todo[offset : offset + self.chunk_size]
+        total = job.total
+        if total is None:  # counted once, by pages, without holding the ids
+            total = sum(len(ids) for ids in self._policy_accounts(None, MAX_PAGE))
+        processed = job.processed
+        progress_job(job.id, processed, self.uow(), total=total)
+        for chunk in self._policy_accounts(after, self.chunk_size):
             summary = self.batch_path.accrue_interest(chunk, start, end)
             processed += len(chunk)
             done.update(
@@ -114,25 +147,31 @@ class JobRunner:
                 ],
                 after_id=str(chunk[-1]),
             )
-            progress_job(job.id, processed, self.uow(), result=done)
-            log.info("job_progress", processed=processed, total=len(accounts))
+            progress_job(job.id, processed, self.uow(), total=max(total, processed), result=done)
+            log.info("job_progress", processed=processed, total=total)
         done.pop("after_id", None)
         return {"start": start.isoformat(), "end": end.isoformat(), **done}
 
     def _verify_ledger(self, job: Job) -> dict[str, Any]:
-        report = self.batch_path.verify_ledger()
-        result: dict[str, Any] = {
-            "ok": report.ok,
-            "accounts": report.accounts,
-            "entries": report.entries,
-            "transfers": report.transfers,
-            "discrepancy_count": report.discrepancy_count,
-            "discrepancies": [
-                {"kind": d.kind, "subject_id": d.subject_id, "expected": d.expected, "found": d.found}
-                for d in report.discrepancies
-            ],
-        }
-        progress_job(job.id, report.accounts, self.uow(), total=report.accounts)
+        state = dict(job.result or {"phase": ACCOUNTS, "after_id": None})
+        phase: str | None = state["phase"]
+        after = UUID(state["after_id"]) if state["after_id"] else None
+        report = report_from_dict(state["report"]) if "report" in state else combine([])
+        processed, total = job.processed, job.total
+        while phase is not None:
+            part = self.batch_path.verify_part(phase, after, self.verify_chunk)
+            report = combine([report, part.report])
+            processed += part.report.accounts if phase == ACCOUNTS else part.report.transfers
+            if part.totals is not None:
+                total = sum(part.totals)
+            if part.complete:
+                phase, after = (TRANSFERS if phase == ACCOUNTS else None), None
+            else:
+                after = part.last_id
+            partial = {"phase": phase, "after_id": after and str(after), "report": report_to_dict(report)}
+            progress_job(job.id, processed, self.uow(), total=max(total or 0, processed), result=partial)
+            log.info("job_progress", processed=processed, total=total)
+        result = report_to_dict(report)
         if not report.ok:
             log.error(
                 "ledger_discrepancies", count=report.discrepancy_count, first=result["discrepancies"][:5]

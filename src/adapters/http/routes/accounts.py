@@ -12,7 +12,7 @@ from adapters.http.deps import ServicesDep, mark_replayed, replayable
 from adapters.http.problems import problem_responses
 from adapters.http.routes import READ, READ_ERRORS, WRITE, WRITE_ERRORS
 from adapters.http.schemas.accounts import AccountIn, AccountOut, AccountPage, BalanceOut, EntryOut, EntryPage
-from adapters.http.schemas.common import InstantIn
+from adapters.http.schemas.common import AssetCode, InstantIn, QueryText
 from application import accounts
 from application.pages import DEFAULT_LIMIT, MAX_LIMIT
 from application.retry import retrying
@@ -47,8 +47,8 @@ def open_account(body: AccountIn, response: Response, services: ServicesDep) -> 
 )
 def list_accounts(
     services: ServicesDep,
-    code_prefix: str | None = None,
-    asset: str | None = None,
+    code_prefix: QueryText | None = None,
+    asset: AssetCode | None = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> AccountPage:

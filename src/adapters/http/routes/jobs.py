@@ -7,6 +7,7 @@ answered 503.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -33,7 +34,7 @@ def _jobs(services: Services) -> JobServices:
     return services.jobs
 
 
-def _params(kind: JobKind, body: JobIn) -> dict[str, str]:
+def _params(kind: JobKind, body: JobIn, now: datetime) -> dict[str, str]:
     if kind != "interest-accrual":
         if body.start is not None or body.end is not None:
             raise ValidationError.of("start", f"a {kind} job takes no dates")
@@ -41,6 +42,7 @@ def _params(kind: JobKind, body: JobIn) -> dict[str, str]:
     if body.start is None or body.end is None:
         raise ValidationError.of("start" if body.start is None else "end", "is required")
     interest.check_range(body.start, body.end)  # end not before start, at most MAX_DAYS days
+    interest.check_ended(body.end, now)  # only days that have ended accrue
     return {"start": body.start.isoformat(), "end": body.end.isoformat()}
 
 
@@ -67,7 +69,12 @@ def start_job(
     gateway = _jobs(services)
     request_id = request_id_of(request.scope)
     job = jobs.create_job(
-        kind, _params(kind, body or JobIn()), request_id, gateway.uow(), services.clock, services.ids
+        kind,
+        _params(kind, body or JobIn(), services.clock.now()),
+        request_id,
+        gateway.uow(),
+        services.clock,
+        services.ids,
     )
     try:
         task_id = gateway.queue.enqueue(job.id, request_id)

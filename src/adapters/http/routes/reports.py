@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from adapters.http.deps import ServicesDep
 from adapters.http.problems import problem_responses
 from adapters.http.routes import READ, READ_ERRORS
+from adapters.http.schemas.common import AssetCode
 from adapters.http.schemas.reports import TrialBalanceOut
 
 router = APIRouter(prefix="/v1", tags=["reports"])
@@ -19,5 +20,5 @@ router = APIRouter(prefix="/v1", tags=["reports"])
     dependencies=READ,
     responses=problem_responses(*READ_ERRORS),
 )
-def get_trial_balance(services: ServicesDep, asset: str | None = None) -> TrialBalanceOut:
+def get_trial_balance(services: ServicesDep, asset: AssetCode | None = None) -> TrialBalanceOut:
     return TrialBalanceOut.of(services.read_path.trial_balance(asset))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field
 
-from adapters.http.schemas.common import Instant, Metadata
+from adapters.http.schemas.common import AssetCode, Balance, Instant, Metadata
 from application.accounts import BalanceAsOf, OpenAccount
 from application.ports import StatementLine
 from domain.accounts import Account, AccountStatus, Side
@@ -34,9 +34,9 @@ class AccountIn(BaseModel):
 
     code: str = Field(description="Unique; also the idempotency key of the opening.")
     name: str
-    asset: str = Field(description="An asset code: an ISO 4217 currency or a registered asset.")
+    asset: AssetCode = Field(description="An asset code: an ISO 4217 currency or a registered asset.")
     normal_side: Side
-    min_balance: StrictInt | None = Field(
+    min_balance: Balance | None = Field(
         default=0, description="Lowest available balance allowed; null for none, negative for an overdraft."
     )
     metadata: Metadata = Field(default_factory=dict)

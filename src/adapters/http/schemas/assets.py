@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
+from adapters.http.schemas.common import AssetCode
 from domain.assets import Asset
 
 
@@ -12,7 +13,9 @@ class AssetIn(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"code": "POINTS", "scale": 0}]}
     )
 
-    code: str = Field(description="2 to 32 upper-case letters, digits or `_`; ISO 4217 codes are built in.")
+    code: AssetCode = Field(
+        description="2 to 32 upper-case letters, digits or `_`, starting with a letter; ISO 4217 codes are built in."
+    )
     scale: StrictInt = Field(description="Decimal places of the minor unit (0 to 18).")
 
 

@@ -1,15 +1,29 @@
-"""Field types shared by the API's models: amounts, UTC timestamps, metadata objects."""
+"""Field types shared by the API's models: amounts, asset codes, UTC timestamps, days, metadata objects."""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, Field, PlainSerializer, StrictInt, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    StrictInt,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
 
-from domain.assets import MAX_AMOUNT
+from domain.assets import MAX_AMOUNT, MAX_DIGITS
 from domain.values import canonical_json
+
+#: A number, which pydantic would otherwise read as seconds since 1970 where a date or instant is due.
+_NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _utc_iso(value: datetime) -> str:
@@ -22,11 +36,59 @@ def _sorted_json(value: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def _iso_text(value: Any) -> Any:
+    """Dates and instants come as ISO 8601 text only, never as a count of seconds."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or _NUMBER.match(value):
+        raise PydanticCustomError("iso_8601", "must be an ISO 8601 string")
+    return value
+
+
+def _day_text(value: Any) -> Any:
+    """A day comes as `YYYY-MM-DD` only (not as a number, nor as an instant at midnight)."""
+    if isinstance(value, date) or (isinstance(value, str) and _DAY.match(value)):
+        return value
+    raise PydanticCustomError("iso_8601_date", "must be a date as YYYY-MM-DD")
+
+
+def _in_utc_range(value: datetime) -> datetime:
+    """An instant that has a UTC spelling (0001-01-01T00:00+14:00 would fall in the year 0)."""
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise PydanticCustomError("datetime_range", "is out of range in UTC") from None
+    return value
+
+
 #: A positive number of minor units: a JSON integer (10.0 and "10" are refused).
 Amount = Annotated[StrictInt, Field(gt=0, lt=MAX_AMOUNT + 1, description="Minor units (cents for BRL).")]
 
+#: A signed number of minor units that fits the NUMERIC(38, 0) balance columns (a minimum balance).
+Balance = Annotated[StrictInt, Field(gt=-(10**MAX_DIGITS), lt=10**MAX_DIGITS)]
+
+#: An asset code, checked here so that no lookup ever sees another string (the domain checks it too).
+AssetCode = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Z][A-Z0-9_]{1,31}$",
+        description="2 to 32 upper-case letters, digits or `_`, starting with a letter.",
+    ),
+]
+
+#: Text in a query parameter: anything PostgreSQL can compare, so no NUL character.
+QueryText = Annotated[str, Field(max_length=1000, pattern=r"^[^\x00]*$")]
+
 #: A time-zone-aware instant in a request.
-InstantIn = Annotated[AwareDatetime, Field(description="ISO 8601 with a time zone offset.")]
+InstantIn = Annotated[
+    AwareDatetime,
+    BeforeValidator(_iso_text),
+    AfterValidator(_in_utc_range),
+    Field(description="ISO 8601 with a time zone offset."),
+]
+
+#: A day in a request: `YYYY-MM-DD`.
+DayIn = Annotated[date, BeforeValidator(_day_text)]
 
 #: An instant in a response: ISO 8601 in UTC with an explicit `+00:00` offset.
 Instant = Annotated[

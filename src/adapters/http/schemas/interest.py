@@ -7,6 +7,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
+from adapters.http.schemas.common import DayIn
 from application.interest import SetPolicy
 from domain.interest import DayCount, InterestPolicy
 
@@ -32,7 +33,7 @@ class InterestPolicyIn(BaseModel):
     rate_bps: StrictInt = Field(ge=0, description="Annual rate in basis points (1050 = 10.50 % a year).")
     day_count: DayCount = Field(description="How a day counts as a fraction of a year.")
     counterpart_account_id: UUID = Field(description="The account that pays (or receives) the interest.")
-    effective_from: dt.date = Field(description="First day (UTC) the policy applies to.")
+    effective_from: DayIn = Field(description="First day (UTC) the policy applies to.")
 
     def command(self, account_id: UUID) -> SetPolicy:
         return SetPolicy(

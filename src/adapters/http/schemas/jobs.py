@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from adapters.http.schemas.common import DayIn
 from application.jobs import Job
 
 JobKind = Literal["expire-holds", "interest-accrual", "ledger-verification"]
@@ -21,8 +22,8 @@ class JobIn(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"start": "2026-01-01", "end": "2026-01-31"}]}
     )
 
-    start: date | None = None
-    end: date | None = None
+    start: DayIn | None = None
+    end: DayIn | None = None
 
 
 class ProgressOut(BaseModel):

@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 from pydantic_core import PydanticCustomError
 
-from adapters.http.schemas.common import Amount, Instant, InstantIn, Metadata
+from adapters.http.schemas.common import Amount, AssetCode, Instant, InstantIn, Metadata
 from domain.accounts import Side
 from domain.errors import FieldIssue, ValidationError
 from domain.ledger import MAX_BATCH
@@ -34,7 +34,7 @@ class PostingIn(BaseModel):
     account_id: UUID
     side: Side
     amount: Amount
-    asset: str | None = Field(default=None, description="Optional check of the account's asset.")
+    asset: AssetCode | None = Field(default=None, description="Optional check of the account's asset.")
 
 
 class TransferIn(BaseModel):
@@ -70,7 +70,9 @@ class TransferIn(BaseModel):
     debit_account_id: UUID | None = None
     credit_account_id: UUID | None = None
     amount: Amount | None = None
-    asset: str | None = Field(default=None, description="Two-posting form: optional check of the asset.")
+    asset: AssetCode | None = Field(
+        default=None, description="Two-posting form: optional check of the asset."
+    )
     pending: StrictBool = Field(default=False, description="Hold the amounts (two-phase) instead of posting.")
     timeout_seconds: Annotated[StrictInt, Field(ge=1, le=MAX_TIMEOUT_SECONDS)] | None = Field(
         default=None, description="Pending transfers only: expire the hold after this many seconds."

@@ -1,0 +1,344 @@
+"""The storm with faults: many concurrent clients while backends, the API, a worker and PostgreSQL die.
+
+For each execution mode (in the app, in the database), on a private PostgreSQL cluster migrated with
+`razao db setup`, with the API and two Celery workers as real processes: at least 32 clients book
+transfers, batches, holds, partial and full posts, voids, reversals and deliberate replays over a few hot
+accounts and many cold ones, re-sending the same request (same ids) after every connection error, timeout
+or 5xx. Meanwhile backends are terminated at random, the API is SIGKILLed and restarted, the worker
+running an interest accrual is SIGKILLed midway (a new one is started; the pool must finish the job), and
+PostgreSQL is restarted. Afterwards the ledger checker must find nothing wrong, every acknowledged
+transfer must exist exactly once with the lines the client was told, the product's own verification job
+must agree, and every account with an interest policy must have accrued exactly once per day.
+
+`RAZAO_SUITE_LEVEL=long` runs it for several minutes per mode with more clients, accounts and faults.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import Engine, create_engine, pool, text
+
+from adapters.db.checker import CheckReport, check_ledger, journal_baseline
+from tests.suites.storm.clients import Admin, Books, Client, Tally, open_books
+from tests.suites.storm.cluster import PrivateCluster, free_port
+from tests.suites.storm.faults import (
+    API_KILLED,
+    BACKEND_TERMINATED,
+    KINDS,
+    POSTGRES_RESTARTED,
+    WORKER_KILLED,
+    BackendTerminator,
+    FaultLog,
+    Faults,
+)
+from tests.suites.storm.processes import (
+    Process,
+    Services,
+    create_api_key,
+    forget_queue,
+    run_cli,
+    service_env,
+    wait_for,
+)
+from tests.suites.summary import SuiteRecord, is_long, recording, scaled
+
+CLIENTS = scaled(32, 48)
+HOT_ACCOUNTS = 4
+COLD_ACCOUNTS = scaled(150, 1000)
+WITH_INTEREST = scaled(30, 120)
+ACCRUAL_DAYS = scaled(20, 30)
+#: Seconds of storm at least (the faults take what they take on top).
+STORM_SECONDS = scaled(20, 300)
+#: The process faults, in order; backends are terminated throughout.
+SCHEDULE = (
+    ("api", "worker", "postgres")
+    if not is_long()
+    else ("api", "worker", "postgres", "api", "worker", "api", "postgres", "api", "worker", "api")
+)
+#: Seconds between two backend terminations (random in this range), and most backends per strike.
+TERMINATE_EVERY = (0.3, 1.5)
+#: Acknowledged operations that must follow each fault before the next (the service recovered).
+RECOVERY_OPERATIONS = 20
+#: Redis redelivers an unacknowledged task after this many seconds (the killed worker's job).
+VISIBILITY_TIMEOUT = 5
+#: Celery workers (solo pool) running side by side; one is killed mid-job, a new one replaces it.
+WORKERS = 2
+JOB_CHUNK_SIZE = 3
+JOB_TIMEOUT = scaled(90, 240)
+
+
+@pytest.fixture
+def cluster() -> Iterator[PrivateCluster]:
+    cluster = PrivateCluster.create()
+    try:
+        yield cluster
+    finally:
+        cluster.destroy()
+
+
+@pytest.fixture
+def services(cluster: PrivateCluster, mode: str, tmp_path: Path) -> Iterator[Services]:
+    queue = f"razao-storm-{uuid.uuid4().hex[:12]}"
+    env = service_env(
+        database_url=cluster.app_url,
+        admin_url=cluster.admin_url,
+        mode=mode,
+        queue=queue,
+        visibility_timeout=VISIBILITY_TIMEOUT,
+        chunk_size=JOB_CHUNK_SIZE,
+    )
+    run_cli(env, "db", "setup")
+    services = Services(env, tmp_path, free_port())
+    try:
+        yield services
+    finally:
+        services.stop_all()
+        forget_queue(queue)
+
+
+@pytest.fixture
+def admin_engine(cluster: PrivateCluster) -> Iterator[Engine]:
+    engine = create_engine(cluster.admin_url, poolclass=pool.NullPool)
+    yield engine
+    engine.dispose()
+
+
+def _recovered(tally: Tally, after: int) -> bool:
+    return tally.total(tally.acknowledged) >= after + RECOVERY_OPERATIONS
+
+
+def _accrual_problems(engine: Engine, accounts: tuple[str, ...], jobs: list[dict[str, Any]]) -> list[str]:
+    """Every account with a policy accrued exactly once on each day of the jobs that succeeded, and
+    at most once on the days of the others."""
+    complete: set[date] = set()
+    partial: set[date] = set()
+    for job in jobs:
+        start, end = date.fromisoformat(job["params"]["start"]), date.fromisoformat(job["params"]["end"])
+        days = {start + timedelta(days=i) for i in range((end - start).days + 1)}
+        (complete if job["state"] == "succeeded" else partial).update(days)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT account_id::text, day, count(*) FROM razao.interest_accruals GROUP BY 1, 2")
+        ).all()
+    found: dict[str, dict[date, int]] = {a: {} for a in accounts}
+    for account_id, day, count in rows:
+        found.setdefault(account_id, {})[day] = count
+    problems = []
+    for account_id, accrued in found.items():
+        twice = sorted(day for day, count in accrued.items() if count > 1)
+        if account_id not in accounts:
+            problems.append(f"{account_id} has no policy but accrued on {sorted(accrued)}")
+        elif twice or not complete <= set(accrued) <= complete | partial:
+            problems.append(
+                f"{account_id} accrued on {sorted(accrued)} ({twice} twice), expected once on each of "
+                f"{sorted(complete)} and at most once on each of {sorted(partial)}"
+            )
+    return problems
+
+
+@dataclass
+class Started:
+    api: Process
+    workers: list[Process]
+    admin_token: str
+    client_token: str
+
+
+def _start(services: Services) -> Started:
+    """Keys, the API and the workers: five Python start-ups, side by side."""
+    env = services.env
+    with ThreadPoolExecutor(max_workers=2 + WORKERS) as starting:
+        admin_key = starting.submit(create_api_key, env, "storm-admin", "admin")
+        client_key = starting.submit(create_api_key, env, "storm-clients", "ledger:write")
+        api = starting.submit(services.start_api)
+        workers = [starting.submit(services.start_worker) for _ in range(WORKERS)]
+    ready = httpx.get(f"{services.base_url}/health/ready", timeout=10)
+    assert ready.status_code == 200, f"the API is not ready on the private cluster: {ready.text}"
+    return Started(api.result(), [w.result() for w in workers], admin_key.result(), client_key.result())
+
+
+def _run_schedule(faults: Faults, tally: Tally, stop: threading.Event, began: float) -> list[dict[str, Any]]:
+    """Inject SCHEDULE's faults, spread over STORM_SECONDS; after each, the clients must get answers
+    again. Returns the interest accrual jobs (finished)."""
+    rng = random.Random()
+    today = date.today()
+    jobs = []
+    for number, fault in enumerate(SCHEDULE):
+        due = began + number * STORM_SECONDS / len(SCHEDULE) - time.monotonic()
+        stop.wait(max(due, rng.uniform(0.5, 2.0)))
+        acknowledged = tally.total(tally.acknowledged)
+        if fault == "api":
+            faults.kill_api()
+        elif fault == "worker":
+            # Only days that have ended accrue: consecutive ranges, the last one ending yesterday.
+            first = today - timedelta(days=ACCRUAL_DAYS * (SCHEDULE.count("worker") - len(faults.accruals)))
+            jobs.append(
+                faults.kill_worker_during_job(first, first + timedelta(days=ACCRUAL_DAYS - 1), JOB_TIMEOUT)
+            )
+        else:
+            faults.restart_postgres("immediate" if number % 2 == 0 else "fast")
+        wait_for(partial(_recovered, tally, acknowledged), 90, f"the clients to recover from {fault}")
+    remaining = STORM_SECONDS - (time.monotonic() - began)
+    if remaining > 0:
+        stop.wait(remaining)
+    return jobs
+
+
+@dataclass
+class Findings:
+    """What the checks after the storm found."""
+
+    report: CheckReport
+    verification: dict[str, Any]
+    jobs: list[dict[str, Any]]
+    accrual_problems: list[str]
+
+    @property
+    def failed_jobs(self) -> list[dict[str, Any]]:
+        return [job for job in [*self.jobs, self.verification] if job["state"] != "succeeded"]
+
+
+def _check(
+    admin: Admin,
+    engine: Engine,
+    tally: Tally,
+    baseline: dict[str, str],
+    books: Books,
+    jobs: list[dict[str, Any]],
+) -> Findings:
+    """The product's own verification job, the independent checker, and the accruals."""
+    verification = admin.finished_job(admin.call("POST", "/v1/jobs/ledger-verification")["id"], JOB_TIMEOUT)
+    report = check_ledger(engine, acknowledged=tally.transfers, baseline=baseline)
+    return Findings(report, verification, jobs, _accrual_problems(engine, books.with_interest, jobs))
+
+
+def _summarize(
+    entry: SuiteRecord,
+    tally: Tally,
+    log: FaultLog,
+    found: Findings,
+    phases: dict[str, float],
+    api_start_crashes: int,
+) -> None:
+    report = found.report
+    entry.operations = tally.total(tally.attempted)
+    entry.faults = log.total
+    entry.violations = report.violation_count + len(tally.violations) + len(found.accrual_problems)
+    entry.details = {
+        "clients": CLIENTS,
+        "accounts": {"hot": HOT_ACCOUNTS, "cold": COLD_ACCOUNTS, "with_interest": WITH_INTEREST},
+        "acknowledged": tally.total(tally.acknowledged),
+        "transfers_acknowledged": len(tally.transfers),
+        "retried": tally.retried,
+        "refused": tally.total(tally.refused),
+        "replays_verified": tally.replays_verified,
+        "unanswered": len(tally.unanswered),
+        "faults": {kind: log.counts[kind] for kind in KINDS},
+        "api_start_crashes": api_start_crashes,
+        "faults_at_s": [(at, kind) for at, kind, _ in log.events if kind != BACKEND_TERMINATED],
+        "phases_s": {name: round(seconds, 1) for name, seconds in phases.items()},
+        "by_operation": dict(tally.attempted),
+        "retry_causes": dict(tally.retry_causes),
+        "refusals": dict(tally.refused),
+        "checker_counts": report.counts,
+        "violation_sample": [
+            *(f"{v.check} {v.subject}: {v.detail}" for v in report.violations[:5]),
+            *tally.violations[:5],
+            *found.accrual_problems[:5],
+        ],
+        "jobs": [
+            {"kind": j["kind"], "state": j["state"], "result": j["result"], "errors": j["errors"]}
+            for j in [*found.jobs, found.verification]
+        ],
+    }
+    print(
+        f"\nstorm [{entry.mode}]: {entry.operations} operations attempted, "
+        f"{entry.details['acknowledged']} acknowledged ({len(tally.transfers)} transfers), "
+        f"{tally.retried} re-sent, {entry.details['refused']} refused, "
+        f"{tally.replays_verified} replays verified; faults {dict(log.counts)}; "
+        f"violations {entry.violations}; failed jobs {len(found.failed_jobs)}; "
+        f"API crashes at start-up {api_start_crashes}; "
+        f"retry causes {dict(tally.retry_causes)}; phases {entry.details['phases_s']}"
+    )
+
+
+@pytest.mark.timeout(scaled(300, 2400))
+@pytest.mark.parametrize("mode", ["app", "db"])
+def test_the_ledger_survives_a_storm_with_faults(
+    mode: str, cluster: PrivateCluster, services: Services, admin_engine: Engine
+) -> None:
+    began = time.monotonic()
+    started = _start(services)
+    admin = Admin(services.base_url, started.admin_token)
+    books = open_books(
+        admin,
+        hot=HOT_ACCOUNTS,
+        cold=COLD_ACCOUNTS,
+        with_interest=WITH_INTEREST,
+        hot_funds=50_000_000,
+        cold_funds=200_000,
+        since=date.today() - timedelta(days=ACCRUAL_DAYS * SCHEDULE.count("worker") + 30),
+    )
+    baseline = journal_baseline(admin_engine)
+    phases = {"set_up": time.monotonic() - began}
+
+    tally = Tally()
+    tally.transfers.extend(books.funding)
+    log = FaultLog()
+    faults = Faults(cluster, services, admin, log, started.api, started.workers)
+    stop = threading.Event()
+    clients = [
+        Client(n, services.base_url, started.client_token, books.accounts, tally, stop)
+        for n in range(CLIENTS)
+    ]
+    threads = [threading.Thread(target=c.run, name=f"storm-client-{c.number}", daemon=True) for c in clients]
+    terminator = BackendTerminator(cluster, log, TERMINATE_EVERY)
+
+    with recording("storm", mode) as entry:
+        storm = time.monotonic()
+        try:
+            for thread in threads:
+                thread.start()
+            wait_for(lambda: _recovered(tally, 0), 60, "the clients to get going")
+            terminator.start()
+            jobs = _run_schedule(faults, tally, stop, storm)
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(timeout=180)
+            terminator.stop()
+        phases["storm"] = time.monotonic() - storm
+        assert not [t.name for t in threads if t.is_alive()], "clients still running"
+        assert not [c.error for c in clients if c.error is not None], [c.error for c in clients]
+
+        checking = time.monotonic()
+        found = _check(admin, admin_engine, tally, baseline, books, jobs)
+        admin.close()
+        phases["checks"] = time.monotonic() - checking
+        _summarize(entry, tally, log, found, phases, len(services.crashed_starts))
+
+    assert not tally.unanswered, tally.unanswered[:10]
+    assert not tally.violations, tally.violations[:20]
+    assert found.report.ok, found.report.violations[:20]
+    assert not found.failed_jobs, found.failed_jobs
+    assert found.verification["result"]["ok"], found.verification["result"]
+    assert not found.accrual_problems, found.accrual_problems[:10]
+    server_errors = {cause: n for cause, n in tally.retry_causes.items() if cause.startswith("500")}
+    assert not server_errors, f"answered 500 (a database that is down or busy is a 503): {server_errors}"
+    assert all(log.counts[kind] >= 1 for kind in KINDS), log.counts
+    assert log.counts[API_KILLED] == SCHEDULE.count("api")
+    assert log.counts[WORKER_KILLED] == SCHEDULE.count("worker")
+    assert log.counts[POSTGRES_RESTARTED] == SCHEDULE.count("postgres")
