@@ -279,7 +279,8 @@ def post_pending(
     """Post a pending transfer in full, or for a smaller `amount`, releasing the rest of the hold."""
     transfer = _found(transfer, transfer_id)
     already_posted = transfer.two_phase and transfer.status is TransferStatus.POSTED
-    if already_posted and (amount is None or amount == posted_amount(transfer.posted)):
+    asked = posted_amount(transfer.postings) if amount is None else amount  # no amount: all that was held
+    if already_posted and asked == posted_amount(transfer.posted):
         return Outcome(transfer.as_resolved(), replayed=True)
     _ensure_pending(transfer, "posted")
     if transfer.timeout_at is not None and at >= transfer.timeout_at:

@@ -461,9 +461,12 @@ GUIDANCE: dict[str, tuple[str, str]] = {
         "Send `Content-Type: application/json`.",
     ),
     "service_unavailable": (
-        "The request conflicted with concurrent ones (a serialization failure or deadlock) and was "
-        "rolled back after retries.",
-        "Retry with the same id: writes are idempotent, so a retry never books twice.",
+        "The request could not be served now, and nothing was written: it conflicted with concurrent ones "
+        "(a serialization failure or deadlock) past its retries, the database is unreachable or has no "
+        "free connection, its deployed code does not match this application (a deployment in progress), "
+        "or the job broker is down.",
+        "Retry after the `Retry-After` seconds with the same id: writes are idempotent, so a retry never "
+        "books twice.",
     ),
     "not_ready": (
         "The service cannot serve yet (database unreachable, schema or deployed code not at the "

@@ -33,8 +33,6 @@ STATUS = {
     "invalid_state": 409,
 }
 
-SIDES = ("debit", "credit")
-
 
 class Refused(Exception):
     """The service must refuse the request with this problem code (and change nothing)."""

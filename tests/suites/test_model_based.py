@@ -17,8 +17,8 @@ ledger checker (`adapters.db.checker.check_ledger`) must pass on the database, t
 transfer the API acknowledged and of a journal baseline taken mid-example.
 
 Time: in `app` mode the container's clock is a `FakeClock` (one millisecond per request; the
-`pass_time` rule jumps seconds), so every stamp is known. In `db` mode the write path stamps with the
-database's clock, which no test can move: the machine reads it before and after each request, takes
+`pass_time` operation jumps seconds), so every stamp is known. In `db` mode the write path stamps
+with the database's clock, which no test can move: the machine reads it before and after each request, takes
 the stamp of a successful answer as the instant the service used, and where a refusal could depend
 on whether a hold had timed out within that window it accepts either of the two predictions (counted
 as `ambiguous` in the summary). Short holds last one second there, and `pass_time` waits (polling
@@ -88,6 +88,10 @@ LONG_TIMEOUT = 3600
 #: Accounts per example: enough for variety, few enough that transfers meet again.
 MAX_ACCOUNTS = 10
 EPSILON = timedelta(microseconds=1)
+
+
+def is_pending(transfer: Transfer) -> bool:
+    return transfer.status == "pending"
 
 
 def parse(instant: str) -> datetime:
@@ -474,21 +478,25 @@ class LedgerMachine(RuleBasedStateMachine):
         """An account (of `asset`, and not `other_than`, when there is one)."""
         accounts = self.model.accounts.values()
         ids = [a.id for a in accounts if a.id != other_than and asset in (None, a.asset)]
-        return data.draw(st.sampled_from(ids or [a.id for a in accounts]))
+        return data.draw(st.sampled_from(ids or [a.id for a in accounts]), label="account")
 
     def pick_sent(self, data: st.DataObject, kinds: tuple[str, ...]) -> Sent:
         """An accepted request of one of `kinds` (the kind first, so that opens do not crowd out)."""
         present = [k for k in kinds if any(s.kind == k for s in self.sent)]
-        kind = data.draw(st.sampled_from(present))
-        return data.draw(st.sampled_from([s for s in self.sent if s.kind == kind]))
+        kind = data.draw(st.sampled_from(present), label="kind")
+        sent = [s for s in self.sent if s.kind == kind]
+        return sent[data.draw(st.integers(0, len(sent) - 1), label=f"{kind} request number")]
 
-    def pick_transfer(self, data: st.DataObject, prefer: str) -> str:
-        if data.draw(st.integers(0, 19)) == 19:
-            return self.unknown_id()  # unknown
-        preferred = [t.id for t in self.model.transfers.values() if t.status == prefer]
-        if preferred and data.draw(st.integers(0, 4)) < 4:
-            return data.draw(st.sampled_from(preferred))
-        return data.draw(st.sampled_from(list(self.model.transfers)))
+    def pick_transfer(
+        self, data: st.DataObject, first: Callable[[Transfer], bool], then: Callable[[Transfer], bool]
+    ) -> str:
+        """Mostly a transfer that is `first`, sometimes one that is `then`, any, or an unknown id."""
+        which = data.draw(st.sampled_from(["first"] * 6 + ["then"] * 2 + ["any", "unknown"]), label="which")
+        if which == "unknown":
+            return self.unknown_id()
+        wanted = {"first": first, "then": then, "any": lambda t: True}[which]
+        ids = [t.id for t in self.model.transfers.values() if wanted(t)]
+        return data.draw(st.sampled_from(ids or list(self.model.transfers)), label="transfer")
 
     def headroom(self, account_id: str, side: str) -> int | None:
         """How much a movement on `side` may take from the account (None: no limit); 0 when none."""
@@ -503,15 +511,21 @@ class LedgerMachine(RuleBasedStateMachine):
     ) -> TransferSpec:
         """A transfer request: a good one, or one time in `bad` one that breaks a rule."""
         if data.draw(st.integers(1, bad)) == bad:
-            kind = data.draw(st.sampled_from(["unbalanced", "both_sides", "unknown", "single", "no_pending"]))
+            kind = data.draw(
+                st.sampled_from(["unbalanced", "both_sides", "unknown", "single", "no_pending"]), label="kind"
+            )
         else:
-            kind = data.draw(st.sampled_from(["simple"] * 4 + ["multi"]))
+            kind = data.draw(st.sampled_from(["simple"] * 4 + ["multi"]), label="kind")
         size = data.draw(st.sampled_from(["small"] * 9 + ["huge"]))
-        amount = data.draw(st.integers(1, 10**25) if size == "huge" else st.integers(1, 800))
+        amount = data.draw(st.integers(1, 10**25) if size == "huge" else st.integers(1, 800), label="amount")
         # Two times in three, a debit that can pay and an amount within reach (else mostly refusals).
         affordable = data.draw(st.integers(0, 2)) < 2
         payers = [a for a in self.model.accounts if self.headroom(a, "debit") != 0]
-        debit = data.draw(st.sampled_from(payers)) if affordable and payers else self.pick_account(data)
+        debit = (
+            data.draw(st.sampled_from(payers), label="account")
+            if affordable and payers
+            else self.pick_account(data)
+        )
         same_asset = data.draw(st.integers(0, 9)) < 9
         credit = self.pick_account(
             data, asset=self.model.accounts[debit].asset if same_asset else None, other_than=debit
@@ -540,10 +554,12 @@ class LedgerMachine(RuleBasedStateMachine):
         elif kind == "single":
             lines = lines[:1]
         if pending is None:
-            pending = data.draw(st.booleans())
+            pending = data.draw(st.booleans(), label="pending")
         timeout = None
         if pending:
-            timeout = data.draw(st.sampled_from([None, LONG_TIMEOUT, *self.h.timeline.short_timeouts]))
+            timeout = data.draw(
+                st.sampled_from([None, LONG_TIMEOUT, *self.h.timeline.short_timeouts]), label="timeout"
+            )
         elif kind == "no_pending":
             timeout = LONG_TIMEOUT
         return TransferSpec(
@@ -742,7 +758,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.do_open(spec, account_body(spec, terse=data.draw(st.booleans())))
 
     def change_status(self, data: st.DataObject) -> None:
-        action = data.draw(st.sampled_from(["freeze", "unfreeze", "close"]))
+        action = data.draw(st.sampled_from(["freeze", "unfreeze", "close"]), label="action")
         known = data.draw(st.integers(0, 19)) < 19
         account_id = self.pick_account(data) if known else self.unknown_id()
         response, _, _ = self.write(f"/v1/accounts/{account_id}/{action}")
@@ -781,10 +797,13 @@ class LedgerMachine(RuleBasedStateMachine):
         self.do_book(specs, {"transfers": [transfer_body(s, style) for s in specs]}, batch=True)
 
     def post_pending(self, data: st.DataObject) -> None:
-        transfer_id = self.pick_transfer(data, prefer="pending")
+        # a hold; else one posted already (in full or in part: a replay, or a refusal)
+        transfer_id = self.pick_transfer(data, is_pending, lambda t: t.two_phase and t.status == "posted")
         known = self.model.transfers.get(transfer_id)
         held = sum(x.amount for x in known.lines if x.side == "debit") if known else 100
-        how = data.draw(st.sampled_from(["full"] * 3 + ["held", "partial", "partial", "over", "zero"]))
+        how = data.draw(
+            st.sampled_from(["full"] * 3 + ["held", "partial", "partial", "over", "zero"]), label="how"
+        )
         amount = {
             "full": None,
             "held": held,
@@ -798,11 +817,16 @@ class LedgerMachine(RuleBasedStateMachine):
         self.do_post(transfer_id, amount, body)
 
     def void_pending(self, data: st.DataObject) -> None:
-        transfer_id = self.pick_transfer(data, prefer="pending")
+        transfer_id = self.pick_transfer(data, is_pending, lambda t: t.status != "posted")
         self.do_void(transfer_id)
 
     def reverse(self, data: st.DataObject) -> None:
-        original_id = self.pick_transfer(data, prefer="posted")
+        # a posted transfer not reversed yet; else one reversed already (or any, or an unknown id)
+        original_id = self.pick_transfer(
+            data,
+            lambda t: t.status == "posted" and not t.reversed_by_id,
+            lambda t: t.reversed_by_id is not None,
+        )
         which = data.draw(st.sampled_from(["fresh"] * 6 + ["itself", "used"]))
         reversal_id = {
             "fresh": self.fresh_id,
@@ -922,9 +946,11 @@ class LedgerMachine(RuleBasedStateMachine):
     def read(self, data: st.DataObject) -> None:
         """One read, compared with the model (the accounts and trial balance are also checked after
         every step, by `books_agree_with_the_model`)."""
-        what = data.draw(st.sampled_from(["account", "balance", "statement", "transfer", "trial balance"]))
+        what = data.draw(
+            st.sampled_from(["account", "balance", "statement", "transfer", "trial balance"]), label="what"
+        )
         if what == "transfer" and self.model.transfers:
-            self.read_transfer(self.pick_transfer(data, prefer="posted"))
+            self.read_transfer(self.pick_transfer(data, lambda t: t.status != "pending", is_pending))
         elif what == "trial balance":
             self.read_trial_balance(data.draw(st.sampled_from([None, *ASSETS, UNKNOWN_ASSET])))
         elif what == "balance":

@@ -120,9 +120,21 @@ def test_posting_part_of_a_hold_through_the_use_case(
     assert outcome.transfer.status is TransferStatus.POSTED
     assert (balance(store, alice), balance(store, bob)) == ((9_000, 9_000), (1_000, 1_000))
     assert uc.post_pending(request.id, 1_000, uow(), clock).replayed
+    with pytest.raises(InvalidState):  # no amount asks for all 3,000 held: not what was posted
+        uc.post_pending(request.id, None, uow(), clock)
     stored = uc.get_transfer(request.id, uow())
     assert [p.amount for p in stored.posted] == [1_000, 1_000]
     assert [p.amount for p in stored.postings] == [3_000, 3_000]
+
+
+def test_posting_a_hold_in_full_again_is_a_replay(
+    uow: Uow, clock: FakeClock, ids: SequentialIds, alice: Account, bob: Account
+) -> None:
+    request = simple(ids, alice, bob, 3_000, pending=True)
+    uc.post_transfers([request], uow(), clock)
+    assert not uc.post_pending(request.id, None, uow(), clock).replayed
+    assert uc.post_pending(request.id, None, uow(), clock).replayed
+    assert uc.post_pending(request.id, 3_000, uow(), clock).replayed
 
 
 def test_voiding_a_hold_through_the_use_case(

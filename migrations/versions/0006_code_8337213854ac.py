@@ -1,12 +1,12 @@
-"""Deploy Razão's code into PostgreSQL: bundle 3c0a9a4fbd77.
+"""Deploy Razão's code into PostgreSQL: bundle 8337213854ac.
 
 Carries a frozen copy of `src/domain`, `src/application` and `plpython/` in
-`migrations/bundles/0006_code_3c0a9a4fbd77.json` and (re)creates the PL/Python functions of its catalog.
+`migrations/bundles/0006_code_8337213854ac.json` and (re)creates the PL/Python functions of its catalog.
 Downgrade redeploys bundle 0005_code_2e7bc5be9f30 exactly.
 
 Compared with the previous bundle:
 - added: nothing
-- changed: application.batch_path, application.interest, application.verification,
+- changed: application.batch_path, application.interest, application.verification, domain.ledger,
   domain.verification, razao_entry, razao_functions, razao_store
 - removed: nothing
 
@@ -24,13 +24,13 @@ from alembic import op
 
 from adapters.db import code_bundle
 
-revision: str = "0006_code_3c0a9a4fbd77"
+revision: str = "0006_code_8337213854ac"
 down_revision: str | None = "0005_code_2e7bc5be9f30"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 #: The bundle this migration deploys, and the one it replaces (None for the first deployment).
-BUNDLE = "0006_code_3c0a9a4fbd77"
+BUNDLE = "0006_code_8337213854ac"
 PREVIOUS_BUNDLE: str | None = "0005_code_2e7bc5be9f30"
 
 #: What the migration linter (squawk, tests/suites/test_migration_lint.py) reports on this revision's
