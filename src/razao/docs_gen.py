@@ -815,14 +815,16 @@ def suites_table() -> str:
     if notes:
         out.append("\nWhat each run reported besides:\n\n")
         for suite, mode, details in notes:
-            facts = ", ".join(f"{k.replace('_', ' ')}: {_fact(v)}" for k, v in sorted(details.items()))
-            out.append(f"- **{suite}**{f' ({mode})' if mode else ''}: {facts}\n")
+            shown = [(k, _fact(v)) for k, v in sorted(details.items()) if not isinstance(v, list)]
+            facts = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in shown if len(v) <= 160)
+            if facts:
+                out.append(f"- **{suite}**{f' ({mode})' if mode else ''}: {facts}\n")
     return "".join(out)
 
 
 def _fact(value: object) -> str:
     if isinstance(value, dict):
-        return "; ".join(f"{k} {_fact(v)}" for k, v in sorted(value.items()))
+        return ", ".join(f"{k} {_fact(v)}" for k, v in sorted(value.items()))
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     return str(value)
