@@ -386,15 +386,22 @@ HEADER = (
 )
 
 
+def _n(value: float | None, spec: str) -> str:
+    """A figure in the table, or a dash where it was not measured (a run stopped at the time limit)."""
+    width = int("".join(c for c in spec.split(".")[0] if c.isdigit()) or 0)
+    return "—".rjust(width) if value is None else format(value, spec)
+
+
 def row(m: Measurement) -> str:
     label = f"| {m.accounts:>9,} | {m.mode:<4} | {'1 ms' if m.link else '-':<4} | {m.job:<19} |"
     if not m.ok and not m.stopped:
         return f"{label} FAILED: {m.check}"
     return (
-        f"{label} {m.seconds:>7.1f} | {m.rows_per_second:>7,.0f} | {m.rows:>10,} | {m.round_trip_ms:>6.2f} | "
-        f"{m.worker_peak_mib:>10.0f} | {m.worker_cpu_seconds:>12.1f} | "
-        f"{m.db_peak_mib:>7.0f} / {m.db_total_peak_mib:>6.0f} | {m.db_cpu_seconds:>8.1f} | "
-        f"{m.load_before[0]:>4.1f}-{m.load_after[0]:<3.1f}|" + (f" {m.check}" if m.stopped else "")
+        f"{label} {_n(m.seconds, '>7.1f')} | {_n(m.rows_per_second, '>7,.0f')} | {_n(m.rows, '>10,')} | "
+        f"{_n(m.round_trip_ms, '>6.2f')} | {_n(m.worker_peak_mib, '>10.0f')} | "
+        f"{_n(m.worker_cpu_seconds, '>12.1f')} | {_n(m.db_peak_mib, '>7.0f')} / {_n(m.db_total_peak_mib, '>6.0f')} | "
+        f"{_n(m.db_cpu_seconds, '>8.1f')} | {m.load_before[0]:>4.1f}-{m.load_after[0]:<3.1f}|"
+        + (f" {m.check}" if m.stopped else "")
     )
 
 
