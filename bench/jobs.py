@@ -457,6 +457,7 @@ def main(argv: list[str] | None = None) -> int:
         "history_transfers_per_account": len(seed_jobs.HISTORY),
         "job_chunk_size": Settings().job_chunk_size,
         "verify_chunk": next((f.default for f in fields(JobRunner) if f.name == "verify_chunk"), None),
+        "verify_rows": next((f.default for f in fields(JobRunner) if f.name == "verify_rows"), None),
         "link_delay_ms_per_direction": args.delay_ms,
     }
     measurements: list[Measurement] = []

@@ -341,25 +341,42 @@ def verify_ledger(plpy: Any) -> str:
     return _answer(plpy, work)
 
 
-def verify_part(plpy: Any, phase: str, after_id: str | None, max_count: int) -> str:
+def verify_part(
+    plpy: Any, phase: str, after_id: str | None, max_count: int, progress: str | None, max_rows: int
+) -> str:
     """Verify the next `max_count` accounts (phase `accounts`) or transfers (phase `transfers`) after
-    `after_id`, in the calling statement's snapshot; changes nothing. A job calls it chunk by chunk.
+    `after_id`, reading at most `max_rows` journal rows, in the calling statement's snapshot; changes
+    nothing. A job calls it part by part, passing back the `progress` of a part that stopped inside an account.
 
     Inputs:  phase text ('accounts' or 'transfers'); after_id uuid (NULL: from the first);
-             max_count integer (1 to 100,000).
+             max_count integer (1 to 100,000); progress jsonb (NULL, or the previous part's "progress":
+             resume inside the account after_id); max_rows integer (1 to 1,000,000).
     Outputs: jsonb, `application.verification.part_to_dict` ({"phase", "report": {as verify_ledger},
-             "last_id", "complete", "totals": [accounts, transfers] on the first accounts part, else null}).
+             "last_id", "complete", "totals": [accounts, transfers] on the first accounts part, else null,
+             "progress": {"account_id", "seq", "posted_debits", "posted_credits"} when the part stopped
+             inside last_id, else null}).
     Uses:    application.verification.verify_part, domain.verification; streams one page of
-             public.accounts joined with public.entries and public.transfers, or of the per-transfer
-             sums, through `plpy.cursor`.
-    Example: SELECT razao.verify_part('<version>', 'accounts', NULL, 10000);
+             public.accounts with, per account, its public.entries and their public.transfers (primary-key
+             lookups), or of the per-transfer sums, through `plpy.cursor`; for a resumed account, sums its
+             earlier holds still open (public.entries by primary key, public.transfers).
+    Example: SELECT razao.verify_part('<version>', 'accounts', NULL, 10000, NULL, 100000);
     Security: SECURITY DEFINER owned by razao_owner, search_path pinned to pg_catalog, public,
              EXECUTE granted to razao_app only. STABLE.
     """
 
     def work() -> Any:
         after = None if after_id is None else _uuid(after_id, "after_id")
-        part = verification.verify_part(PlpyUnitOfWork(plpy), phase, after, max_count)
+        resume = None if progress is None else codec.loads(progress)
+        if resume is not None and not isinstance(resume, dict):
+            raise ValidationError.of("progress", "must be an object or null")
+        part = verification.verify_part(
+            PlpyUnitOfWork(plpy),
+            phase,
+            after,
+            max_count,
+            progress=verification.progress_from_dict(resume),
+            max_rows=max_rows,
+        )
         return verification.part_to_dict(part)
 
     return _answer(plpy, work)

@@ -828,31 +828,49 @@ class PlpyInterestRepository:
 #: Rows fetched per round of a `plpy.cursor`.
 SCAN_BATCH = 2000
 #: The page parameters of both scans: after this id (NULL: the nil UUID, which sorts first), at most
-#: this many (NULL: no limit).
+#: this many (NULL: no limit); the journal's also resumes the account $1 after seq $4 (NULL: it does not)
+#: and stops after $5 rows (NULL: no limit).
 _PAGE = ("uuid", "uuid", "bigint")
+_JOURNAL_PAGE = (*_PAGE, "bigint", "bigint")
 _NIL = "00000000-0000-0000-0000-000000000000"
 _COUNTS = (
     "SELECT (SELECT count(*) FROM public.accounts) AS accounts,"
     " (SELECT count(*) FROM public.transfers) AS transfers"
 )
 
+# As `adapters.db.verification`: a page of accounts (transfers) by primary key, then per account
+# (transfer) only its own rows through a LATERAL join on an index, so a part costs what it reads.
 _JOURNAL = (
     "SELECT a.id, a.asset_code, a.normal_side, a.min_balance, a.posted_debits, a.posted_credits,"
     " a.pending_debits, a.pending_credits, a.last_seq, e.seq, e.transfer_id, e.layer, e.side, e.amount,"
-    " e.asset_code AS entry_asset, e.balance_after, t.status AS transfer_status"
-    " FROM (SELECT * FROM public.accounts WHERE id > coalesce($1, $2) ORDER BY id LIMIT $3) a"
-    " LEFT JOIN public.entries e ON e.account_id = a.id"
-    " LEFT JOIN public.transfers t ON t.id = e.transfer_id"
+    " e.asset_code AS entry_asset, e.balance_after, e.transfer_status"
+    " FROM (SELECT * FROM public.accounts WHERE id >= coalesce($1, $2)"
+    " AND ($4 IS NOT NULL OR id IS DISTINCT FROM $1)"
+    " ORDER BY id LIMIT $3) a"
+    " LEFT JOIN LATERAL (SELECT e.*, t.status AS transfer_status FROM public.entries e"
+    " JOIN public.transfers t ON t.id = e.transfer_id"
+    " WHERE e.account_id = a.id AND e.seq > CASE WHEN a.id = $1 THEN coalesce($4, 0) ELSE 0 END"
+    " ORDER BY e.seq LIMIT $5) e ON true"
     " ORDER BY a.id, e.seq"
+    " LIMIT $5"
 )
 _TRANSFER_SUMS = (
     "SELECT t.id, t.status, e.layer, e.asset_code,"
-    " coalesce(sum(e.amount) FILTER (WHERE e.side = 'debit'), 0) AS debits,"
-    " coalesce(sum(e.amount) FILTER (WHERE e.side = 'credit'), 0) AS credits"
+    " coalesce(e.debits, 0) AS debits, coalesce(e.credits, 0) AS credits"
     " FROM (SELECT id, status FROM public.transfers WHERE id > coalesce($1, $2) ORDER BY id LIMIT $3) t"
-    " LEFT JOIN public.entries e ON e.transfer_id = t.id"
-    " GROUP BY t.id, t.status, e.layer, e.asset_code"
+    " LEFT JOIN LATERAL (SELECT e.layer, e.asset_code,"
+    " sum(e.amount) FILTER (WHERE e.side = 'debit') AS debits,"
+    " sum(e.amount) FILTER (WHERE e.side = 'credit') AS credits"
+    " FROM public.entries e WHERE e.transfer_id = t.id GROUP BY e.layer, e.asset_code) e ON true"
     " ORDER BY t.id, e.layer, e.asset_code"
+)
+
+
+_OPEN_HOLDS = (
+    "SELECT coalesce(sum(e.amount) FILTER (WHERE e.side = 'debit'), 0) AS debits,"
+    " coalesce(sum(e.amount) FILTER (WHERE e.side = 'credit'), 0) AS credits"
+    " FROM public.entries e JOIN public.transfers t ON t.id = e.transfer_id"
+    " WHERE e.account_id = $1 AND e.seq <= $2 AND e.layer = 'pending' AND t.status = 'pending'"
 )
 
 
@@ -906,9 +924,8 @@ class PlpyLedgerScan:
     def snapshot(self) -> None:
         """Nothing to do: a STABLE function's queries all see the calling statement's snapshot."""
 
-    def _rows(self, sql: str, after_id: UUID | None, limit: int | None) -> Iterator[Any]:
-        args = [None if after_id is None else str(after_id), _NIL, limit]
-        cursor = self._spi.plpy.cursor(self._spi.plan(sql, _PAGE), args)
+    def _rows(self, sql: str, types: tuple[str, ...], args: list[Any]) -> Iterator[Any]:
+        cursor = self._spi.plpy.cursor(self._spi.plan(sql, types), args)
         while True:
             batch = cursor.fetch(SCAN_BATCH)
             if not batch:
@@ -916,18 +933,30 @@ class PlpyLedgerScan:
             yield from batch
 
     def journal(
-        self, after_id: UUID | None = None, limit: int | None = None
+        self,
+        after_id: UUID | None = None,
+        limit: int | None = None,
+        *,
+        resume_seq: int | None = None,
+        max_rows: int | None = None,
     ) -> Iterator[tuple[StoredAccount, JournalLine | None]]:
-        for row in self._rows(_JOURNAL, after_id, limit):
+        args = [None if after_id is None else str(after_id), _NIL, limit, resume_seq, max_rows]
+        for row in self._rows(_JOURNAL, _JOURNAL_PAGE, args):
             yield _journal_row(row)
 
     def transfer_sums(self, after_id: UUID | None = None, limit: int | None = None) -> Iterator[TransferSums]:
-        for row in self._rows(_TRANSFER_SUMS, after_id, limit):
+        args = [None if after_id is None else str(after_id), _NIL, limit]
+        for row in self._rows(_TRANSFER_SUMS, _PAGE, args):
             yield _transfer_sums(row)
 
     def counts(self) -> tuple[int, int]:
         row = self._spi.plpy.execute(self._spi.plan(_COUNTS))[0]
         return int(row["accounts"]), int(row["transfers"])
+
+    def open_holds(self, account_id: UUID, through_seq: int) -> tuple[int, int]:
+        plan = self._spi.plan(_OPEN_HOLDS, ("uuid", "bigint"))
+        row = self._spi.plpy.execute(plan, [str(account_id), through_seq])[0]
+        return _int(row["debits"]), _int(row["credits"])
 
 
 # --- the unit of work and the clock ----------------------------------------------------------------

@@ -642,16 +642,36 @@ class FakeLedgerScan:
         self._uow.ensure_open()
 
     def journal(
-        self, after_id: UUID | None = None, limit: int | None = None
+        self,
+        after_id: UUID | None = None,
+        limit: int | None = None,
+        *,
+        resume_seq: int | None = None,
+        max_rows: int | None = None,
+    ) -> Iterator[tuple[StoredAccount, JournalLine | None]]:
+        rows = self._journal(after_id, limit, resume_seq)
+        return rows if max_rows is None else itertools.islice(rows, max_rows)
+
+    def _journal(
+        self, after_id: UUID | None, limit: int | None, resume_seq: int | None
     ) -> Iterator[tuple[StoredAccount, JournalLine | None]]:
         store = self._uow.store
         by_account: dict[UUID, list[Entry]] = defaultdict(list)
         for entry in store.entries:
             by_account[entry.account_id].append(entry)
-        for account_id in _page(store.accounts, after_id, limit):
+        resumed = (
+            [after_id]
+            if resume_seq is not None and after_id is not None and after_id in store.accounts
+            else []
+        )
+        page = resumed + _page(store.accounts, after_id, None if limit is None else limit - len(resumed))
+        for account_id in page:
             a = store.accounts[account_id]
             stored = StoredAccount(a.id, a.asset.code, a.normal_side, a.min_balance, a.balances, a.last_seq)
-            lines = sorted(by_account.get(account_id, []), key=lambda e: e.seq)
+            after_seq = resume_seq if account_id in resumed and resume_seq is not None else 0
+            lines = sorted(
+                (e for e in by_account.get(account_id, []) if e.seq > after_seq), key=lambda e: e.seq
+            )
             if not lines:
                 yield stored, None
             for e in lines:
@@ -687,6 +707,16 @@ class FakeLedgerScan:
 
     def counts(self) -> tuple[int, int]:
         return len(self._uow.store.accounts), len(self._uow.store.transfers)
+
+    def open_holds(self, account_id: UUID, through_seq: int) -> tuple[int, int]:
+        store, held = self._uow.store, [0, 0]
+        for e in store.entries:
+            open_ = (
+                e.layer is Layer.PENDING and store.transfers[e.transfer_id].status is TransferStatus.PENDING
+            )
+            if e.account_id == account_id and e.seq <= through_seq and open_:
+                held[0 if e.side is Side.DEBIT else 1] += e.amount
+        return held[0], held[1]
 
 
 def _page(ids: Iterable[UUID], after_id: UUID | None, limit: int | None) -> list[UUID]:

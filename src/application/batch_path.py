@@ -19,7 +19,7 @@ from application.interest import AccrualSummary, InterestUnitOfWork
 from application.ports import Clock
 from application.retry import ATTEMPTS, retrying
 from application.verification import VerificationPart, VerificationUnitOfWork
-from domain.verification import VerificationReport
+from domain.verification import AccountProgress, VerificationReport
 
 
 class BatchPath(Protocol):
@@ -27,8 +27,17 @@ class BatchPath(Protocol):
     def accounts_with_policies(self, after_id: UUID | None, limit: int) -> list[UUID]: ...
     def verify_ledger(self) -> VerificationReport: ...
 
-    def verify_part(self, phase: str, after_id: UUID | None, limit: int) -> VerificationPart:
-        """Verify the next `limit` accounts or transfers (`application.verification.verify_part`)."""
+    def verify_part(
+        self,
+        phase: str,
+        after_id: UUID | None,
+        limit: int,
+        *,
+        progress: AccountProgress | None = None,
+        max_rows: int = verification.PART_ROWS,
+    ) -> VerificationPart:
+        """Verify the next `limit` accounts or transfers, at most `max_rows` journal rows
+        (`application.verification.verify_part`)."""
         ...
 
 
@@ -61,5 +70,15 @@ class InAppBatchPath:
     def verify_ledger(self) -> VerificationReport:
         return verification.verify_ledger(self._uow())
 
-    def verify_part(self, phase: str, after_id: UUID | None, limit: int) -> VerificationPart:
-        return verification.verify_part(self._uow(), phase, after_id, limit)
+    def verify_part(
+        self,
+        phase: str,
+        after_id: UUID | None,
+        limit: int,
+        *,
+        progress: AccountProgress | None = None,
+        max_rows: int = verification.PART_ROWS,
+    ) -> VerificationPart:
+        return verification.verify_part(
+            self._uow(), phase, after_id, limit, progress=progress, max_rows=max_rows
+        )

@@ -4,7 +4,11 @@ or a chunk at a time.
 `verify_ledger` checks everything in one snapshot. `verify_part` checks the next `limit` accounts (phase
 `accounts`) or transfers (phase `transfers`) after a given id, each part in its own snapshot: every check
 concerns one account or one transfer, so the parts of a large ledger add up (`domain.verification.combine`)
-and a job can record where it got to and resume there.
+and a job can record where it got to and resume there. A part of the `accounts` phase also reads at most
+`max_rows` journal rows, so its cost is bounded whatever one account holds: when it stops inside an account,
+the part carries that account's `AccountProgress` and the next part (given it back) resumes at the next entry,
+asking the scan, in its own snapshot, which of the account's earlier holds are still open
+(`domain.verification` explains why).
 
 The rows stream through the `LedgerScan` port (server-side cursors in the app, `plpy.cursor` inside
 PostgreSQL) into `domain.verification.LedgerVerifier`, which holds one account or one transfer at a
@@ -21,6 +25,7 @@ from uuid import UUID
 
 from domain.errors import ValidationError
 from domain.verification import (
+    AccountProgress,
     Discrepancy,
     JournalLine,
     LedgerVerifier,
@@ -34,6 +39,9 @@ TRANSFERS = "transfers"
 PHASES = (ACCOUNTS, TRANSFERS)
 #: Most accounts or transfers one part may check.
 MAX_PART = 100_000
+#: Most journal rows one part of the `accounts` phase may read, and how many it reads by default.
+MAX_PART_ROWS = 1_000_000
+PART_ROWS = 100_000
 
 
 class LedgerScan(Protocol):
@@ -42,10 +50,17 @@ class LedgerScan(Protocol):
         ...
 
     def journal(
-        self, after_id: UUID | None = None, limit: int | None = None
+        self,
+        after_id: UUID | None = None,
+        limit: int | None = None,
+        *,
+        resume_seq: int | None = None,
+        max_rows: int | None = None,
     ) -> Iterable[tuple[StoredAccount, JournalLine | None]]:
         """Each account (the first `limit` with an id above `after_id`; all by default) with each of its
-        entries, in (account id, seq) order; an account without entries once, with None."""
+        entries, in (account id, seq) order; an account without entries once, with None. With `resume_seq`,
+        the page starts with the account `after_id` itself, from its entries after `resume_seq` (once with
+        None if it has no more). At most `max_rows` rows in all (None: no limit)."""
         ...
 
     def transfer_sums(self, after_id: UUID | None = None, limit: int | None = None) -> Iterable[TransferSums]:
@@ -56,6 +71,11 @@ class LedgerScan(Protocol):
 
     def counts(self) -> tuple[int, int]:
         """How many accounts and transfers the ledger holds."""
+        ...
+
+    def open_holds(self, account_id: UUID, through_seq: int) -> tuple[int, int]:
+        """The pending debits and credits of the account's holds (pending entries) numbered up to
+        `through_seq` whose transfer is still pending."""
         ...
 
 
@@ -87,39 +107,73 @@ def verify_ledger(uow: VerificationUnitOfWork) -> VerificationReport:
 @dataclass(frozen=True, slots=True)
 class VerificationPart:
     """What one part checked: its report, the last id it checked (None: nothing was left), whether the
-    phase is complete, and on the first part of the `accounts` phase the ledger's (accounts, transfers)."""
+    phase is complete, on the first part of the `accounts` phase the ledger's (accounts, transfers), and
+    when the part stopped inside the account `last_id`, how far it got (pass it to the next part)."""
 
     phase: str
     report: VerificationReport
     last_id: UUID | None
     complete: bool
     totals: tuple[int, int] | None = None
+    progress: AccountProgress | None = None
+
+
+def _count(name: str, value: object, most: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= most:
+        raise ValidationError.of(name, f"must be an integer from 1 to {most:,}")
+    return value
 
 
 def verify_part(
-    uow: VerificationUnitOfWork, phase: str, after_id: UUID | None, limit: int
+    uow: VerificationUnitOfWork,
+    phase: str,
+    after_id: UUID | None,
+    limit: int,
+    *,
+    progress: AccountProgress | None = None,
+    max_rows: int = PART_ROWS,
 ) -> VerificationPart:
-    """Check the next `limit` accounts or transfers after `after_id` (None: from the first)."""
+    """Check the next `limit` accounts or transfers after `after_id` (None: from the first), reading at
+    most `max_rows` journal rows; with `progress` (from the previous part), continue inside that account."""
     if phase not in PHASES:
         raise ValidationError.of("phase", f"must be one of {', '.join(PHASES)}")
-    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_PART:
-        raise ValidationError.of("limit", f"must be an integer from 1 to {MAX_PART}")
-    verifier = LedgerVerifier()
+    _count("limit", limit, MAX_PART)
+    _count("max_rows", max_rows, MAX_PART_ROWS)
+    if progress is not None and (phase != ACCOUNTS or progress.account_id != after_id):
+        raise ValidationError.of("progress", "resumes the account after_id of the accounts phase only")
     last: UUID | None = None
+    line: JournalLine | None = None
+    seen = rows = 0
     with uow:
-        uow.ledger_scan.snapshot()
-        totals = uow.ledger_scan.counts() if phase == ACCOUNTS and after_id is None else None
-        if phase == ACCOUNTS:
-            for account, line in uow.ledger_scan.journal(after_id, limit):
-                verifier.journal_row(account, line)
-                last = account.id
+        scan = uow.ledger_scan
+        scan.snapshot()
+        totals = scan.counts() if phase == ACCOUNTS and after_id is None else None
+        if progress is None:
+            verifier = LedgerVerifier()
         else:
-            for sums in uow.ledger_scan.transfer_sums(after_id, limit):
+            resumed = progress
+            verifier = LedgerVerifier(
+                resume=resumed, earlier_holds=lambda: scan.open_holds(resumed.account_id, resumed.seq)
+            )
+        if phase == ACCOUNTS:
+            resume_seq = None if progress is None else progress.seq
+            for account, line in scan.journal(after_id, limit, resume_seq=resume_seq, max_rows=max_rows):
+                verifier.journal_row(account, line)
+                if account.id != last:
+                    seen, last = seen + 1, account.id
+                rows += 1
+        else:
+            for sums in scan.transfer_sums(after_id, limit):
                 verifier.transfer_row(sums)
                 last = sums.transfer_id
-    report = verifier.report()
-    checked = report.accounts if phase == ACCOUNTS else report.transfers
-    return VerificationPart(phase, report, last, complete=checked < limit, totals=totals)
+        # A full budget may have stopped inside the last account (unless its last row said it had no
+        # more). Finishing the last account may read its earlier holds: in this snapshot.
+        stopped = rows >= max_rows
+        paused = verifier.pause() if stopped and line is not None else None
+        report = verifier.report()
+    checked = seen if phase == ACCOUNTS else report.transfers
+    complete = not stopped and checked < limit
+    return VerificationPart(phase, report, last, complete=complete, totals=totals, progress=paused)
 
 
 # --- as JSON (the in-database function's answer, and a job's result) ---------------------------
@@ -146,6 +200,7 @@ def part_to_dict(part: VerificationPart) -> dict[str, Any]:
         "last_id": None if part.last_id is None else str(part.last_id),
         "complete": part.complete,
         "totals": None if part.totals is None else list(part.totals),
+        "progress": progress_to_dict(part.progress),
     }
 
 
@@ -157,7 +212,34 @@ def part_from_dict(data: Mapping[str, Any]) -> VerificationPart:
         last_id=None if data["last_id"] is None else UUID(data["last_id"]),
         complete=bool(data["complete"]),
         totals=None if totals is None else (int(totals[0]), int(totals[1])),
+        progress=progress_from_dict(data.get("progress")),
     )
+
+
+def progress_to_dict(progress: AccountProgress | None) -> dict[str, Any] | None:
+    """As JSON, amounts as decimal strings (they may exceed what a JSON reader's doubles hold)."""
+    if progress is None:
+        return None
+    return {
+        "account_id": str(progress.account_id),
+        "seq": progress.seq,
+        "posted_debits": str(progress.posted_debits),
+        "posted_credits": str(progress.posted_credits),
+    }
+
+
+def progress_from_dict(data: Mapping[str, Any] | None) -> AccountProgress | None:
+    if data is None:
+        return None
+    try:
+        return AccountProgress(
+            UUID(data["account_id"]),
+            int(data["seq"]),
+            int(data["posted_debits"]),
+            int(data["posted_credits"]),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValidationError.of("progress", f"is not a verification progress: {error}") from error
 
 
 def report_from_dict(data: Mapping[str, Any]) -> VerificationReport:

@@ -17,11 +17,20 @@ It reports each discrepancy found, by kind:
 - `unbalanced_transfer`: debits differ from credits for one transfer, layer and asset;
 - `pending_without_hold`: a pending transfer with no hold (pending entries) left to release;
 - `transfer_without_entries`: a transfer with no journal lines at all.
+
+A part may also stop inside an account whose journal is too long for one part (a busy settlement account
+can hold millions of entries): `pause()` hands back that account's `AccountProgress` instead of finishing
+it, and the next part's verifier, built with `resume=` that progress, carries on from the next entry. Parts
+read different snapshots of a live ledger, so only what cannot change is carried: the last seq checked and
+the posted sums up to it (posted entries are immutable and always count). Holds can: a hold counts while
+its transfer is pending, and the transfer may be posted, voided or expire between two parts. So the part
+that finishes a resumed account asks `earlier_holds` for the holds up to the resumed seq that are still
+open in its own snapshot, and checks the pending sums and the minimum balance against those.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from uuid import UUID
 
@@ -58,6 +67,16 @@ class JournalLine:
 
 
 @dataclass(frozen=True, slots=True)
+class AccountProgress:
+    """How far a part got into one account: the last seq it checked and the posted sums up to it."""
+
+    account_id: UUID
+    seq: int
+    posted_debits: int
+    posted_credits: int
+
+
+@dataclass(frozen=True, slots=True)
 class TransferSums:
     """Debits and credits of one transfer on one layer in one asset (layer None: no entries)."""
 
@@ -90,18 +109,36 @@ class VerificationReport:
         return self.discrepancy_count == 0
 
 
+#: The pending debits and credits of a resumed account's holds up to its resumed seq that are still open.
+EarlierHolds = Callable[[], tuple[int, int]]
+
+
 @dataclass(slots=True)
 class _AccountState:
     account: StoredAccount
     balances: Balances = field(default_factory=Balances)
     last_seq: int = 0
+    earlier_holds: EarlierHolds | None = None
 
 
 class LedgerVerifier:
-    """Feed `journal_row` then `transfer_rows` (any number of calls), then read `report()`."""
+    """Feed `journal_row` then `transfer_rows` (any number of calls), then read `report()`.
 
-    def __init__(self, max_listed: int = MAX_LISTED) -> None:
+    With `resume`, the first journal row of that account continues its recomputation (it was counted by the
+    part that paused it), and `earlier_holds` is asked once, when the account is finished; `pause()` ends a
+    part inside the current account without finishing it."""
+
+    def __init__(
+        self,
+        max_listed: int = MAX_LISTED,
+        resume: AccountProgress | None = None,
+        earlier_holds: EarlierHolds | None = None,
+    ) -> None:
+        if resume is not None and earlier_holds is None:
+            raise ValueError("a resumed account needs its earlier holds")
         self._max_listed = max_listed
+        self._resume = resume
+        self._earlier_holds = earlier_holds
         self._found: list[Discrepancy] = []
         self._count = 0
         self._accounts = 0
@@ -121,8 +158,13 @@ class LedgerVerifier:
     def journal_row(self, account: StoredAccount, line: JournalLine | None) -> None:
         if self._account is None or self._account.account.id != account.id:
             self._finish_account()
-            self._account = _AccountState(account)
-            self._accounts += 1
+            resume, self._resume = self._resume, None
+            if resume is not None and resume.account_id == account.id:
+                posted = Balances(resume.posted_debits, resume.posted_credits)
+                self._account = _AccountState(account, posted, resume.seq, self._earlier_holds)
+            else:
+                self._account = _AccountState(account)
+                self._accounts += 1
         if line is not None:
             self._entry(self._account, line)
 
@@ -140,10 +182,29 @@ class LedgerVerifier:
         if line.balance_after != posted:
             self._report("balance_after_mismatch", subject, posted, line.balance_after)
 
+    def pause(self) -> AccountProgress | None:
+        """Stop inside the current account (None: there is none): its end-of-account checks are left to
+        the part that resumes it from the progress returned."""
+        state, self._account = self._account, None
+        if state is None:
+            return None
+        return AccountProgress(
+            state.account.id, state.last_seq, state.balances.posted_debits, state.balances.posted_credits
+        )
+
     def _finish_account(self) -> None:
         state, self._account = self._account, None
         if state is None:
             return
+        if state.earlier_holds is not None:
+            held_debits, held_credits = state.earlier_holds()
+            b = state.balances
+            state.balances = Balances(
+                b.posted_debits,
+                b.posted_credits,
+                b.pending_debits + held_debits,
+                b.pending_credits + held_credits,
+            )
         account, found = state.account, state.account.balances
         for name in ("posted_debits", "posted_credits", "pending_debits", "pending_credits"):
             expected, stored = getattr(state.balances, name), getattr(found, name)

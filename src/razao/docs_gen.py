@@ -715,12 +715,15 @@ def jobs_benchmark_tables() -> str:
     out = [
         f"Measured on a {machine['cpus']}-core machine ({machine['memory_gib']:.0f} GiB), PostgreSQL "
         f"{machine['postgresql']} on the same machine, {', '.join(days)}, by `python -m bench.jobs`. "
-        "The machine was **not quiet**: other test runs shared its cores (1-minute load average "
-        f"{min(loads, default=0):.1f} to {max(loads, default=0):.1f} during the runs; each row gives it "
-        "before and after). Accrual range "
+        f"1-minute load average {min(loads, default=0):.1f} to {max(loads, default=0):.1f} around the runs "
+        "(each row gives it before and after; the benchmark's own worker and backend account for 1 to 2 "
+        f"of it on these {machine['cpus']} cores, anything above is other work). Accrual range "
         f"{data['accrual_range'][0]} to {data['accrual_range'][1]}, "
         f"{data['history_transfers_per_account']} transfers of history per account, "
-        f"chunks of {data['job_chunk_size']} accounts.\n\n"
+        f"accrual chunks of {data['job_chunk_size']} accounts, verification parts of "
+        f"{data['verify_chunk']:,} accounts or transfers"
+        + (f" and at most {data['verify_rows']:,} journal rows" if data.get("verify_rows") else "")
+        + ".\n\n"
     ]
     link_trips = [r["round_trip_ms"] for r in rows if r["link"] and r.get("round_trip_ms")]
     local_trips = [r["round_trip_ms"] for r in rows if not r["link"] and r.get("round_trip_ms")]

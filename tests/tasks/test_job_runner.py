@@ -15,11 +15,18 @@ from application.batch_path import InAppBatchPath
 from application.interest import AccrualSummary
 from application.jobs import JobState, create_job, get_job, progress_job, start_job
 from application.ports import RetryableConflict
-from application.verification import VerificationPart, report_to_dict, verify_ledger, verify_part
+from application.verification import (
+    PART_ROWS,
+    VerificationPart,
+    progress_from_dict,
+    report_to_dict,
+    verify_ledger,
+    verify_part,
+)
 from application.write_path import InAppWritePath
 from domain.errors import ValidationError
 from domain.transfers import TransferRequest
-from domain.verification import VerificationReport
+from domain.verification import AccountProgress, VerificationReport
 from tests.fakes import FakeClock, InMemoryStore, SequentialIds
 
 ACCOUNTS = [UUID(int=n) for n in range(1, 24)]
@@ -45,8 +52,16 @@ class RecordingBatchPath:
     def verify_ledger(self) -> VerificationReport:
         return verify_ledger(InMemoryStore().unit_of_work())
 
-    def verify_part(self, phase: str, after_id: UUID | None, limit: int) -> VerificationPart:
-        return verify_part(InMemoryStore().unit_of_work(), phase, after_id, limit)
+    def verify_part(
+        self,
+        phase: str,
+        after_id: UUID | None,
+        limit: int,
+        *,
+        progress: AccountProgress | None = None,
+        max_rows: int = PART_ROWS,
+    ) -> VerificationPart:
+        return verify_part(InMemoryStore().unit_of_work(), phase, after_id, limit, progress=progress)
 
 
 class CrashingBatchPath(InAppBatchPath):
@@ -55,13 +70,24 @@ class CrashingBatchPath(InAppBatchPath):
     def __init__(self, store: InMemoryStore, parts: int | None = None) -> None:
         super().__init__(store.unit_of_work, FakeClock())
         self.asked: list[tuple[str, UUID | None]] = []
+        self.resumed: list[AccountProgress] = []
         self.parts = parts
 
-    def verify_part(self, phase: str, after_id: UUID | None, limit: int) -> VerificationPart:
+    def verify_part(
+        self,
+        phase: str,
+        after_id: UUID | None,
+        limit: int,
+        *,
+        progress: AccountProgress | None = None,
+        max_rows: int = PART_ROWS,
+    ) -> VerificationPart:
         if self.parts is not None and len(self.asked) == self.parts:
             raise SystemExit("worker killed")
         self.asked.append((phase, after_id))
-        return super().verify_part(phase, after_id, limit)
+        if progress is not None:
+            self.resumed.append(progress)
+        return super().verify_part(phase, after_id, limit, progress=progress, max_rows=max_rows)
 
 
 @pytest.fixture
@@ -156,10 +182,15 @@ def _ledger(store: InMemoryStore, people: int) -> VerificationReport:
     return verify_ledger(store.unit_of_work())
 
 
-def _verifier(store: InMemoryStore, batch: InAppBatchPath) -> JobRunner:
+def _verifier(store: InMemoryStore, batch: InAppBatchPath, rows: int = PART_ROWS) -> JobRunner:
     clock = FakeClock()
     return JobRunner(
-        store.unit_of_work, clock, InAppWritePath(store.unit_of_work, clock), batch, verify_chunk=4
+        store.unit_of_work,
+        clock,
+        InAppWritePath(store.unit_of_work, clock),
+        batch,
+        verify_chunk=4,
+        verify_rows=rows,
     )
 
 
@@ -190,6 +221,35 @@ def test_a_redelivered_verification_resumes_after_the_last_finished_part(store: 
     fourth = sorted(store.transfers)[3]  # the last transfer of the part finished before the kill
     assert [phase for phase, _ in again.asked] == ["transfers", "transfers"]
     assert again.asked[0] == ("transfers", fourth)
+    assert result == report_to_dict(whole)
+
+
+def test_verification_parts_stop_and_resume_inside_a_busy_account(store: InMemoryStore) -> None:
+    whole = _ledger(store, 9)  # the funding account has 9 entries, each customer one
+    batch = CrashingBatchPath(store)
+    job_id = create_job(LEDGER_VERIFICATION, {}, None, store.unit_of_work(), FakeClock(), SequentialIds()).id
+
+    result = _verifier(store, batch, rows=2)(job_id)
+
+    assert result == report_to_dict(whole)
+    assert batch.resumed, "no part stopped inside an account"
+    job = get_job(job_id, store.unit_of_work())
+    assert (job.processed, job.total) == (19, 19)  # every account counted once
+
+
+def test_a_redelivered_verification_resumes_inside_the_account_it_stopped_in(store: InMemoryStore) -> None:
+    whole = _ledger(store, 9)
+    job_id = create_job(LEDGER_VERIFICATION, {}, None, store.unit_of_work(), FakeClock(), SequentialIds()).id
+    killed = CrashingBatchPath(store, parts=3)
+    with pytest.raises(SystemExit):
+        _verifier(store, killed, rows=2)(job_id)
+    saved = get_job(job_id, store.unit_of_work()).result
+    assert saved is not None and saved["progress"] is not None  # killed while inside an account
+
+    again = CrashingBatchPath(store)
+    result = _verifier(store, again, rows=2)(job_id)
+
+    assert again.resumed[0] == progress_from_dict(saved["progress"])
     assert result == report_to_dict(whole)
 
 

@@ -18,6 +18,7 @@ from application.verification import (
     verify_ledger,
     verify_part,
 )
+from application.write_path import InAppWritePath
 from domain.accounts import Balances, Layer, Side
 from domain.errors import ValidationError
 from domain.transfers import TransferStatus
@@ -125,6 +126,23 @@ def test_finds_unbalanced_and_pending_transfers_without_holds() -> None:
     assert _check(account, transfers=empty) == {"transfer_without_entries"}
 
 
+def test_a_paused_account_resumes_as_if_it_had_never_stopped() -> None:
+    account = _account(Balances(posted_credits=151), 3)  # stored balance off by one
+    lines = (_line(1, 100, 100), _line(2, 50, 150), _line(3, 1, 152))  # the last balance_after is wrong
+    first = LedgerVerifier()
+    for line in lines[:2]:
+        first.journal_row(account, line)
+    progress = first.pause()
+    assert progress is not None and (progress.account_id, progress.seq) == (A, 2)
+    second = LedgerVerifier(resume=progress, earlier_holds=lambda: (0, 0))
+    second.journal_row(account, lines[2])
+    parts = combine([first.report(), second.report()])
+
+    assert {d.kind for d in parts.discrepancies} == _check(account, *lines) == {"balance_after_mismatch"}
+    assert (parts.accounts, parts.entries) == (1, 3)
+    assert LedgerVerifier().pause() is None
+
+
 def test_lists_a_bounded_number_but_counts_all() -> None:
     verifier = LedgerVerifier(max_listed=2)
     for n in range(5):
@@ -177,6 +195,98 @@ def test_parts_add_up_to_the_whole_ledger(store: InMemoryStore, open_: OpenFn, m
     assert [p.report.accounts for p in parts if p.phase == ACCOUNTS] == [3, 3, 2]
     assert [p.report.transfers for p in parts if p.phase == TRANSFERS] == [3, 3, 3, 3, 2]
     assert part_from_dict(part_to_dict(parts[0])) == parts[0]
+
+
+@pytest.mark.parametrize("max_rows", [1, 2, 3, 5, 8])
+def test_parts_bounded_by_rows_stop_inside_busy_accounts_and_add_up(
+    store: InMemoryStore, open_: OpenFn, move: MoveFn, max_rows: int
+) -> None:
+    bank = open_("bank", normal_side="debit", min_balance=None)  # 14 entries: the busy account
+    people = [open_(f"p{n}") for n in range(7)]
+    for n, person in enumerate(people):
+        move(bank, person, 100 + n)
+        move(person, bank, 10, pending=n % 2 == 0)
+    for planted in (bank, people[5]):
+        stored = store.accounts[planted.id]
+        store.accounts[planted.id] = replace(stored, balances=replace(stored.balances, posted_debits=1))
+    whole = verify_ledger(store.unit_of_work())
+
+    parts, after, progress = [], None, None
+    while True:
+        part = verify_part(store.unit_of_work(), ACCOUNTS, after, 3, progress=progress, max_rows=max_rows)
+        assert part.report.entries <= max_rows
+        parts.append(part_from_dict(part_to_dict(part)))
+        after, progress = part.last_id, part.progress
+        if part.complete:
+            break
+    assert parts[0].totals == (8, 14)
+    assert any(p.progress is not None and p.progress.account_id == bank.id for p in parts)
+    checked = combine(p.report for p in parts)
+    assert (checked.accounts, checked.entries) == (whole.accounts, whole.entries) == (8, 28)
+    assert checked.discrepancies == whole.discrepancies and whole.discrepancy_count == 2
+
+
+def test_a_resumed_account_counts_the_holds_still_open_when_it_is_finished() -> None:
+    held = _line(2, 30, 100, layer=Layer.PENDING, side=Side.DEBIT, transfer_status=TransferStatus.PENDING)
+    first = LedgerVerifier()
+    for line in (_line(1, 100, 100), held):
+        first.journal_row(_account(Balances(posted_credits=100, pending_debits=30), 3), line)
+    progress = first.pause()
+    assert progress is not None
+
+    # Between the parts the hold's transfer is voided: the stored pending sum no longer has it.
+    asked: list[int] = []
+
+    def released() -> tuple[int, int]:
+        asked.append(1)
+        return 0, 0
+
+    second = LedgerVerifier(resume=progress, earlier_holds=released)
+    second.journal_row(_account(Balances(posted_credits=150), 3), _line(3, 50, 150))
+    assert second.report().ok and asked == [1]
+
+    still_held = LedgerVerifier(resume=progress, earlier_holds=lambda: (30, 0))
+    still_held.journal_row(_account(Balances(posted_credits=150), 3), _line(3, 50, 150))
+    assert {d.kind for d in still_held.report().discrepancies} == {"balance_mismatch"}
+    with pytest.raises(ValueError):
+        LedgerVerifier(resume=progress)
+
+
+def test_a_hold_resolved_between_parts_is_no_discrepancy(
+    store: InMemoryStore, open_: OpenFn, move: MoveFn, write: InAppWritePath
+) -> None:
+    bank = open_("bank", normal_side="debit", min_balance=None)
+    alice = open_("alice")
+    move(bank, alice, 1000)
+    held = move(alice, bank, 300, pending=True).transfer.id
+    move(bank, alice, 5)
+
+    parts = [verify_part(store.unit_of_work(), ACCOUNTS, None, 10, max_rows=2)]
+    assert parts[0].progress is not None
+    write.void_pending(held)
+    while not parts[-1].complete:
+        part = parts[-1]
+        parts.append(
+            verify_part(store.unit_of_work(), ACCOUNTS, part.last_id, 10, progress=part.progress, max_rows=2)
+        )
+    assert combine(p.report for p in parts).ok, combine(p.report for p in parts).discrepancies
+    assert verify_ledger(store.unit_of_work()).ok
+
+
+def test_a_part_resumes_only_the_account_it_stopped_in(
+    store: InMemoryStore, open_: OpenFn, move: MoveFn
+) -> None:
+    a, b = open_("a"), open_("b", normal_side="debit", min_balance=None)
+    move(b, a, 5)
+    first = verify_part(store.unit_of_work(), ACCOUNTS, None, 10, max_rows=1)
+    assert first.progress is not None and not first.complete
+    other = b.id if first.progress.account_id == a.id else a.id
+    with pytest.raises(ValidationError):
+        verify_part(store.unit_of_work(), ACCOUNTS, other, 10, progress=first.progress)
+    with pytest.raises(ValidationError):
+        verify_part(store.unit_of_work(), TRANSFERS, first.last_id, 10, progress=first.progress)
+    with pytest.raises(ValidationError):
+        verify_part(store.unit_of_work(), ACCOUNTS, None, 10, max_rows=0)
 
 
 def test_a_part_past_the_end_is_empty_and_complete(store: InMemoryStore, open_: OpenFn) -> None:

@@ -50,6 +50,9 @@ class Function:
     entry: str
     volatility: str = "VOLATILE"
     security_definer: bool = True
+    #: Plan every statement for the data it meets (`plan_cache_mode = force_custom_plan`), never reuse a
+    #: generic plan made when a table was smaller: for the batch functions (see the catalog's docstring).
+    custom_plans: bool = False
 
     @property
     def signature(self) -> str:
@@ -84,6 +87,7 @@ class Bundle:
                         "entry": f.entry,
                         "volatility": f.volatility,
                         "security_definer": f.security_definer,
+                        "custom_plans": f.custom_plans,
                     }
                     for f in self.functions
                 ],
@@ -200,7 +204,8 @@ def function_ddl(function: Function) -> str:
         f"CREATE FUNCTION {function.signature} RETURNS {function.returns}\n"
         f"LANGUAGE plpython3u {function.volatility} {security}\n"
         f"SET search_path = pg_catalog, public\n"
-        f"AS $razao$\n{body}$razao$"
+        + ("SET plan_cache_mode = force_custom_plan\n" if function.custom_plans else "")
+        + f"AS $razao$\n{body}$razao$"
     )
 
 

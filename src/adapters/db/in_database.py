@@ -40,7 +40,7 @@ from domain.ledger import Outcome
 from domain.reports import AssetTotals
 from domain.transfers import ReversalRequest, Transfer, TransferRequest
 from domain.values import check_timestamp
-from domain.verification import VerificationReport
+from domain.verification import AccountProgress, VerificationReport
 
 T = TypeVar("T")
 
@@ -95,7 +95,9 @@ _TRIAL_BALANCE = _sql("trial_balance", asset="text")
 _ACCRUE_INTEREST = _sql("accrue_interest", account_ids="jsonb", start_day="date", end_day="date")
 _ACCOUNTS_WITH_POLICIES = _sql("accounts_with_policies", after_id="uuid", max_count="integer")
 _VERIFY_LEDGER = _sql("verify_ledger")
-_VERIFY_PART = _sql("verify_part", phase="text", after_id="uuid", max_count="integer")
+_VERIFY_PART = _sql(
+    "verify_part", phase="text", after_id="uuid", max_count="integer", progress="jsonb", max_rows="integer"
+)
 
 
 def _diagnostics(exc: DBAPIError) -> tuple[str | None, str | None, str | None]:
@@ -259,9 +261,25 @@ class InDatabaseBatchPath:
         data = retrying(lambda: self._functions.call(_VERIFY_LEDGER), self._attempts)
         return verification.report_from_dict(data)
 
-    def verify_part(self, phase: str, after_id: UUID | None, limit: int) -> VerificationPart:
+    def verify_part(
+        self,
+        phase: str,
+        after_id: UUID | None,
+        limit: int,
+        *,
+        progress: AccountProgress | None = None,
+        max_rows: int = verification.PART_ROWS,
+    ) -> VerificationPart:
+        resume = verification.progress_to_dict(progress)
         data = retrying(
-            lambda: self._functions.call(_VERIFY_PART, phase=phase, after_id=after_id, max_count=limit),
+            lambda: self._functions.call(
+                _VERIFY_PART,
+                phase=phase,
+                after_id=after_id,
+                max_count=limit,
+                progress=None if resume is None else codec.dumps(resume),
+                max_rows=max_rows,
+            ),
             self._attempts,
         )
         return verification.part_from_dict(data)

@@ -1,6 +1,7 @@
 """The ledger scan of verification: the journal and the per-transfer sums, streamed, whole or a range of
 accounts (transfers) at a time: `after_id` and `limit` page by primary key (the nil UUID sorts first;
-`LIMIT NULL` is no limit).
+`LIMIT NULL` is no limit), and a journal page may resume inside an account and stop after `max_rows` rows
+(`application.verification.verify_part`).
 
 Both queries run on a server-side cursor (`stream_results`, fetched `yield_per` rows at a time), in
 one REPEATABLE READ, READ ONLY transaction, so the two see the same snapshot and memory stays bounded
@@ -22,26 +23,47 @@ from domain.verification import JournalLine, StoredAccount, TransferSums
 
 BATCH_ROWS = 2000
 
+# Both scans read one page of accounts (transfers) by primary key and then, per account (transfer), only its own
+# rows through a LATERAL join on the primary key of `entries` (account_id, seq) or its unique
+# (transfer_id, layer, line): a part costs what it reads, not what the whole ledger holds. With :resume_seq
+# the page starts with the account :after_id itself, from its entries after that seq; :max_rows bounds the
+# rows of a part (the inner LIMIT keeps one busy account from being read past it).
 _JOURNAL = text(
     "SELECT a.id, a.asset_code, a.normal_side, a.min_balance, a.posted_debits, a.posted_credits,"
     " a.pending_debits, a.pending_credits, a.last_seq, e.seq, e.transfer_id, e.layer, e.side, e.amount,"
-    " e.asset_code AS entry_asset, e.balance_after, t.status AS transfer_status"
-    " FROM (SELECT * FROM public.accounts WHERE id > coalesce(:after_id, :nil) ORDER BY id LIMIT :lim) a"
-    " LEFT JOIN public.entries e ON e.account_id = a.id"
-    " LEFT JOIN public.transfers t ON t.id = e.transfer_id"
+    " e.asset_code AS entry_asset, e.balance_after, e.transfer_status"
+    " FROM (SELECT * FROM public.accounts WHERE id >= coalesce(:after_id, :nil)"
+    " AND (CAST(:resume_seq AS bigint) IS NOT NULL OR id IS DISTINCT FROM :after_id)"
+    " ORDER BY id LIMIT :lim) a"
+    " LEFT JOIN LATERAL (SELECT e.*, t.status AS transfer_status FROM public.entries e"
+    " JOIN public.transfers t ON t.id = e.transfer_id"
+    " WHERE e.account_id = a.id"
+    " AND e.seq > CASE WHEN a.id = :after_id THEN coalesce(CAST(:resume_seq AS bigint), 0) ELSE 0 END"
+    " ORDER BY e.seq LIMIT :max_rows) e ON true"
     " ORDER BY a.id, e.seq"
+    " LIMIT :max_rows"
 ).execution_options(stream_results=True)
 
 _TRANSFER_SUMS = text(
     "SELECT t.id, t.status, e.layer, e.asset_code,"
-    " coalesce(sum(e.amount) FILTER (WHERE e.side = 'debit'), 0) AS debits,"
-    " coalesce(sum(e.amount) FILTER (WHERE e.side = 'credit'), 0) AS credits"
+    " coalesce(e.debits, 0) AS debits, coalesce(e.credits, 0) AS credits"
     " FROM (SELECT id, status FROM public.transfers WHERE id > coalesce(:after_id, :nil) ORDER BY id LIMIT :lim) t"
-    " LEFT JOIN public.entries e ON e.transfer_id = t.id"
-    " GROUP BY t.id, t.status, e.layer, e.asset_code"
+    " LEFT JOIN LATERAL (SELECT e.layer, e.asset_code,"
+    " sum(e.amount) FILTER (WHERE e.side = 'debit') AS debits,"
+    " sum(e.amount) FILTER (WHERE e.side = 'credit') AS credits"
+    " FROM public.entries e WHERE e.transfer_id = t.id GROUP BY e.layer, e.asset_code) e ON true"
     " ORDER BY t.id, e.layer, e.asset_code"
 ).execution_options(stream_results=True)
 
+
+# The holds of a resumed account up to a seq that are still open: its entries by primary key.
+_OPEN_HOLDS = text(
+    "SELECT coalesce(sum(e.amount) FILTER (WHERE e.side = 'debit'), 0) AS debits,"
+    " coalesce(sum(e.amount) FILTER (WHERE e.side = 'credit'), 0) AS credits"
+    " FROM public.entries e JOIN public.transfers t ON t.id = e.transfer_id"
+    " WHERE e.account_id = :account_id AND e.seq <= :through_seq AND e.layer = 'pending'"
+    " AND t.status = 'pending'"
+)
 
 _COUNTS = text("SELECT (SELECT count(*) FROM public.accounts), (SELECT count(*) FROM public.transfers)")
 
@@ -93,9 +115,20 @@ class SqlLedgerScan:
         self._tx.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
 
     def journal(
-        self, after_id: UUID | None = None, limit: int | None = None
+        self,
+        after_id: UUID | None = None,
+        limit: int | None = None,
+        *,
+        resume_seq: int | None = None,
+        max_rows: int | None = None,
     ) -> Iterator[tuple[StoredAccount, JournalLine | None]]:
-        page = {"after_id": after_id, "nil": NIL, "lim": limit}
+        page = {
+            "after_id": after_id,
+            "nil": NIL,
+            "lim": limit,
+            "resume_seq": resume_seq,
+            "max_rows": max_rows,
+        }
         for row in self._tx.execute(_JOURNAL, page).yield_per(BATCH_ROWS):
             yield journal_row(row)
 
@@ -107,3 +140,7 @@ class SqlLedgerScan:
     def counts(self) -> tuple[int, int]:
         accounts, transfers = (int(value) for value in self._tx.execute(_COUNTS).one())
         return accounts, transfers
+
+    def open_holds(self, account_id: UUID, through_seq: int) -> tuple[int, int]:
+        row = self._tx.execute(_OPEN_HOLDS, {"account_id": account_id, "through_seq": through_seq}).one()
+        return int(row.debits), int(row.credits)

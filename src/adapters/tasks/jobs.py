@@ -7,8 +7,9 @@ Interest accrual counts the accounts with a policy (for the progress total), the
 partial result: a redelivered task (its worker was killed) starts
 the job again, skips the finished chunks, and redoes at most the chunk in flight, whose effects are
 idempotent per account and day (database unique keys), so nothing is booked twice. Ledger verification
-checks `verify_chunk` accounts, then transfers, at a time, and keeps the combined report and where it got
-to in the partial result: a redelivered task resumes after the last finished part. When the database
+checks `verify_chunk` accounts (at most `verify_rows` journal rows: a part may stop, and the next resume,
+inside a busy account), then transfers, at a time, and keeps the combined report and where it got to in the
+partial result: a redelivered task resumes after the last finished part. When the database
 goes away during a job (a lost connection, a restart, no free connection), the runner waits and resumes
 the same way, in the same task, before giving up.
 """
@@ -28,7 +29,15 @@ from application.batch_path import BatchPath
 from application.jobs import Job, JobUnitOfWork, fail_job, finish_job, progress_job, start_job
 from application.pages import MAX_LIMIT as MAX_PAGE
 from application.ports import Clock, ExecutionUnavailable, RetryableConflict
-from application.verification import ACCOUNTS, TRANSFERS, report_from_dict, report_to_dict
+from application.verification import (
+    ACCOUNTS,
+    PART_ROWS,
+    TRANSFERS,
+    progress_from_dict,
+    progress_to_dict,
+    report_from_dict,
+    report_to_dict,
+)
 from application.write_path import WritePath
 from domain.errors import DomainError, ValidationError
 from domain.verification import combine
@@ -50,6 +59,7 @@ class JobRunner:
     chunk_size: int = 200
     expire_batch: int = 500
     verify_chunk: int = 10_000
+    verify_rows: int = PART_ROWS
     run_attempts: int = 10
     retry_pause: float = 1.0
 
@@ -156,10 +166,13 @@ class JobRunner:
         state = dict(job.result or {"phase": ACCOUNTS, "after_id": None})
         phase: str | None = state["phase"]
         after = UUID(state["after_id"]) if state["after_id"] else None
+        progress = progress_from_dict(state.get("progress"))
         report = report_from_dict(state["report"]) if "report" in state else combine([])
         processed, total = job.processed, job.total
         while phase is not None:
-            part = self.batch_path.verify_part(phase, after, self.verify_chunk)
+            part = self.batch_path.verify_part(
+                phase, after, self.verify_chunk, progress=progress, max_rows=self.verify_rows
+            )
             report = combine([report, part.report])
             processed += part.report.accounts if phase == ACCOUNTS else part.report.transfers
             if part.totals is not None:
@@ -168,7 +181,13 @@ class JobRunner:
                 phase, after = (TRANSFERS if phase == ACCOUNTS else None), None
             else:
                 after = part.last_id
-            partial = {"phase": phase, "after_id": after and str(after), "report": report_to_dict(report)}
+            progress = part.progress
+            partial = {
+                "phase": phase,
+                "after_id": after and str(after),
+                "progress": progress_to_dict(progress),
+                "report": report_to_dict(report),
+            }
             progress_job(job.id, processed, self.uow(), total=max(total or 0, processed), result=partial)
             log.info("job_progress", processed=processed, total=total)
         result = report_to_dict(report)
