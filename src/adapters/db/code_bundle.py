@@ -306,6 +306,25 @@ def changed_modules(old: Bundle | None, new: Bundle) -> dict[str, list[str]]:
     }
 
 
+#: What the migration linter (squawk) reports on a code migration's SQL, and why it is accepted: the
+#: reasons belong to `deploy`, so every code migration refers to this one statement of them.
+SQUAWK_ACCEPTED: dict[str, str] = {
+    "ban-drop-function": (
+        "a deployment drops each function of its catalog and creates it again in the same transaction"
+        " (CREATE OR REPLACE cannot change a signature or return type): callers see the old function or"
+        " the new one, never none; the downgrade does the same with the previous bundle's functions"
+    ),
+    "require-lock-timeout": (
+        "a deployment locks only schema razao's code tables (which the functions' loader reads once per"
+        " connection, in a one-statement transaction) and the functions it replaces (a call takes no"
+        " lock on a function): no ledger table"
+    ),
+    "require-statement-timeout": (
+        "nothing in a deployment depends on the amount of ledger data; a timeout could only cut it short"
+    ),
+}
+
+
 # --- the migration generator (`razao db code-migration`) -----------------------------------------
 
 _MIGRATION = '''"""Deploy Razão's code into PostgreSQL: bundle {short}.
@@ -342,21 +361,7 @@ PREVIOUS_BUNDLE: str | None = {previous}
 #: What the migration linter (squawk, tests/suites/test_migration_lint.py) reports on this revision's
 #: SQL, and why it is accepted; each is explained again by a `# squawk:` comment at its statement.
 #: (Offline, `--sql` renders everything `code_bundle.deploy` runs but its final read-back check.)
-SQUAWK_ACCEPTED: dict[str, str] = {{
-    "ban-drop-function": (
-        "a deployment drops each function of its catalog and creates it again in the same transaction"
-        " (CREATE OR REPLACE cannot change a signature or return type): callers see the old function or"
-        " the new one, never none; the downgrade does the same with the previous bundle's functions"
-    ),
-    "require-lock-timeout": (
-        "a deployment locks only schema razao's code tables (which the functions' loader reads once per"
-        " connection, in a one-statement transaction) and the functions it replaces (a call takes no"
-        " lock on a function): no ledger table"
-    ),
-    "require-statement-timeout": (
-        "nothing in a deployment depends on the amount of ledger data; a timeout could only cut it short"
-    ),
-}}
+SQUAWK_ACCEPTED: dict[str, str] = code_bundle.SQUAWK_ACCEPTED
 
 
 def upgrade() -> None:
