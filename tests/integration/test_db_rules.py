@@ -1,4 +1,5 @@
-"""The ledger rules PostgreSQL enforces whatever writes to it (revision 0002, docs/reference/rules.md).
+"""The ledger rules PostgreSQL enforces whatever writes to it (revisions 0002 and 0009,
+docs/reference/rules.md).
 
 Every violation is tried with raw SQL over a superuser connection, which no privilege stops: only
 the triggers and the CHECK refuse it, each with its SQLSTATE and rule name. Raw SQL that follows the
@@ -273,6 +274,111 @@ def test_only_a_pending_transfer_is_resolved(
     assert (refusal.sqlstate, refusal.rule) == ("RZ104", "transfers_status_only")
 
 
+# --- every entry refers to a transfer and an account (revision 0009) --------------------------------
+
+#: What an unknown reference must leave unchanged: every account's balances and the journal's size.
+UNCHANGED = (
+    "SELECT (SELECT count(*) FROM entries),"
+    " (SELECT md5(string_agg(to_jsonb(a)::text, ',' ORDER BY a.id)) FROM accounts a)"
+)
+
+
+@pytest.fixture(params=["superuser", "razao_app"])
+def writer(request: pytest.FixtureRequest) -> Engine:
+    """Who plants the entries: the trigger refuses them from anyone (razao_app may INSERT entries)."""
+    engine: Engine = request.getfixturevalue("admin_engine" if request.param == "superuser" else "app_engine")
+    return engine
+
+
+def _refused_and_unchanged(
+    admin_engine: Engine, writer: Engine, rows: Callable[[Connection], list[dict[str, Any]]]
+) -> Refusal:
+    """The refusal of inserting `rows` (built, with any transfer they need, in the writer's transaction),
+    which must change nothing: no entry, no balance."""
+    with admin_engine.connect() as conn:
+        before = conn.execute(text(UNCHANGED)).one()
+    refusal = refused(writer, lambda conn: insert(conn, rows(conn)))
+    with admin_engine.connect() as conn:
+        assert conn.execute(text(UNCHANGED)).one() == before
+    return refusal
+
+
+def test_an_entry_of_an_unknown_transfer_is_refused(
+    books: Books, admin_engine: Engine, writer: Engine
+) -> None:
+    unknown = uuid.uuid4()
+    refusal = _refused_and_unchanged(
+        admin_engine,
+        writer,
+        lambda conn: lines(conn, unknown, (books.cash, "debit", 5), (books.bob, "credit", 5)),
+    )
+    assert refusal == Refusal(
+        "RZ117", "entries_book", f"transfer {unknown} does not exist: its entries are refused"
+    )
+
+
+def test_an_unknown_transfer_is_refused_before_the_other_rules(books: Books, admin_engine: Engine) -> None:
+    """No rule drops the entries of an unknown transfer: an unbalanced one, in a statement with a
+    correct transfer, is still refused as unknown."""
+    unknown = uuid.uuid4()
+
+    def unbalanced_and_unknown(conn: Connection) -> list[dict[str, Any]]:
+        good = transfer(conn, (books.cash, "debit", 5), (books.bob, "credit", 5))
+        bad = lines(conn, unknown, (books.alice, "debit", 7), (books.alice, "credit", 6))
+        return good + bad
+
+    refusal = _refused_and_unchanged(admin_engine, admin_engine, unbalanced_and_unknown)
+    assert (refusal.sqlstate, refusal.rule) == ("RZ117", "entries_book")
+    assert str(unknown) in refusal.message
+
+
+def test_an_entry_of_an_unknown_account_is_refused(
+    books: Books, admin_engine: Engine, writer: Engine
+) -> None:
+    unknown = uuid.uuid4()
+
+    def to_nobody(conn: Connection) -> list[dict[str, Any]]:
+        debit, credit = transfer(conn, (books.cash, "debit", 5), (books.bob, "credit", 5))
+        return [debit, credit | {"account_id": unknown, "seq": 1}]
+
+    refusal = _refused_and_unchanged(admin_engine, writer, to_nobody)
+    assert refusal == Refusal(
+        "RZ118", "entries_book", f"account {unknown} does not exist: its entries are refused"
+    )
+
+
+def test_an_unknown_account_is_refused_before_the_other_account_rules(
+    books: Books, admin_engine: Engine
+) -> None:
+    """Whatever the ids' order, an unknown account is reported before a known account's broken rule."""
+    low, high = uuid.UUID(int=0), uuid.UUID(int=2**128 - 1)
+    for unknown in (low, high):
+
+        def off_balance_and_unknown(conn: Connection, unknown: uuid.UUID = unknown) -> list[dict[str, Any]]:
+            debit, credit = transfer(conn, (books.cash, "debit", 5), (books.bob, "credit", 5))
+            return [debit | {"balance_after": debit["balance_after"] + 1}, credit | {"account_id": unknown}]
+
+        refusal = _refused_and_unchanged(admin_engine, admin_engine, off_balance_and_unknown)
+        assert (refusal.sqlstate, refusal.rule) == ("RZ118", "entries_book"), unknown
+        assert str(unknown) in refusal.message
+
+
+def test_the_journal_has_no_foreign_keys_but_its_references_stay_undeletable(
+    books: Books, admin_engine: Engine
+) -> None:
+    """Revision 0009 moved the foreign keys' check into entries_book; what else they gave (a referenced
+    transfer or account is never deleted) the rules of revision 0002 keep."""
+    with admin_engine.connect() as conn:
+        keys = conn.execute(
+            text("SELECT conname FROM pg_constraint WHERE conrelid = 'entries'::regclass AND contype = 'f'")
+        ).all()
+    assert keys == []
+    refusal = refused(admin_engine, sql("DELETE FROM transfers WHERE id = :id", id=books.payment))
+    assert (refusal.sqlstate, refusal.rule) == ("RZ102", "transfers_no_delete")
+    refusal = refused(admin_engine, sql("DELETE FROM accounts WHERE id = :id", id=books.bob.id))
+    assert (refusal.sqlstate, refusal.rule) == ("RZ102", "accounts_no_delete")
+
+
 # --- balances follow the journal -------------------------------------------------------------------
 
 
@@ -524,6 +630,19 @@ def test_an_accounts_asset_and_normal_side_never_change(
         conn.execute(text("INSERT INTO assets (code, scale) VALUES ('USD', 2) ON CONFLICT DO NOTHING"))
     refusal = refused(admin_engine, sql(f"UPDATE accounts SET {change} WHERE code = 'bob'"))
     assert (refusal.sqlstate, refusal.rule) == ("RZ106", "accounts_identity_guard")
+
+
+def test_an_accounts_id_never_changes(books: Books, admin_engine: Engine, open_: Open) -> None:
+    """Its entries refer to it (the foreign key refused this while the account had entries; revision
+    0009's accounts_id_guard refuses it for every account)."""
+    fresh = open_("fresh", normal_side="credit")
+    for account in (books.alice, fresh):
+        refusal = refused(
+            admin_engine, sql("UPDATE accounts SET id = gen_random_uuid() WHERE id = :id", id=account.id)
+        )
+        assert (refusal.sqlstate, refusal.rule) == ("RZ106", "accounts_id_guard")
+    with admin_engine.begin() as conn:  # setting it to itself changes nothing: fine
+        conn.execute(text("UPDATE accounts SET id = id WHERE id = :id"), {"id": books.alice.id})
 
 
 def test_other_account_columns_stay_writable_by_the_owner(books: Books, admin_engine: Engine) -> None:

@@ -169,8 +169,11 @@ class EntryRow(Base):
         ),
     )
 
-    transfer_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("transfers.id"))
-    account_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("accounts.id"))
+    #: References `transfers.id`, enforced by the trigger `entries_book` once per statement (an unknown
+    #: transfer is RZ117), not by a foreign key (revision 0009).
+    transfer_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    #: References `accounts.id`, enforced by `entries_book` (an unknown account is RZ118; revision 0009).
+    account_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     seq: Mapped[int] = mapped_column(BigInteger)
     line: Mapped[int] = mapped_column(SmallInteger)
     layer: Mapped[str] = mapped_column(Text)
