@@ -2,21 +2,33 @@
 
 Deployed like every other module of the bundle (table `razao.code_modules`); each generated PL/Python
 function bootstraps it once per backend and keeps it in `GD`. On every call it compares the deployed
-version (`razao.code_version`) with the one it loaded, and reloads every bundle module when a migration
-has changed it, so connections opened before a migration run the new code without a restart.
+version (`razao.code_version`, one prepared single-row read) with the one it loaded, and reloads every
+bundle module when a migration has changed it, so connections opened before a migration run the new
+code without a restart. It refuses to run when the caller's expected version differs from the deployed
+one (SQLSTATE RZ002).
 
-It also verifies, on each (re)load, that the stored sources hash to the recorded version, and refuses
-to run when the caller's expected version differs from the deployed one.
+A (re)load is one statement, so it reads one consistent snapshot of the deployment:
+- it checks, in SQL, that the stored sources hash to the recorded version (the formula of
+  `bundle_version` and `razao.deployed_code_version()`); otherwise SQLSTATE RZ003;
+- when the deployment compiled the bundle for this server's Python (`razao.compile_code()`, run by the
+  code migrations: each module's marshal'd code object in `razao.code_modules.code`, and in
+  `razao.code_version` the `importlib.util.MAGIC_NUMBER` they were made for and their digest), it checks
+  them against that recorded digest (otherwise RZ003) and runs them instead of compiling the sources;
+  for another magic number (the server's Python changed since the deployment) it compiles the sources;
+- modules are executed on first use (`importlib.util.LazyLoader`): `from application import interest`
+  costs nothing until a function touches `interest`, so a transfer never runs the interest or
+  verification modules.
+
+Nothing of the standard library beyond what PL/Python has already loaded is imported at start-up but
+`importlib.util` and `marshal`: the first call of a backend pays only for what its entry point runs.
 
 Security context: runs inside SECURITY DEFINER functions owned by `razao_owner`; reads only
 `razao.code_modules` and `razao.code_version`, through prepared statements.
 """
 
-import hashlib
 import importlib
-import importlib.abc
 import importlib.util
-import json
+import marshal
 import sys
 
 LOADER_MODULE = "razao_loader"
@@ -26,8 +38,10 @@ def bundle_version(modules):
     """The version of a bundle: `modules` is an iterable of (name, is_package, source).
 
     The same definition is computed in Python by the application and in SQL by
-    `razao.deployed_code_version()`.
+    `razao.deployed_code_version()` and by `_LOAD` below.
     """
+    import hashlib
+
     digest = hashlib.sha256()
     for name, is_package, source in sorted(modules):
         source_hash = hashlib.sha256(source.encode("utf-8")).hexdigest()
@@ -35,32 +49,81 @@ def bundle_version(modules):
     return digest.hexdigest()
 
 
-class _BundleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Serves the bundle's modules from memory, ahead of anything installed on the server."""
+#: Everything a (re)load needs, in one statement (one snapshot). $1 is this Python's magic number.
+#: `computed`: the sources' version (the formula of `bundle_version`); `compiled` (only when the code was
+#: compiled for this Python): the digest of the compiled code (the formula of `razao.compile_code()`), to
+#: compare with the `recorded` one. A module's source is sent only when its compiled code is not used
+#: (and the loader's own, to notice a new loader).
+_LOAD = """
+SELECT v.version, s.computed, v.compiled_digest AS recorded, s.compiled, s.names, s.packages, s.codes, s.sources
+FROM razao.code_version v
+CROSS JOIN LATERAL (SELECT coalesce(v.compiled_magic = $1 AND v.compiled_digest IS NOT NULL, false) AS usable) u
+CROSS JOIN LATERAL (
+    SELECT encode(sha256(convert_to(coalesce(string_agg(
+               name || E'\\n' || CASE WHEN is_package THEN '1' ELSE '0' END || E'\\n'
+               || encode(sha256(convert_to(source, 'UTF8')), 'hex') || E'\\n',
+               '' ORDER BY name COLLATE "C"), ''), 'UTF8')), 'hex') AS computed,
+           CASE WHEN u.usable THEN encode(sha256(convert_to(coalesce(string_agg(
+               name || E'\\n' || coalesce(encode(sha256(code), 'hex'), '') || E'\\n',
+               '' ORDER BY name COLLATE "C"), ''), 'UTF8')), 'hex') END AS compiled,
+           array_agg(name ORDER BY name) AS names,
+           array_agg(is_package ORDER BY name) AS packages,
+           array_agg(CASE WHEN u.usable THEN code END ORDER BY name) AS codes,
+           array_agg(CASE WHEN NOT u.usable OR code IS NULL OR name = 'razao_loader' THEN source END
+                     ORDER BY name) AS sources
+    FROM razao.code_modules
+) s
+"""
+
+
+def _filename(version, name):
+    """The file name of a module's code objects (the same when compiled by `razao.compile_code()`)."""
+    return f"<razao {version[:12]}>/{name}"
+
+
+class _BundleFinder:
+    """Serves the bundle's modules from memory, ahead of anything installed on the server.
+
+    A meta path finder and its own loader (`find_spec`, `create_module`, `exec_module`). Plain modules
+    are handed out through `importlib.util.LazyLoader`: executed on first attribute access.
+    """
 
     def __init__(self, modules, version):
-        self.modules = modules  # name -> (is_package, source)
+        self.modules = modules  # name -> (is_package, source or None, marshal'd code or None)
         self.version = version
+        self._lazy = importlib.util.LazyLoader(self)
 
     def find_spec(self, fullname, path=None, target=None):
-        if fullname not in self.modules:
+        module = self.modules.get(fullname)
+        if module is None:
             return None
-        is_package = self.modules[fullname][0]
-        return importlib.util.spec_from_loader(fullname, self, is_package=is_package)
+        if module[0]:
+            return importlib.util.spec_from_loader(fullname, self, is_package=True)
+        return importlib.util.spec_from_loader(fullname, self._lazy, is_package=False)
+
+    def invalidate_caches(self):
+        pass
 
     def create_module(self, spec):
         return None
 
     def exec_module(self, module):
-        is_package, source = self.modules[module.__name__]
+        is_package, source, code = self.modules[module.__name__]
         if is_package:
             module.__path__ = []
-        code = compile(source, f"<razao {self.version[:12]}>/{module.__name__}", "exec")
-        exec(code, module.__dict__)
+        if code is not None:
+            compiled = marshal.loads(code)
+        else:
+            compiled = compile(source, _filename(self.version, module.__name__), "exec", dont_inherit=True)
+        exec(compiled, module.__dict__)
 
 
 class Loader:
     """One per backend (kept in GD). `call` runs an entry function of the deployed bundle."""
+
+    #: The generated function bodies bootstrap a new loader when the one in GD is older than this (a
+    #: loader before 2 handed over to its successor without loading it, failing one call).
+    api = 2
 
     def __init__(self, plpy, gd, source=None):
         self.plpy = plpy
@@ -68,8 +131,10 @@ class Loader:
         self.version = None
         self.source = source
         self.finder = None
+        self.compiled = False  # whether the loaded modules come from verified compiled code
+        self._entries = {}  # (module, function) -> the entry function of the loaded version
         self._version_plan = plpy.prepare("SELECT version FROM razao.code_version")
-        self._modules_plan = plpy.prepare("SELECT name, is_package, source FROM razao.code_modules")
+        self._load_plan = None
 
     def _deployed_version(self):
         rows = self.plpy.execute(self._version_plan)
@@ -77,17 +142,41 @@ class Loader:
             self.plpy.error("Razão's code is not deployed in this database", sqlstate="RZ003")
         return rows[0]["version"]
 
+    def _refuse(self, message, **detail):
+        import json
+
+        self.plpy.error(message, detail=json.dumps(detail), sqlstate="RZ003")
+
     def _reload(self, version):
-        rows = self.plpy.execute(self._modules_plan)
-        modules = {row["name"]: (bool(row["is_package"]), row["source"]) for row in rows}
-        actual = bundle_version((name, pkg, src) for name, (pkg, src) in modules.items())
-        if actual != version:
-            self.plpy.error(
+        if self._load_plan is None:
+            self._load_plan = self.plpy.prepare(_LOAD, ["bytea"])
+        rows = self.plpy.execute(self._load_plan, [importlib.util.MAGIC_NUMBER])
+        if not rows:
+            self.plpy.error("Razão's code is not deployed in this database", sqlstate="RZ003")
+        row = rows[0]
+        version = row["version"]
+        if row["computed"] != version:
+            self._refuse(
                 "the deployed code does not match its recorded version",
-                detail=json.dumps({"recorded": version, "computed": actual}),
-                sqlstate="RZ003",
+                recorded=version,
+                computed=row["computed"],
             )
-        own = modules.get(LOADER_MODULE, (False, None))[1]
+        compiled = row["compiled"] is not None  # compiled for this Python: check them
+        if compiled and row["compiled"] != row["recorded"]:
+            self._refuse(
+                "the deployed compiled code does not match its recorded digest",
+                version=version,
+                recorded=row["recorded"],
+                computed=row["compiled"],
+            )
+        names = row["names"] or []
+        modules = {
+            name: (bool(package), source, code)
+            for name, package, source, code in zip(
+                names, row["packages"] or [], row["sources"] or [], row["codes"] or [], strict=True
+            )
+        }
+        own = modules.get(LOADER_MODULE, (False, None, None))[1]
         if own is not None and self.source is not None and own != self.source:
             # The loader itself changed: hand over to the new one, which loads everything afresh.
             namespace = {"__name__": LOADER_MODULE}
@@ -95,19 +184,21 @@ class Loader:
             successor = namespace["Loader"](self.plpy, self.gd, own)
             self.gd[LOADER_MODULE] = successor
             self._unload()
-            return successor
+            return successor.current()
         self._unload()
-        names = set(modules)
+        # Finders of loaders dropped without unloading (a backend that ran an older loader) go too.
+        sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "_BundleFinder"]
         for name in list(sys.modules):
-            if name in names or name.split(".", 1)[0] in names:
+            if name in modules or name.split(".", 1)[0] in modules:
                 del sys.modules[name]
         self.finder = _BundleFinder(modules, version)
         sys.meta_path.insert(0, self.finder)
-        importlib.invalidate_caches()
         self.version = version
+        self.compiled = compiled and any(code is not None for _, _, code in modules.values())
         return self
 
     def _unload(self):
+        self._entries = {}
         if self.finder is None:
             return
         for name in list(sys.modules):
@@ -127,11 +218,15 @@ class Loader:
     def call(self, module, function, expected_version=None, **arguments):
         loader = self.current()
         if expected_version is not None and expected_version != loader.version:
+            import json
+
             loader.plpy.error(
                 f"domain version mismatch: the application runs {expected_version[:12]} but the "
                 f"database runs {loader.version[:12]}; migrate the database or deploy the matching app",
                 detail=json.dumps({"expected": expected_version, "deployed": loader.version}),
                 sqlstate="RZ002",
             )
-        entry = getattr(importlib.import_module(module), function)
+        entry = loader._entries.get((module, function))
+        if entry is None:
+            entry = loader._entries[(module, function)] = getattr(importlib.import_module(module), function)
         return entry(loader.plpy, **arguments)

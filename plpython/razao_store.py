@@ -32,10 +32,9 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 from uuid import UUID
 
-from application.interest import InterestRepository
 from application.pages import like_escape, prefix_upper_bound
 from application.ports import (
     AccountRepository,
@@ -44,13 +43,16 @@ from application.ports import (
     TransferCursor,
     TransferRepository,
 )
-from application.verification import LedgerScan
 from domain.accounts import Account, AccountStatus, Balances, Layer, Side
 from domain.assets import Asset
-from domain.interest import Accrual, DayCount, InterestPolicy
 from domain.reports import AssetTotals
 from domain.transfers import Entry, Posting, Transfer, TransferStatus
-from domain.verification import JournalLine, StoredAccount, TransferSums
+
+if TYPE_CHECKING:  # the interest and verification modules load with the functions that need them
+    from application.interest import InterestRepository
+    from application.verification import LedgerScan
+    from domain.interest import Accrual, DayCount, InterestPolicy
+    from domain.verification import JournalLine, StoredAccount, TransferSums
 
 #: Prepared plans of this backend, by SQL text (PL/Python caches modules per backend).
 _PLANS: dict[tuple[str, tuple[str, ...]], Any] = {}
@@ -660,6 +662,8 @@ class PlpyTransferRepository:
 
 
 def _policy(row: Any) -> InterestPolicy:
+    from domain.interest import DayCount, InterestPolicy
+
     return InterestPolicy(
         UUID(row["account_id"]),
         date.fromisoformat(row["effective_from"]),
@@ -875,6 +879,8 @@ _OPEN_HOLDS = (
 
 
 def _journal_row(row: Any) -> tuple[StoredAccount, JournalLine | None]:
+    from domain.verification import JournalLine, StoredAccount
+
     account = StoredAccount(
         id=UUID(row["id"]),
         asset=row["asset_code"],
@@ -904,6 +910,8 @@ def _journal_row(row: Any) -> tuple[StoredAccount, JournalLine | None]:
 
 
 def _transfer_sums(row: Any) -> TransferSums:
+    from domain.verification import TransferSums
+
     return TransferSums(
         transfer_id=UUID(row["id"]),
         status=TransferStatus(row["status"]),

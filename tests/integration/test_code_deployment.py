@@ -4,7 +4,10 @@
 2. every code migration carries a frozen bundle; downgrade restores the previous one exactly;
 3. the sources cannot change without a migration that deploys them (this test is the CI gate);
 4. a connection opened before a deployment runs the new code afterwards, without reconnecting;
-5. a call that expects another version is refused with a clear error.
+5. a call that expects another version is refused with a clear error;
+6. the deployment compiles the code with the server's Python; a new backend runs those code objects after
+   checking their recorded digest (tampered ones are refused), and compiles the sources when its Python
+   is another one (another magic number).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
 
 from adapters.db import code_bundle, migrate
 from tests.conftest import TestDatabase
@@ -153,15 +157,149 @@ def test_every_catalog_function_is_locked_down(database: TestDatabase, app_engin
             ).all()
     finally:
         admin.dispose()
-    assert {row.proname for row in rows} == {f.name for f in code_bundle.current_bundle().functions}
+    catalog = {f.name for f in code_bundle.current_bundle().functions}
+    assert {row.proname for row in rows} == catalog | {"compile_code"}
     for row in rows:
         assert row.owner == "razao_owner", row
         assert row.prosecdef, row
         batch = row.proname in BATCH_FUNCTIONS
         custom_plans = ["plan_cache_mode=force_custom_plan"] if batch else []
         assert row.proconfig == ["search_path=pg_catalog, public", *custom_plans], row
-        assert row.app and not row.public, row
+        # Compiling is the deployment's business: the application role may not run it.
+        assert row.app == (row.proname in catalog) and not row.public, row
     with app_engine.connect() as connection, pytest.raises(DBAPIError, match="permission denied"):
         connection.execute(
             text("CREATE FUNCTION public.sneaky() RETURNS int LANGUAGE plpython3u AS $$ return 1 $$")
         )
+
+
+#: A superuser-only function that tells how this backend's loader loaded the code (for the tests below).
+LOADER_STATE = """
+CREATE FUNCTION public.razao_loader_state() RETURNS text LANGUAGE plpython3u AS $$
+loader = GD.get("razao_loader")
+return None if loader is None else ("compiled" if loader.compiled else "sources")
+$$
+"""
+
+
+def _probe_in_new_backend(database: TestDatabase, version: str | None) -> tuple[str, str]:
+    """Call the probe function in a new backend: its answer, and whether the code came compiled."""
+    engine = create_engine(database.admin_url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            answer = connection.execute(
+                text("SELECT razao.probe(:version, 'Ana')"), {"version": version}
+            ).scalar_one()
+            state = connection.execute(text("SELECT public.razao_loader_state()")).scalar_one()
+            connection.commit()
+        return answer, state
+    finally:
+        engine.dispose()
+
+
+def _deploy_probe(database: TestDatabase) -> code_bundle.Bundle:
+    bundle = _probe_bundle("hello")
+    admin = create_engine(database.admin_url)
+    try:
+        with admin.begin() as connection:
+            code_bundle.deploy_bundle(connection, bundle, code_bundle.current_bundle(), "probe-1")
+            connection.execute(text(LOADER_STATE))
+    finally:
+        admin.dispose()
+    return bundle
+
+
+def _admin_run(database: TestDatabase, *statements: str) -> None:
+    admin = create_engine(database.admin_url)
+    try:
+        with admin.begin() as connection:
+            for statement in statements:
+                connection.execute(text(statement))
+    finally:
+        admin.dispose()
+
+
+def test_the_deployment_compiles_the_code_and_new_backends_run_it(database: TestDatabase) -> None:
+    bundle = _deploy_probe(database)
+    admin = create_engine(database.admin_url)
+    try:
+        with admin.connect() as connection:
+            recorded = connection.execute(
+                text("SELECT version, compiled_python, compiled_digest FROM razao.code_version")
+            ).one()
+            compiled = set(
+                connection.execute(
+                    text("SELECT name FROM razao.code_modules WHERE code IS NOT NULL")
+                ).scalars()
+            )
+    finally:
+        admin.dispose()
+    assert recorded.version == bundle.version
+    assert recorded.compiled_python.startswith("3.") and len(recorded.compiled_digest) == 64
+    assert compiled == {m.name for m in bundle.modules}
+    assert _probe_in_new_backend(database, bundle.version) == ("hello Ana 0", "compiled")
+
+
+def test_tampered_compiled_code_is_refused(database: TestDatabase, app_engine: Engine) -> None:
+    bundle = _deploy_probe(database)
+    _admin_run(
+        database, "UPDATE razao.code_modules SET code = code || '\\x00'::bytea WHERE name = 'razao_probe'"
+    )
+    with app_engine.connect() as connection, pytest.raises(DBAPIError) as refused:
+        connection.execute(text("SELECT razao.probe(:v, 'Ana')"), {"v": bundle.version})
+    assert getattr(refused.value.orig, "sqlstate", None) == "RZ003"
+    assert "compiled code does not match" in str(refused.value.orig)
+
+
+def test_compiled_code_without_its_recorded_digest_is_refused(
+    database: TestDatabase, app_engine: Engine
+) -> None:
+    bundle = _deploy_probe(database)
+    _admin_run(database, "UPDATE razao.code_version SET compiled_digest = repeat('0', 64)")
+    with app_engine.connect() as connection, pytest.raises(DBAPIError) as refused:
+        connection.execute(text("SELECT razao.probe(:v, 'Ana')"), {"v": bundle.version})
+    assert getattr(refused.value.orig, "sqlstate", None) == "RZ003"
+
+
+def test_another_magic_number_falls_back_to_compiling_the_sources(database: TestDatabase) -> None:
+    bundle = _deploy_probe(database)
+    # As if the server's Python had changed since the deployment: the code was compiled for another one.
+    _admin_run(database, "UPDATE razao.code_version SET compiled_magic = '\\x00000000'")
+    assert _probe_in_new_backend(database, bundle.version) == ("hello Ana 0", "sources")
+    # Its sources are still checked: a changed one is refused.
+    _admin_run(
+        database, "UPDATE razao.code_modules SET source = source || '# changed' WHERE name = 'razao_probe'"
+    )
+    with pytest.raises(DBAPIError) as refused:
+        _probe_in_new_backend(database, bundle.version)
+    assert getattr(refused.value.orig, "sqlstate", None) == "RZ003"
+    # Compiling again (what a superuser runs after upgrading the server's Python) brings the fast path back.
+    _admin_run(
+        database,
+        "UPDATE razao.code_modules SET source = left(source, -9) WHERE name = 'razao_probe'",
+    )
+    _admin_run(database, "SELECT razao.compile_code()")
+    assert _probe_in_new_backend(database, bundle.version) == ("hello Ana 0", "compiled")
+
+
+def test_the_application_role_cannot_compile_or_read_compiled_code(app_engine: Engine) -> None:
+    for statement in (
+        "SELECT razao.compile_code()",
+        "SELECT code FROM razao.code_modules",
+        "UPDATE razao.code_version SET compiled_magic = NULL",
+    ):
+        with app_engine.connect() as connection, pytest.raises(DBAPIError, match="permission denied"):
+            connection.execute(text(statement))
+
+
+def test_removing_the_code_drops_the_compile_function(database: TestDatabase) -> None:
+    migrate.downgrade(database.admin_url, "base")
+    admin = create_engine(database.admin_url)
+    try:
+        with admin.connect() as connection:
+            left = connection.execute(
+                text("SELECT to_regclass('razao.code_modules'), to_regprocedure('razao.compile_code()')")
+            ).one()
+    finally:
+        admin.dispose()
+    assert tuple(left) == (None, None)

@@ -164,17 +164,29 @@ def load_bundle(revision: str) -> Bundle:
 
 # --- deployment (run by migrations, as the migration role) ---------------------------------------
 
+#: The body of every catalog function. A backend bootstraps the deployed loader once (and again when its
+#: loader was bootstrapped by an older body: `razao_bootstrap` marks this one), from the loader's code
+#: compiled for this Python when the deployment made it (the loader then verifies it with the rest of the
+#: bundle), else from its source; then each call is a dict lookup and `loader.call`, which checks the
+#: deployed version.
 _BODY = """\
 loader = GD.get("razao_loader")
-if loader is None:
-    import types
-    plan = plpy.prepare("SELECT source FROM razao.code_modules WHERE name = 'razao_loader'")
-    rows = plpy.execute(plan)
+if loader is None or GD.get("razao_bootstrap") != 2:
+    import marshal, types
+    from importlib.util import MAGIC_NUMBER
+    plan = plpy.prepare(
+        "SELECT m.source, CASE WHEN v.compiled_magic = $1 THEN m.code END AS code"
+        " FROM razao.code_modules m LEFT JOIN razao.code_version v ON true WHERE m.name = 'razao_loader'",
+        ["bytea"],
+    )
+    rows = plpy.execute(plan, [MAGIC_NUMBER])
     if not rows:
         plpy.error("Razão's code is not deployed in this database", sqlstate="RZ003")
+    code = rows[0]["code"]
     module = types.ModuleType("razao_loader")
-    exec(compile(rows[0]["source"], "razao_loader", "exec"), module.__dict__)
+    exec(marshal.loads(code) if code else compile(rows[0]["source"], "razao_loader", "exec"), module.__dict__)
     loader = GD["razao_loader"] = module.Loader(plpy, GD, rows[0]["source"])
+    GD["razao_bootstrap"] = 2
 return loader.call({call_args})
 """
 
@@ -187,6 +199,66 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, razao AS $$
         '' ORDER BY name COLLATE "C"), ''), 'UTF8')), 'hex')
     FROM razao.code_modules
 $$"""
+
+#: The bundle compiled by this server's own Python, so that a new backend unmarshals code objects instead
+#: of compiling sources (`plpython/razao_loader.py`): `razao.code_modules.code` holds each module's
+#: marshal'd code object, and `razao.code_version` the `importlib.util.MAGIC_NUMBER` it was made for and
+#: the digest of them all (SHA-256 over `name \\n hex(sha256(code)) \\n`, sorted by name), which the loader
+#: checks on load. In the code tables, so they come and go with them (`remove`).
+COMPILE_FUNCTION = "razao.compile_code()"
+_COMPILED_COLUMNS = (
+    "ALTER TABLE razao.code_modules ADD COLUMN IF NOT EXISTS code bytea",
+    "ALTER TABLE razao.code_version ADD COLUMN IF NOT EXISTS compiled_magic bytea,"
+    " ADD COLUMN IF NOT EXISTS compiled_digest text, ADD COLUMN IF NOT EXISTS compiled_python text",
+)
+
+#: Compiles the deployed bundle with the server's Python, after checking that the sources hash to the
+#: recorded version (the formula of `bundle_version`). Called by every deployment as the migration role;
+#: runs as razao_owner; EXECUTE is granted to nobody else (a superuser may run it again after upgrading
+#: the server's Python: until then the loader compiles the sources in each new backend).
+_COMPILE_FUNCTION = """\
+CREATE OR REPLACE FUNCTION razao.compile_code() RETURNS text
+LANGUAGE plpython3u VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public AS $razao$
+import hashlib
+import marshal
+import sys
+from importlib.util import MAGIC_NUMBER
+
+rows = plpy.execute("SELECT version FROM razao.code_version")
+if not rows:
+    plpy.error("Razão's code is not deployed in this database", sqlstate="RZ003")
+version = rows[0]["version"]
+modules = sorted(
+    (row["name"], bool(row["is_package"]), row["source"])
+    for row in plpy.execute("SELECT name, is_package, source FROM razao.code_modules")
+)
+digest = hashlib.sha256()
+for name, is_package, source in modules:
+    source_hash = hashlib.sha256(source.encode("utf-8")).hexdigest()
+    digest.update((name + "\\n" + ("1" if is_package else "0") + "\\n" + source_hash + "\\n").encode())
+if digest.hexdigest() != version:
+    plpy.error("the deployed code does not match its recorded version", sqlstate="RZ003")
+short = version[0 : 12]
+codes = [
+    (name, marshal.dumps(compile(source, "<razao " + short + ">/" + name, "exec", dont_inherit=True)))
+    for name, _, source in modules
+]
+compiled = hashlib.sha256(
+    "".join(name + "\\n" + hashlib.sha256(code).hexdigest() + "\\n" for name, code in codes).encode()
+).hexdigest()
+update = plpy.prepare("UPDATE razao.code_modules SET code = $2 WHERE name = $1", ["text", "bytea"])
+for name, code in codes:
+    plpy.execute(update, [name, code])
+plpy.execute(
+    plpy.prepare(
+        "UPDATE razao.code_version SET compiled_magic = $1, compiled_digest = $2, compiled_python = $3",
+        ["bytea", "text", "text"],
+    ),
+    [MAGIC_NUMBER, compiled, sys.version],
+)
+python = sys.version.split()[0]
+return str(len(codes)) + " modules compiled for Python " + python + " (magic " + MAGIC_NUMBER.hex() + ")"
+$razao$"""
 
 
 def function_body(function: Function) -> str:
@@ -243,6 +315,16 @@ def deploy_bundle(connection: Connection, bundle: Bundle, previous: Bundle | Non
             " deployed_at timestamptz NOT NULL DEFAULT now())"
         )
     )
+    for ddl in _COMPILED_COLUMNS:
+        connection.execute(text(ddl))
+    # Stored uncompressed: a new backend reads every source (to verify them) and the compiled code, and
+    # decompressing them cost more than reading them (about 2 of the first call's milliseconds).
+    connection.execute(
+        text(
+            "ALTER TABLE razao.code_modules ALTER COLUMN source SET STORAGE EXTERNAL,"
+            " ALTER COLUMN code SET STORAGE EXTERNAL"
+        )
+    )
     for table in ("razao.code_modules", "razao.code_version"):
         connection.execute(text(f"ALTER TABLE {table} OWNER TO {OWNER}"))
         connection.execute(text(f"REVOKE ALL ON TABLE {table} FROM PUBLIC"))
@@ -265,6 +347,10 @@ def deploy_bundle(connection: Connection, bundle: Bundle, previous: Bundle | Non
         connection.execute(text(f"DROP FUNCTION IF EXISTS {function.signature}"))
         connection.execute(text(function_ddl(function)))
         _grant(connection, function.signature)
+    connection.execute(text(_COMPILE_FUNCTION))
+    connection.execute(text(f"ALTER FUNCTION {COMPILE_FUNCTION} OWNER TO {OWNER}"))
+    connection.execute(text(f"REVOKE ALL ON FUNCTION {COMPILE_FUNCTION} FROM PUBLIC"))
+    connection.execute(text(f"SELECT {COMPILE_FUNCTION}"))
     # Count calls and time of PL/* functions so operators can watch them (pg_stat_user_functions).
     connection.execute(
         text(
@@ -282,10 +368,11 @@ def deploy_bundle(connection: Connection, bundle: Bundle, previous: Bundle | Non
 
 
 def remove(connection: Connection, revision: str) -> None:
-    """Undo the first code deployment: functions, code tables, function tracking."""
+    """Undo the first code deployment: functions, code tables (and compiled code), function tracking."""
     bundle = load_bundle(revision)
     _drop_functions(connection, bundle.functions)
     connection.execute(text("DROP FUNCTION IF EXISTS razao.deployed_code_version()"))
+    connection.execute(text(f"DROP FUNCTION IF EXISTS {COMPILE_FUNCTION}"))
     connection.execute(text("DROP TABLE IF EXISTS razao.code_version"))
     connection.execute(text("DROP TABLE IF EXISTS razao.code_modules"))
     connection.execute(
