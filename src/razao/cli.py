@@ -8,6 +8,12 @@ composition root; nothing happens at import time.
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
@@ -34,25 +40,78 @@ def _settings() -> Settings:
     return settings
 
 
+#: prometheus_client's multiprocess mode: where each worker process keeps its counters (see
+#: `adapters.http.metrics`, whose `/metrics` adds them up).
+METRICS_DIRECTORY_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+
+
+_METRICS_PREFIX = "razao-metrics-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _sweep_metrics_directories() -> None:
+    """Remove the metrics directories of servers that were killed (their files are named by the pid
+    of the worker that wrote them: `counter_<pid>.db`)."""
+    for directory in Path(tempfile.gettempdir()).glob(_METRICS_PREFIX + "*"):
+        try:
+            pids = [int(f.stem.rpartition("_")[2]) for f in directory.glob("*_*.db") if f.stem[-1:].isdigit()]
+            starting = not pids and time.time() - directory.stat().st_mtime < 60  # workers not up yet
+        except OSError:  # removed meanwhile
+            continue
+        if not starting and not any(_alive(pid) for pid in pids):
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+@contextmanager
+def _shared_metrics(workers: int) -> Iterator[None]:
+    """With several workers, a fresh directory for their metrics (unless one is configured), set in
+    the environment the workers inherit, and removed when the server stops."""
+    if workers == 1 or os.environ.get(METRICS_DIRECTORY_VARIABLE):
+        yield
+        return
+    _sweep_metrics_directories()
+    directory = tempfile.mkdtemp(prefix=_METRICS_PREFIX)
+    os.environ[METRICS_DIRECTORY_VARIABLE] = directory
+    try:
+        yield
+    finally:
+        os.environ.pop(METRICS_DIRECTORY_VARIABLE, None)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind (default RAZAO_API_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default RAZAO_API_PORT).")] = None,
-    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Worker processes (default RAZAO_API_WORKERS: one per core)."),
+    ] = None,
 ) -> None:
     """Run the HTTP API with uvicorn."""
     import uvicorn
 
     settings = _settings()
-    uvicorn.run(
-        "razao.api:create_app",
-        factory=True,
-        host=host or settings.api_host,
-        port=port or settings.api_port,
-        workers=workers,
-        access_log=False,
-        log_config=None,
-    )
+    count = workers or settings.api_workers
+    with _shared_metrics(count):
+        uvicorn.run(
+            "razao.api:create_app",
+            factory=True,
+            host=host or settings.api_host,
+            port=port or settings.api_port,
+            workers=count,
+            access_log=False,
+            log_config=None,
+        )
 
 
 @app.command()

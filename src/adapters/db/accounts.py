@@ -9,10 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ARRAY, Select, Uuid, any_, bindparam, func, insert, literal_column, select, update
+from sqlalchemy import (
+    ARRAY,
+    Integer,
+    Select,
+    Uuid,
+    any_,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    select,
+    update,
+)
 
 from adapters.db.mapping import (
     account_from_row,
@@ -35,6 +48,38 @@ _SAVE = update(accounts).where(accounts.c.id == bindparam("b_id")).values(status
 
 # A literal, not a bound parameter: the planner must see it to use the partial index.
 _POSTED = entries.c.layer == literal_column("'posted'")
+
+# The reads are built once, with bound parameters: SQLAlchemy then finds them compiled in its cache
+# without building and hashing a new statement per call, and psycopg prepares them once per connection.
+_GET = _ACCOUNTS.where(accounts.c.id == bindparam("account_id", type_=Uuid))
+_GET_BY_CODE = _ACCOUNTS.where(accounts.c.code == bindparam("code"))
+_BALANCE_AS_OF = (
+    select(entries.c.balance_after)
+    .where(entries.c.account_id == bindparam("account_id", type_=Uuid), _POSTED)
+    .where(entries.c.created_at <= bindparam("at"))
+    .order_by(entries.c.created_at.desc(), entries.c.seq.desc())
+    .limit(1)
+)
+
+
+@cache
+def _statement_query(start: bool, end: bool, after_seq: bool) -> Select[Any]:
+    """A statement page, with a condition for each bound that is given (eight statements at most)."""
+    query = (
+        select(entries, transfers.c.effective_at, transfers.c.description)
+        .join(transfers, transfers.c.id == entries.c.transfer_id)
+        .where(entries.c.account_id == bindparam("account_id", type_=Uuid), _POSTED)
+        .order_by(entries.c.seq)
+        .limit(bindparam("max_rows", type_=Integer))
+    )
+    if start:
+        query = query.where(entries.c.created_at >= bindparam("start"))
+    if end:
+        query = query.where(entries.c.created_at < bindparam("end"))
+    if after_seq:
+        query = query.where(entries.c.seq > bindparam("after_seq"))
+    return query
+
 
 _TOTALS = (
     select(
@@ -61,17 +106,17 @@ class SqlAccountRepository:
             raise AssertionError(f"account {account.id} is new: it has no balances and no entries yet")
         self._tx.execute(insert(accounts).values(account_values(account)))
 
-    def _one(self, statement: Select[Any]) -> Account | None:
-        row = self._tx.execute(statement).first()
+    def _one(self, statement: Select[Any], parameters: dict[str, Any]) -> Account | None:
+        row = self._tx.execute(statement, parameters).first()
         return None if row is None else account_from_row(row)
 
     def get(self, account_id: UUID) -> Account | None:
-        return self._one(_ACCOUNTS.where(accounts.c.id == account_id))
+        return self._one(_GET, {"account_id": account_id})
 
     def get_by_code(self, code: str) -> Account | None:
         if "\x00" in code:  # no stored code has one, and PostgreSQL text cannot carry it
             return None
-        return self._one(_ACCOUNTS.where(accounts.c.code == code))
+        return self._one(_GET_BY_CODE, {"code": code})
 
     def lock(self, account_ids: Iterable[UUID]) -> dict[UUID, Account]:
         """`SELECT ... WHERE id = ANY(:ids) ORDER BY id FOR UPDATE OF accounts`: the rows are locked
@@ -138,32 +183,22 @@ class SqlAccountRepository:
         after_seq: int | None,
         limit: int,
     ) -> list[StatementLine]:
-        query = (
-            select(entries, transfers.c.effective_at, transfers.c.description)
-            .join(transfers, transfers.c.id == entries.c.transfer_id)
-            .where(entries.c.account_id == account_id, _POSTED)
-            .order_by(entries.c.seq)
-            .limit(limit)
-        )
-        if start is not None:
-            query = query.where(entries.c.created_at >= start)
-        if end is not None:
-            query = query.where(entries.c.created_at < end)
-        if after_seq is not None:
-            query = query.where(entries.c.seq > after_seq)
+        query = _statement_query(start is not None, end is not None, after_seq is not None)
+        parameters = {
+            "account_id": account_id,
+            "max_rows": limit,
+            "start": start,
+            "end": end,
+            "after_seq": after_seq,
+        }
         return [
             StatementLine(entry_from_row(row), row.effective_at, row.description)
-            for row in self._tx.execute(query)
+            for row in self._tx.execute(query, parameters)
         ]
 
     def balance_as_of(self, account_id: UUID, at: datetime) -> int:
         """One index-only lookup on ix_entries_balance_as_of: the last posted entry at or before `at`."""
-        balance = self._tx.execute(
-            select(entries.c.balance_after)
-            .where(entries.c.account_id == account_id, _POSTED, entries.c.created_at <= at)
-            .order_by(entries.c.created_at.desc(), entries.c.seq.desc())
-            .limit(1)
-        ).scalar()
+        balance = self._tx.execute(_BALANCE_AS_OF, {"account_id": account_id, "at": at}).scalar()
         return 0 if balance is None else int(balance)
 
     def totals(self, asset: str | None) -> list[AssetTotals]:

@@ -5,6 +5,9 @@
 cached, keyed by a hash of the token, for `Services.api_key_cache_seconds` (the revocation delay).
 `check_route_key(request)` runs the same check for errors FastAPI raises before any dependency (a body
 that is not JSON), so that a caller without a valid key learns nothing but 401.
+
+The check is a coroutine: a cached key is answered on the event loop, and only a lookup in the
+database goes to the thread pool.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from fastapi import Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from adapters.http.deps import get_services
+from adapters.http.deps import services_of
 from application.api_keys import ApiKey, ApiKeyUnitOfWork, Scope, authenticate
 
 _MAX_CACHED = 10_000
@@ -39,12 +42,20 @@ class ApiKeyCache:
         self._clock = clock
         self._keys: dict[str, tuple[ApiKey, float]] = {}
 
+    @staticmethod
+    def _digest(token: str | None) -> str:
+        return hashlib.sha256(token.encode()).hexdigest() if token else ""
+
+    def cached(self, token: str | None) -> ApiKey | None:
+        """The key `token` names if a lookup succeeded less than `ttl` seconds ago (no I/O)."""
+        hit = self._keys.get(self._digest(token))
+        return hit[0] if hit is not None and hit[1] > self._clock() else None
+
     def authenticate(self, token: str | None, uow: Callable[[], ApiKeyUnitOfWork]) -> ApiKey:
-        digest = hashlib.sha256(token.encode()).hexdigest() if token else ""
-        hit = self._keys.get(digest)
-        now = self._clock()
-        if hit is not None and hit[1] > now:
-            return hit[0]
+        hit = self.cached(token)
+        if hit is not None:
+            return hit
+        digest, now = self._digest(token), self._clock()
         key = authenticate(token, uow())
         if self._ttl > 0:
             if len(self._keys) >= _MAX_CACHED:
@@ -60,11 +71,14 @@ class RequireScope:
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
 
-    def __call__(
+    async def __call__(
         self, request: Request, credentials: HTTPAuthorizationCredentials | None = Security(bearer)
     ) -> ApiKey:
         cache: ApiKeyCache = request.app.state.api_key_cache
-        key = cache.authenticate(credentials.credentials if credentials else None, get_services(request).uow)
+        token = credentials.credentials if credentials else None
+        key = cache.cached(token)
+        if key is None:
+            key = await run_in_threadpool(cache.authenticate, token, services_of(request).uow)
         key.require(self.scope)
         return key
 
@@ -80,4 +94,4 @@ async def check_route_key(request: Request) -> None:
     for dependency in getattr(dependant, "dependencies", ()):
         if isinstance(dependency.call, RequireScope):
             credentials = await bearer(request)
-            await run_in_threadpool(dependency.call, request, credentials)
+            await dependency.call(request, credentials)

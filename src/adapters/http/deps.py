@@ -1,4 +1,9 @@
-"""What the routes share: the app's `Services`, the JSON body checks, the replay header."""
+"""What the routes share: the app's `Services`, the JSON body checks, the replay header, and the JSON
+response of the read fast path.
+
+Dependencies are coroutines: FastAPI runs a plain-function dependency in its thread pool, a hop that
+costs more than the work these do. Routes run their blocking use case with `blocking(...)` (one hop).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,9 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
+from starlette.concurrency import run_in_threadpool
 
+from adapters.http.schemas.common import dump_json
 from adapters.http.services import Services
 from domain.errors import ValidationError
 
@@ -18,12 +25,33 @@ class UnsupportedMediaType(Exception):
     """A request body that is not JSON (answered 415)."""
 
 
-def get_services(request: Request) -> Services:
+#: Runs a blocking call (a use case over the database) in the thread pool, from a coroutine route.
+blocking = run_in_threadpool
+
+
+def services_of(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
 
+async def get_services(request: Request) -> Services:
+    return services_of(request)
+
+
 ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+class JsonResponse(Response):
+    """A response whose body is already-built JSON; see `json_response`."""
+
+    media_type = "application/json"
+
+
+def json_response(document: Any, status_code: int = 200) -> JsonResponse:
+    """`document` (plain dicts and lists of JSON values, UUIDs, enums and UTC datetimes) as a JSON
+    response, encoded by orjson. A route returning it skips FastAPI's validation and serialization of
+    its `response_model`, which stays the documented schema (see `schemas.common.dump_json`)."""
+    return JsonResponse(dump_json(document), status_code=status_code)
 
 
 def _is_json(content_type: str) -> bool:

@@ -1,4 +1,9 @@
-"""Accounts: open, read, list, freeze/unfreeze/close, balance as of an instant, statement."""
+"""Accounts: open, read, list, freeze/unfreeze/close, balance as of an instant, statement.
+
+The reads are the hot path: coroutines that run their use case in the thread pool (`blocking`) and
+answer with the JSON of the declared `response_model`, built by the schema's `document` (see
+`deps.json_response`).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 
 from adapters.http import cursors
-from adapters.http.deps import ServicesDep, mark_replayed, replayable
+from adapters.http.deps import JsonResponse, ServicesDep, blocking, json_response, mark_replayed, replayable
 from adapters.http.problems import problem_responses
 from adapters.http.routes import READ, READ_ERRORS, WRITE, WRITE_ERRORS
 from adapters.http.schemas.accounts import AccountIn, AccountOut, AccountPage, BalanceOut, EntryOut, EntryPage
@@ -43,24 +48,27 @@ def open_account(body: AccountIn, response: Response, services: ServicesDep) -> 
     summary="List accounts",
     description="By code, optionally filtered by code prefix and asset.",
     dependencies=READ,
+    response_model=AccountPage,
     responses=problem_responses(*READ_ERRORS),
 )
-def list_accounts(
+async def list_accounts(
     services: ServicesDep,
     code_prefix: QueryText | None = None,
     asset: AssetCode | None = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
-) -> AccountPage:
-    page = accounts.list_accounts(
-        services.uow(),
-        code_prefix=code_prefix,
-        asset=asset,
-        after_code=cursors.after_code(cursor),
-        limit=limit,
+) -> JsonResponse:
+    after_code = cursors.after_code(cursor)
+    page = await blocking(
+        lambda: accounts.list_accounts(
+            services.read_uow(), code_prefix=code_prefix, asset=asset, after_code=after_code, limit=limit
+        )
     )
-    return AccountPage(
-        items=[AccountOut.of(a) for a in page.items], next_cursor=cursors.account_cursor(page.next_cursor)
+    return json_response(
+        {
+            "items": [AccountOut.document(a) for a in page.items],
+            "next_cursor": cursors.account_cursor(page.next_cursor),
+        }
     )
 
 
@@ -68,10 +76,12 @@ def list_accounts(
     "/{account_id}",
     summary="Get an account",
     dependencies=READ,
+    response_model=AccountOut,
     responses=problem_responses(*READ_ERRORS, 404),
 )
-def get_account(account_id: UUID, services: ServicesDep) -> AccountOut:
-    return AccountOut.of(accounts.get_account(account_id, services.uow()))
+async def get_account(account_id: UUID, services: ServicesDep) -> JsonResponse:
+    account = await blocking(accounts.get_account, account_id, services.read_uow())
+    return json_response(AccountOut.document(account))
 
 
 @router.post(
@@ -110,15 +120,17 @@ def close_account(account_id: UUID, services: ServicesDep) -> AccountOut:
     "/{account_id}/balance",
     summary="Posted balance as of an instant",
     dependencies=READ,
+    response_model=BalanceOut,
     responses=problem_responses(*READ_ERRORS, 404),
 )
-def get_balance(
+async def get_balance(
     account_id: UUID,
     services: ServicesDep,
     as_of: Annotated[InstantIn | None, Query(description="Default: now.")] = None,
-) -> BalanceOut:
+) -> JsonResponse:
     at = as_of or services.clock.now()
-    return BalanceOut.of(services.read_path.balance_as_of(account_id, at))
+    balance = await blocking(services.read_path.balance_as_of, account_id, at)
+    return json_response(BalanceOut.document(balance))
 
 
 @router.get(
@@ -126,23 +138,26 @@ def get_balance(
     summary="Statement: posted entries with running balance",
     description="Oldest first; `from` inclusive, `to` exclusive (booking time).",
     dependencies=READ,
+    response_model=EntryPage,
     responses=problem_responses(*READ_ERRORS, 404),
 )
-def list_entries(
+async def list_entries(
     account_id: UUID,
     services: ServicesDep,
     start: Annotated[InstantIn | None, Query(alias="from")] = None,
     end: Annotated[InstantIn | None, Query(alias="to")] = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
-) -> EntryPage:
-    page = services.read_path.statement(
-        account_id,
-        start=start,
-        end=end,
-        after_seq=cursors.after_seq(cursor),
-        limit=limit,
+) -> JsonResponse:
+    after_seq = cursors.after_seq(cursor)
+    page = await blocking(
+        lambda: services.read_path.statement(
+            account_id, start=start, end=end, after_seq=after_seq, limit=limit
+        )
     )
-    return EntryPage(
-        items=[EntryOut.of(line) for line in page.items], next_cursor=cursors.entry_cursor(page.next_cursor)
+    return json_response(
+        {
+            "items": [EntryOut.document(line) for line in page.items],
+            "next_cursor": cursors.entry_cursor(page.next_cursor),
+        }
     )

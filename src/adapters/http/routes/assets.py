@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from adapters.http.deps import ServicesDep, mark_replayed, replayable
+from adapters.http.deps import ServicesDep, blocking, mark_replayed, replayable
 from adapters.http.problems import problem_responses
 from adapters.http.routes import ADMIN, READ, WRITE_ERRORS
 from adapters.http.schemas.assets import AssetIn, AssetList, AssetOut
@@ -35,5 +35,6 @@ def register_asset(body: AssetIn, response: Response, services: ServicesDep) -> 
     dependencies=READ,
     responses=problem_responses(401, 403),
 )
-def list_assets(services: ServicesDep) -> AssetList:
-    return AssetList(items=[AssetOut.of(a) for a in assets.list_assets(services.uow())])
+async def list_assets(services: ServicesDep) -> AssetList:
+    known = await blocking(assets.list_assets, services.read_uow())
+    return AssetList(items=[AssetOut.of(a) for a in known])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from adapters.http.deps import ServicesDep
+from adapters.http.deps import ServicesDep, blocking
 from adapters.http.problems import problem_responses
 from adapters.http.routes import READ, READ_ERRORS
 from adapters.http.schemas.common import AssetCode
@@ -20,5 +20,5 @@ router = APIRouter(prefix="/v1", tags=["reports"])
     dependencies=READ,
     responses=problem_responses(*READ_ERRORS),
 )
-def get_trial_balance(services: ServicesDep, asset: AssetCode | None = None) -> TrialBalanceOut:
-    return TrialBalanceOut.of(services.read_path.trial_balance(asset))
+async def get_trial_balance(services: ServicesDep, asset: AssetCode | None = None) -> TrialBalanceOut:
+    return TrialBalanceOut.of(await blocking(services.read_path.trial_balance, asset))

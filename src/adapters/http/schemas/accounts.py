@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from adapters.http.schemas.common import AssetCode, Balance, Instant, Metadata
+from adapters.http.schemas.common import AssetCode, Balance, Instant, Metadata, metadata_document, utc
 from application.accounts import BalanceAsOf, OpenAccount
 from application.ports import StatementLine
 from domain.accounts import Account, AccountStatus, Side
@@ -101,26 +102,31 @@ class AccountOut(BaseModel):
 
     @classmethod
     def of(cls, account: Account) -> AccountOut:
+        return cls.model_validate(cls.document(account))
+
+    @staticmethod
+    def document(account: Account) -> dict[str, Any]:
+        """The JSON of an account (this model's fields), without building the model: the read fast path."""
         b = account.balances
-        return cls(
-            id=account.id,
-            code=account.code,
-            name=account.name,
-            asset=account.asset.code,
-            normal_side=account.normal_side,
-            min_balance=account.min_balance,
-            status=account.status,
-            metadata=account.metadata,
-            created_at=account.created_at,
-            balances=BalancesOut(
-                posted_debits=b.posted_debits,
-                posted_credits=b.posted_credits,
-                pending_debits=b.pending_debits,
-                pending_credits=b.pending_credits,
-                posted=account.posted_balance,
-                available=account.available_balance,
-            ),
-        )
+        return {
+            "id": account.id,
+            "code": account.code,
+            "name": account.name,
+            "asset": account.asset.code,
+            "normal_side": account.normal_side,
+            "min_balance": account.min_balance,
+            "status": account.status,
+            "metadata": metadata_document(account.metadata),
+            "created_at": utc(account.created_at),
+            "balances": {
+                "posted_debits": b.posted_debits,
+                "posted_credits": b.posted_credits,
+                "pending_debits": b.pending_debits,
+                "pending_credits": b.pending_credits,
+                "posted": account.posted_balance,
+                "available": account.available_balance,
+            },
+        }
 
 
 class AccountPage(BaseModel):
@@ -149,12 +155,17 @@ class BalanceOut(BaseModel):
 
     @classmethod
     def of(cls, balance: BalanceAsOf) -> BalanceOut:
-        return cls(
-            account_id=balance.account.id,
-            asset=balance.account.asset.code,
-            as_of=balance.as_of,
-            posted_balance=balance.posted_balance,
-        )
+        return cls.model_validate(cls.document(balance))
+
+    @staticmethod
+    def document(balance: BalanceAsOf) -> dict[str, Any]:
+        """The JSON of a balance as of an instant (this model's fields), without building the model."""
+        return {
+            "account_id": balance.account.id,
+            "asset": balance.account.asset.code,
+            "as_of": utc(balance.as_of),
+            "posted_balance": balance.posted_balance,
+        }
 
 
 class EntryOut(BaseModel):
@@ -186,17 +197,22 @@ class EntryOut(BaseModel):
 
     @classmethod
     def of(cls, line: StatementLine) -> EntryOut:
+        return cls.model_validate(cls.document(line))
+
+    @staticmethod
+    def document(line: StatementLine) -> dict[str, Any]:
+        """The JSON of a statement line (this model's fields), without building the model."""
         e = line.entry
-        return cls(
-            seq=e.seq,
-            transfer_id=e.transfer_id,
-            side=e.side,
-            amount=e.amount,
-            balance_after=e.balance_after,
-            created_at=e.created_at,
-            effective_at=line.effective_at,
-            description=line.description,
-        )
+        return {
+            "seq": e.seq,
+            "transfer_id": e.transfer_id,
+            "side": e.side,
+            "amount": e.amount,
+            "balance_after": e.balance_after,
+            "created_at": utc(e.created_at),
+            "effective_at": utc(line.effective_at),
+            "description": line.description,
+        }
 
 
 class EntryPage(BaseModel):

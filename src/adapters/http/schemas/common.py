@@ -6,7 +6,9 @@ import json
 import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
+from uuid import UUID
 
+import orjson
 from pydantic import (
     AfterValidator,
     AwareDatetime,
@@ -32,8 +34,43 @@ def _utc_iso(value: datetime) -> str:
 
 def _sorted_json(value: dict[str, Any]) -> dict[str, Any]:
     """Keys in one order however the object was stored, so a replay answers byte for byte the same."""
-    result: dict[str, Any] = json.loads(canonical_json(value))
+    result: dict[str, Any] = json.loads(canonical_json(value)) if value else {}
     return result
+
+
+# --- the fast path of responses: plain documents, encoded by orjson ----------------------------------
+# The read endpoints build their bodies as plain dicts (`*Out.document(...)`, next to each model) and
+# encode them here, skipping pydantic's validation of data that came from the ledger; the models stay
+# the documented schema, and tests/unit/test_http_documents.py checks that both spell the same JSON.
+
+
+def utc(value: datetime) -> datetime:
+    """`value` in UTC: orjson then writes it as `Instant` does (ISO 8601 with `+00:00`)."""
+    return value if value.tzinfo is UTC else value.astimezone(UTC)
+
+
+def metadata_document(value: dict[str, Any]) -> dict[str, Any]:
+    """Client metadata as `Metadata` serializes it: keys sorted at every level."""
+    return _sorted_json(value)
+
+
+def _fallback(value: Any) -> Any:
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return _utc_iso(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def dump_json(document: Any) -> bytes:
+    """Compact UTF-8 JSON, as pydantic and Starlette write it. orjson refuses integers beyond 64 bits,
+    which balances in NUMERIC(38, 0) can reach: those documents take the standard library's encoder."""
+    try:
+        return orjson.dumps(document)
+    except orjson.JSONEncodeError:
+        return json.dumps(
+            document, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=_fallback
+        ).encode()
 
 
 def _iso_text(value: Any) -> Any:

@@ -1,0 +1,106 @@
+"""The read endpoints' fast path spells the same JSON as their documented models.
+
+`AccountOut.document`, `BalanceOut.document` and `EntryOut.document`, encoded by `dump_json` (orjson, or
+the standard library for integers beyond 64 bits), must give the bytes pydantic gives for
+`AccountOut.of(...)` and friends: same fields, same order, instants in UTC, metadata keys sorted.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+from uuid import UUID
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from adapters.http.schemas.accounts import AccountOut, BalanceOut, EntryOut
+from adapters.http.schemas.common import dump_json, utc
+from application.accounts import BalanceAsOf
+from application.ports import StatementLine
+from domain.accounts import Account, AccountStatus, Balances, Layer, Side
+from domain.assets import Asset
+from domain.transfers import Entry
+
+#: Up to NUMERIC(38, 0): beyond orjson's 64 bits too.
+big = st.integers(min_value=-(10**38) + 1, max_value=10**38 - 1)
+text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20)
+json_value = st.recursive(
+    st.none() | st.booleans() | big | text,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(text, inner, max_size=3),
+    max_leaves=8,
+)
+offsets = st.sampled_from([UTC, timezone(timedelta(hours=-3)), timezone(timedelta(hours=5, minutes=30))])
+instants = st.builds(
+    lambda at, tz: at.replace(tzinfo=UTC).astimezone(tz),
+    st.datetimes(min_value=datetime(1970, 1, 1), max_value=datetime(2200, 1, 1)),
+    offsets,
+)
+
+
+def accounts() -> st.SearchStrategy[Account]:
+    return st.builds(
+        Account,
+        id=st.uuids(),
+        code=text,
+        name=text,
+        asset=st.builds(Asset, st.sampled_from(["BRL", "USD", "POINTS"]), st.integers(0, 18)),
+        normal_side=st.sampled_from(Side),
+        min_balance=st.none() | big,
+        status=st.sampled_from(AccountStatus),
+        metadata=st.dictionaries(text, json_value, max_size=4),
+        created_at=instants,
+        balances=st.builds(Balances, big, big, big, big),
+        last_seq=st.integers(0, 2**40),
+    )
+
+
+def lines() -> st.SearchStrategy[StatementLine]:
+    entries = st.builds(
+        Entry,
+        transfer_id=st.uuids(),
+        account_id=st.uuids(),
+        seq=st.integers(1, 2**62),
+        layer=st.just(Layer.POSTED),
+        side=st.sampled_from(Side),
+        amount=st.integers(1, 10**30 - 1),
+        asset=st.just("BRL"),
+        balance_after=big,
+        created_at=instants,
+        line=st.integers(0, 100),
+    )
+    return st.builds(StatementLine, entries, instants, text)
+
+
+def same_json(document: dict[str, Any], model: Any) -> None:
+    assert dump_json(document) == model.model_dump_json().encode()
+
+
+@given(accounts())
+def test_account_document_is_the_models_json(account: Account) -> None:
+    same_json(AccountOut.document(account), AccountOut.of(account))
+
+
+@given(lines())
+def test_entry_document_is_the_models_json(line: StatementLine) -> None:
+    same_json(EntryOut.document(line), EntryOut.of(line))
+
+
+@given(accounts(), instants, big)
+def test_balance_document_is_the_models_json(account: Account, at: datetime, balance: int) -> None:
+    as_of = BalanceAsOf(account, at, balance)
+    same_json(BalanceOut.document(as_of), BalanceOut.of(as_of))
+
+
+def test_instants_are_written_in_utc_with_an_explicit_offset() -> None:
+    at = datetime(2025, 1, 31, 9, 0, tzinfo=timezone(timedelta(hours=-3)))
+
+    assert dump_json({"at": utc(at), "id": UUID(int=1)}) == (
+        b'{"at":"2025-01-31T12:00:00+00:00","id":"00000000-0000-0000-0000-000000000001"}'
+    )
+
+
+def test_integers_beyond_64_bits_are_written_exactly() -> None:
+    assert dump_json({"n": -(10**37), "at": utc(datetime(2025, 1, 1, tzinfo=UTC))}) == (
+        b'{"n":-10000000000000000000000000000000000000,"at":"2025-01-01T00:00:00+00:00"}'
+    )
