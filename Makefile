@@ -1,6 +1,6 @@
 # The two commands of the README: `make run` starts the service, `make test` runs every check.
 # Both set up a fresh machine first (PL/Python, PostgreSQL cluster, virtualenv, database).
-.PHONY: run test setup lint bench bench-jobs suites docs
+.PHONY: run test setup lint bench bench-jobs bench-sql bench-http suites docs
 
 run:
 	./scripts/run.sh
@@ -16,6 +16,16 @@ lint:
 
 bench:
 	./scripts/setup.sh && .venv/bin/python -m bench.transfers
+
+# Throughput at the SQL level: pgbench custom scripts calling razao.post_transfers (and razao.post_each),
+# beside pgbench's TPC-B in one run (about 1.5 minutes). Add ARGS="--quick" or ARGS="--json docs/data/throughput.json".
+bench-sql:
+	./scripts/setup.sh && ./scripts/bench-setup.sh && .venv/bin/python -m bench.sql $(ARGS)
+
+# Throughput over HTTP: wrk and bench/wrk/*.lua against `razao serve` in both execution modes, beside
+# pgbench's TPC-B in one run (about 3 minutes).
+bench-http:
+	./scripts/setup.sh && ./scripts/bench-setup.sh && .venv/bin/python -m bench.http $(ARGS)
 
 # Interest accrual and ledger verification over 10k, 100k and 1M accounts, both modes (long: about an hour).
 bench-jobs:

@@ -108,6 +108,30 @@ def post_transfers(plpy: Any, requests: str) -> str:
     return _answer(plpy, work)
 
 
+def post_each(plpy: Any, requests: str) -> str:
+    """Book many transfers in one transaction, each on its own: a refused one does not stop the others.
+
+    Inputs:  requests jsonb, an array of `codec.transfer_request_to_dict` objects (1 to 10,000).
+    Outputs: jsonb, an array with one `codec.result_to_dict` object per request, in order:
+             `{"outcome": ...}` (booked, or `"replayed": true`) or `{"error": ...}` (the problem that
+             refused that request alone, which changed nothing).
+    Uses:    application.transfers.post_each, domain.ledger; locks public.accounts (with
+             public.assets), reads public.transfers and public.entries, inserts into public.transfers
+             and public.entries (the triggers update accounts' balances). What the API's grouped single
+             transfers and the bulk endpoint run.
+    Example: SELECT razao.post_each('<version>', '[{"id": "…", "postings": [...]}, {"id": "…", ...}]');
+    Security: SECURITY DEFINER owned by razao_owner, search_path pinned to pg_catalog, public,
+             EXECUTE granted to razao_app only. VOLATILE.
+    """
+
+    def work() -> Any:
+        batch = codec.transfer_requests_from_list(codec.loads(requests))
+        results = transfers.post_each(batch, PlpyUnitOfWork(plpy), TransactionClock(plpy))
+        return [codec.result_to_dict(r) for r in results]
+
+    return _answer(plpy, work)
+
+
 def post_pending(plpy: Any, transfer_id: str, amount: Decimal | None = None) -> str:
     """Post a pending (two-phase) transfer, in full or for a smaller amount (the rest is released).
 

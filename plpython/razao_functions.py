@@ -27,6 +27,14 @@ FUNCTIONS = [
         "security_definer": True,
     },
     {
+        "name": "post_each",
+        "args": "expected_version text, requests jsonb",
+        "returns": "jsonb",
+        "entry": "razao_entry.post_each",
+        "volatility": "VOLATILE",
+        "security_definer": True,
+    },
+    {
         "name": "post_pending",
         "args": "expected_version text, transfer_id uuid, amount numeric",
         "returns": "jsonb",

@@ -75,15 +75,28 @@ def _at(prefix: str, key: str) -> str:
     return f"{prefix}.{key}" if prefix else key
 
 
+#: UUIDs already parsed, by their text: an answer names the same accounts and transfers many times, and
+#: `UUID(text)` runs Python code (a batch of 1,000 transfers parses about 9,000). Bounded: emptied when full.
+_UUIDS: dict[str, UUID] = {}
+_UUIDS_KEPT = 65_536
+
+
 def _uuid(value: Any, field: str) -> UUID:
     if isinstance(value, UUID):
         return value
     if not isinstance(value, str):
         raise _refuse(field, "must be a UUID")
+    parsed = _UUIDS.get(value)
+    if parsed is not None:
+        return parsed
     try:
-        return UUID(value)
+        parsed = UUID(value)
     except ValueError:
         raise _refuse(field, "must be a UUID") from None
+    if len(_UUIDS) >= _UUIDS_KEPT:
+        _UUIDS.clear()
+    _UUIDS[value] = parsed
+    return parsed
 
 
 def _optional(read: Callable[[Any, str], T], value: Any, field: str) -> T | None:
@@ -152,6 +165,17 @@ def _str_or_none(value: UUID | None) -> str | None:
 
 # --- requests --------------------------------------------------------------------------------------
 
+#: Enum members by value: a dict lookup, where calling the enum runs Python code for every value read.
+_MEMBERS: dict[type[Any], dict[Any, Any]] = {
+    kind: {member.value: member for member in kind} for kind in (Side, Layer, TransferStatus, AccountStatus)
+}
+
+
+def _member(kind: type[T], value: Any) -> T:
+    """`kind(value)`, cheaply for the values every answer repeats (an unknown one raises as `kind` does)."""
+    member = _MEMBERS[kind].get(value) if isinstance(value, str) else None
+    return member if member is not None else kind(value)  # type: ignore[call-arg]
+
 
 def posting_to_dict(posting: Posting) -> JSON:
     return {
@@ -164,9 +188,10 @@ def posting_to_dict(posting: Posting) -> JSON:
 
 def posting_from_dict(data: Any, field: str = "posting") -> Posting:
     data = _object(data, field)
+    side = _key(data, "side", field)
     return Posting(
         _uuid(_key(data, "account_id", field), _at(field, "account_id")),
-        _key(data, "side", field),
+        _MEMBERS[Side].get(side, side) if isinstance(side, str) else side,  # Posting refuses a bad one
         _key(data, "amount", field),
         data.get("asset"),
     )
@@ -253,7 +278,7 @@ def transfer_from_dict(data: Any) -> Transfer:
     return Transfer(
         id=_uuid(data["id"], "id"),
         postings=_postings(data["postings"], "postings"),
-        status=TransferStatus(data["status"]),
+        status=_member(TransferStatus, data["status"]),
         two_phase=_bool(data["two_phase"], "two_phase"),
         description=_str(data["description"], "description"),
         metadata=_metadata(data["metadata"], "metadata"),
@@ -289,8 +314,8 @@ def entry_from_dict(data: Any) -> Entry:
         transfer_id=_uuid(data["transfer_id"], "transfer_id"),
         account_id=_uuid(data["account_id"], "account_id"),
         seq=_int(data["seq"], "seq"),
-        layer=Layer(data["layer"]),
-        side=Side(data["side"]),
+        layer=_member(Layer, data["layer"]),
+        side=_member(Side, data["side"]),
         amount=_int(data["amount"], "amount"),
         asset=_str(data["asset"], "asset"),
         balance_after=_int(data["balance_after"], "balance_after"),
@@ -314,6 +339,20 @@ def outcome_from_dict(data: Any) -> Outcome:
         tuple(entry_from_dict(e) for e in _list(data["entries"], "entries")),
         replayed=_bool(data["replayed"], "replayed"),
     )
+
+
+def result_to_dict(result: Outcome | DomainError) -> JSON:
+    """One request's result in a `post_each` answer: `{"outcome": ...}` or `{"error": ...}`."""
+    if isinstance(result, DomainError):
+        return {"error": error_to_dict(result)}
+    return {"outcome": outcome_to_dict(result)}
+
+
+def result_from_dict(data: Any) -> Outcome | DomainError:
+    data = _object(data, "result")
+    if "error" in data:
+        return error_from_dict(data["error"])
+    return outcome_from_dict(data["outcome"])
 
 
 # --- accounts and reads ----------------------------------------------------------------------------
@@ -350,9 +389,9 @@ def account_from_dict(data: Any) -> Account:
         code=_str(data["code"], "code"),
         name=_str(data["name"], "name"),
         asset=Asset(_str(asset["code"], "asset.code"), _int(asset["scale"], "asset.scale")),
-        normal_side=Side(data["normal_side"]),
+        normal_side=_member(Side, data["normal_side"]),
         min_balance=_optional(_int, data.get("min_balance"), "min_balance"),
-        status=AccountStatus(data["status"]),
+        status=_member(AccountStatus, data["status"]),
         metadata=_metadata(data["metadata"], "metadata"),
         created_at=_datetime(data["created_at"], "created_at"),
         balances=Balances(

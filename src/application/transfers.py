@@ -16,7 +16,7 @@ from application.pages import Page, check_limit, paginate
 from application.ports import Clock, TransferCursor, UnitOfWork
 from domain import ledger
 from domain.accounts import Account
-from domain.errors import NotFound
+from domain.errors import DomainError, NotFound
 from domain.ledger import Outcome
 from domain.transfers import ReversalRequest, Transfer, TransferRequest, TransferStatus
 
@@ -35,6 +35,24 @@ def post_transfers(requests: Sequence[TransferRequest], uow: UnitOfWork, clock: 
             uow.accounts.save(accounts.values())
             uow.commit()
         return outcomes
+
+
+def post_each(
+    requests: Sequence[TransferRequest], uow: UnitOfWork, clock: Clock
+) -> list[Outcome | DomainError]:
+    """Book many transfers in one transaction, each on its own: a refused one gets its error and
+    the others stand (`domain.ledger.post_each`). What groups of concurrent requests and the bulk
+    endpoint run."""
+    with uow:
+        accounts = uow.accounts.lock(set().union(*(r.account_ids() for r in requests)))
+        existing = uow.transfers.get_many(r.id for r in requests)
+        results = ledger.post_each(requests, existing=existing, accounts=accounts, at=clock.now())
+        written = [r for r in results if isinstance(r, Outcome) and not r.replayed]
+        if written:
+            for outcome in written:
+                uow.transfers.add(outcome.transfer, outcome.entries)
+            uow.commit()
+        return results
 
 
 def _lock_with_accounts(uow: UnitOfWork, transfer_id: UUID) -> tuple[Transfer | None, dict[UUID, Account]]:

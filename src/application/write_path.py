@@ -16,6 +16,7 @@ from uuid import UUID
 from application import transfers
 from application.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from application.retry import ATTEMPTS, retrying
+from domain.errors import DomainError
 from domain.ledger import Outcome
 from domain.transfers import ReversalRequest, Transfer, TransferRequest
 
@@ -24,6 +25,7 @@ T = TypeVar("T")
 
 class WritePath(Protocol):
     def post_transfers(self, requests: Sequence[TransferRequest]) -> list[Outcome]: ...
+    def post_each(self, requests: Sequence[TransferRequest]) -> list[Outcome | DomainError]: ...
     def post_pending(self, transfer_id: UUID, amount: int | None = None) -> Outcome: ...
     def void_pending(self, transfer_id: UUID) -> Outcome: ...
     def reverse(self, request: ReversalRequest) -> Outcome: ...
@@ -43,6 +45,9 @@ class InAppWritePath:
 
     def post_transfers(self, requests: Sequence[TransferRequest]) -> list[Outcome]:
         return self._run(lambda uow: transfers.post_transfers(requests, uow, self._clock))
+
+    def post_each(self, requests: Sequence[TransferRequest]) -> list[Outcome | DomainError]:
+        return self._run(lambda uow: transfers.post_each(requests, uow, self._clock))
 
     def post_pending(self, transfer_id: UUID, amount: int | None = None) -> Outcome:
         return self._run(lambda uow: transfers.post_pending(transfer_id, amount, uow, self._clock))

@@ -63,6 +63,10 @@ class Balances:
     def available(self, normal: Side) -> int:
         return self.posted(normal) - self.pending_outflow(normal)
 
+    def sums(self) -> tuple[int, int, int, int]:
+        """The four sums in field order: posted debits, posted credits, pending debits, pending credits."""
+        return (self.posted_debits, self.posted_credits, self.pending_debits, self.pending_credits)
+
     def moved(self, layer: Layer, side: Side, delta: int) -> Balances:
         """These balances after `delta` (negative to release a hold) on one layer and side."""
         name = f"{layer.value}_{side.value}s"
@@ -188,9 +192,10 @@ class Account:
                 status=self.status.value,
             )
 
-    def ensure_within_limit(self, before: Balances) -> None:
-        """Refuse a change that lowered the available balance below `min_balance`."""
-        available = self.available_balance
+    def ensure_within_limit(self, before: Balances, after: Balances) -> None:
+        """Refuse a change from `before` to `after` that lowers the available balance below
+        `min_balance`."""
+        available = after.available(self.normal_side)
         if (
             self.min_balance is not None
             and available < before.available(self.normal_side)

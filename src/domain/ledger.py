@@ -18,6 +18,7 @@ from domain.accounts import Account, Balances, Layer, Side
 from domain.errors import (
     AccountNotFound,
     AssetMismatch,
+    DomainError,
     InvalidState,
     NotFound,
     UnbalancedTransfer,
@@ -35,6 +36,8 @@ from domain.transfers import (
 from domain.values import check_timestamp
 
 MAX_BATCH = 1000
+#: The most requests one `post_each` call takes (the bulk endpoint's limit; groups are smaller).
+MAX_EACH = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,52 +62,66 @@ class _Move:
     line: int
 
 
+#: Index of each (layer, side) running sum in `Balances`' field order.
+_SUM = {
+    (Layer.POSTED, Side.DEBIT): 0,
+    (Layer.POSTED, Side.CREDIT): 1,
+    (Layer.PENDING, Side.DEBIT): 2,
+    (Layer.PENDING, Side.CREDIT): 3,
+}
+
+
 def _apply(moves: Sequence[_Move], transfer_id: UUID, at: datetime) -> tuple[Entry, ...]:
     """Check then apply `moves`: every balance is computed and checked before any account changes.
 
     Returns one journal entry per positive move (releasing a hold writes no entry: the hold's own
-    entry stops counting once its transfer is no longer pending).
+    entry stops counting once its transfer is no longer pending). The running sums are plain integers
+    per account, and each account gets one new `Balances` at the end, however many moves touch it.
     """
-    before: dict[UUID, Balances] = {}
-    after: dict[UUID, Balances] = {}
-    accounts: dict[UUID, Account] = {}
+    # Keyed by object identity (hashing a UUID runs Python code): the moves of one operation refer to
+    # one object per account.
+    sums: dict[int, list[int]] = {}
+    accounts: dict[int, Account] = {}
     for move in moves:
         acc = move.account
-        accounts[acc.id] = acc
-        before.setdefault(acc.id, acc.balances)
-        after[acc.id] = after.get(acc.id, acc.balances).moved(move.layer, move.side, move.delta)
-    for account_id, account in accounts.items():
-        _check_limit(account, before[account_id], after[account_id])
+        running = sums.get(id(acc))
+        if running is None:
+            accounts[id(acc)] = acc
+            running = sums[id(acc)] = list(acc.balances.sums())
+        index = _SUM[move.layer, move.side]
+        running[index] += move.delta
+        if running[index] < 0:
+            raise InvalidState(f"{move.layer.value}_{move.side.value}s would become negative")
+    after = {key: Balances(*running) for key, running in sums.items()}
+    for key, account in accounts.items():
+        account.ensure_within_limit(account.balances, after[key])
 
     entries: list[Entry] = []
+    posted = {key: account.posted_balance for key, account in accounts.items()}
     for move in moves:
         acc = move.account
-        acc.move(move.layer, move.side, move.delta)
-        if move.delta > 0:
-            entries.append(
-                Entry(
-                    transfer_id=transfer_id,
-                    account_id=acc.id,
-                    seq=acc.next_seq(),
-                    layer=move.layer,
-                    side=move.side,
-                    amount=move.delta,
-                    asset=acc.asset.code,
-                    balance_after=acc.posted_balance,
-                    created_at=at,
-                    line=move.line,
-                )
+        if move.layer is Layer.POSTED:
+            posted[id(acc)] += move.delta if move.side is acc.normal_side else -move.delta
+        if move.delta <= 0:
+            continue
+        acc.last_seq += 1
+        entries.append(
+            Entry(
+                transfer_id,
+                acc.id,
+                acc.last_seq,
+                move.layer,
+                move.side,
+                move.delta,
+                acc.asset.code,
+                posted[id(acc)],
+                at,
+                move.line,
             )
+        )
+    for key, account in accounts.items():
+        account.balances = after[key]
     return tuple(entries)
-
-
-def _check_limit(account: Account, before: Balances, after: Balances) -> None:
-    saved = account.balances
-    account.balances = after
-    try:
-        account.ensure_within_limit(before)
-    finally:
-        account.balances = saved
 
 
 def _resolve(postings: Sequence[Posting], accounts: Mapping[UUID, Account]) -> list[Account]:
@@ -129,7 +146,22 @@ def _resolve(postings: Sequence[Posting], accounts: Mapping[UUID, Account]) -> l
     return resolved
 
 
+def _plainly_balanced(postings: Sequence[Posting], accounts: Sequence[Account]) -> bool:
+    """The common case, decided cheaply: one asset, debits equal to credits, no account on both sides.
+    False sends the postings through the full check, which names what is wrong (if anything is)."""
+    asset = accounts[0].asset.code
+    net = 0
+    sides: dict[int, Side] = {}  # by object identity: `accounts` holds one object per account
+    for posting, account in zip(postings, accounts, strict=True):
+        if account.asset.code != asset or sides.setdefault(id(account), posting.side) is not posting.side:
+            return False
+        net += posting.amount if posting.side is Side.DEBIT else -posting.amount
+    return net == 0
+
+
 def _check_balanced(postings: Sequence[Posting], accounts: Sequence[Account]) -> None:
+    if _plainly_balanced(postings, accounts):
+        return
     sums: dict[str, dict[Side, int]] = defaultdict(lambda: {Side.DEBIT: 0, Side.CREDIT: 0})
     sides: dict[str, dict[UUID, set[Side]]] = defaultdict(lambda: defaultdict(set))
     for posting, account in zip(postings, accounts, strict=True):
@@ -231,6 +263,43 @@ def post_transfers(
         else:
             outcomes.append(_book(request, accounts, at, fingerprint=fingerprint))
     return outcomes
+
+
+def post_each(
+    requests: Sequence[TransferRequest],
+    *,
+    existing: Mapping[UUID, Transfer],
+    accounts: Mapping[UUID, Account],
+    at: datetime,
+) -> list[Outcome | DomainError]:
+    """Book each request in order on the locked `accounts`, independently of the others.
+
+    Each request gets what it would have got alone at its place in the order: its outcome, or the
+    `DomainError` that refused it, which leaves every account as it was (`_apply` checks before it
+    changes anything). A request whose id is in `existing`, or was booked earlier in this call, is a
+    replay: the same request returns the original result, a different one `idempotency_conflict`.
+    """
+    if not requests:
+        raise ValidationError.of("transfers", "give at least one transfer")
+    if len(requests) > MAX_EACH:
+        raise ValidationError.of("transfers", f"at most {MAX_EACH} transfers at once")
+    check_timestamp(at, "at")
+    booked = dict(existing)
+    results: list[Outcome | DomainError] = []
+    for request in requests:
+        try:
+            fingerprint = request.fingerprint()
+            done = booked.get(request.id)
+            if done is not None:
+                results.append(Outcome(done.replay(fingerprint), replayed=True))
+                continue
+            outcome = _book(request, accounts, at, fingerprint=fingerprint)
+        except DomainError as refused:
+            results.append(refused)
+            continue
+        booked[request.id] = outcome.transfer
+        results.append(outcome)
+    return results
 
 
 # --- two-phase transfers -----------------------------------------------------------------------

@@ -44,10 +44,11 @@ class Posting:
     def __post_init__(self) -> None:
         if not isinstance(self.account_id, UUID):
             raise ValidationError.of("account_id", "must be a UUID")
-        try:
-            object.__setattr__(self, "side", Side(self.side))
-        except ValueError:
-            raise ValidationError.of("side", "must be 'debit' or 'credit'") from None
+        if not isinstance(self.side, Side):  # a Side already needs no (costly) enum lookup
+            try:
+                object.__setattr__(self, "side", Side(self.side))
+            except ValueError:
+                raise ValidationError.of("side", "must be 'debit' or 'credit'") from None
         check_amount(self.amount)
 
     def reversed(self) -> Posting:

@@ -19,6 +19,7 @@ from adapters.db.health import database_status
 from adapters.db.in_database import InDatabaseBatchPath, InDatabaseReadPath, InDatabaseWritePath
 from adapters.db.job_stats import job_stats
 from adapters.db.unit_of_work import SqlUnitOfWork
+from adapters.http.groups import GroupCommit, GroupSettings
 from adapters.http.metrics import HttpMetrics
 from adapters.http.services import FunctionStat, JobServices, Readiness, Services
 from adapters.system import RandomIds, SystemClock
@@ -93,6 +94,12 @@ class Container(containers.DeclarativeContainer):
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(RandomIds)
     uow = providers.Factory(SqlUnitOfWork, engine)
+    #: Reads run on the same pool in autocommit: no BEGIN and ROLLBACK round trips, and psycopg keeps the
+    #: statements it prepared (a rolled-back transaction discards them). Under READ COMMITTED each statement
+    #: of a read already saw its own snapshot, so nothing a read answers changes.
+    read_uow = providers.Factory(
+        SqlUnitOfWork, providers.Callable(lambda e: e.execution_options(isolation_level="AUTOCOMMIT"), engine)
+    )
     admin_uow = providers.Factory(SqlUnitOfWork, admin_engine)
 
     code_version = providers.Callable(app_code_version)
@@ -117,10 +124,21 @@ class Container(containers.DeclarativeContainer):
     )
     unmetered_read_path = providers.Selector(
         execution_mode,
-        app=providers.Singleton(InAppReadPath, uow=uow.provider),
+        app=providers.Singleton(InAppReadPath, uow=read_uow.provider),
         db=providers.Singleton(InDatabaseReadPath, function_engine, expected_version=code_version),
     )
     write_path = providers.Singleton(MeteredWritePath, unmetered_write_path, execution_mode, use_case_metrics)
+    #: The API's single transfers, booked in groups of concurrent requests (one transaction each).
+    groups = providers.Singleton(
+        GroupCommit,
+        write_path.provided.post_each,
+        providers.Factory(
+            GroupSettings,
+            max_wait=providers.Callable(lambda ms: ms / 1000, settings.provided.group_max_wait_ms),
+            max_size=settings.provided.group_max_size,
+            concurrency=settings.provided.group_concurrency,
+        ),
+    )
     read_path = providers.Singleton(MeteredReadPath, unmetered_read_path, execution_mode, use_case_metrics)
     #: The background use cases (interest accrual, ledger verification), run by the Celery tasks.
     batch_path = providers.Selector(
@@ -167,9 +185,11 @@ class Container(containers.DeclarativeContainer):
     services = providers.Singleton(
         Services,
         uow=uow.provider,
+        read_uow=read_uow.provider,
         clock=clock,
         ids=ids,
         write_path=write_path,
+        groups=groups,
         read_path=read_path,
         readiness=providers.Callable(
             lambda engine, mode: lambda: readiness(engine, mode), engine, execution_mode.provider

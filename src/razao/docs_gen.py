@@ -345,7 +345,10 @@ def functions_page() -> str:
         "`plpython/razao_functions.py` (the catalog) and the docstrings of the entry points it names.\n"
         "Each one runs the *same* application use case as the app ([execution modes]"
         "(../execution-modes.md)); the code it runs is the bundle in `razao.code_modules`, loaded by\n"
-        "`plpython/razao_loader.py`, which refuses to run when the caller expects another version\n"
+        "`plpython/razao_loader.py` (from the code the deployment compiled and recorded a digest of, or\n"
+        "from the verified sources: see\n"
+        "[the first call of a connection](../execution-modes.md#the-first-call-of-a-connection)),\n"
+        "which refuses to run when the caller expects another version\n"
         "(SQLSTATE `RZ002`). A domain error is raised as SQLSTATE `RZ001` with the error as JSON in its\n"
         "`DETAIL`. How they are deployed: [runbooks](../runbooks.md); the rules for writing them:\n"
         "[security guidelines](../security.md).\n\n",

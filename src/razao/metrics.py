@@ -48,6 +48,20 @@ class UseCaseMetrics:
             ["use_case", "mode"],
             registry=registry,
         )
+        self.items = Counter(
+            "razao_use_case_items",
+            "Transfers decided each on its own inside one call (groups of single transfers, bulk requests),"
+            " by outcome (ok, replayed or an error code).",
+            ["use_case", "mode", "outcome"],
+            registry=registry,
+        )
+        self.items_per_call = Histogram(
+            "razao_use_case_items_per_call",
+            "Transfers per call of a use case that takes many (the size of each group commit).",
+            ["use_case", "mode"],
+            buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 1024, 10_000),
+            registry=registry,
+        )
 
     def run(self, use_case: str, mode: str, call: Callable[[], T], outcome: Callable[[T], str]) -> T:
         began = time.perf_counter()
@@ -90,6 +104,14 @@ class MeteredWritePath:
         return self._metrics.run(
             "post_transfers", self._mode, lambda: self._inner.post_transfers(requests), _outcomes
         )
+
+    def post_each(self, requests: Sequence[TransferRequest]) -> list[Outcome | DomainError]:
+        results = self._metrics.run("post_each", self._mode, lambda: self._inner.post_each(requests), _ok)
+        self._metrics.items_per_call.labels("post_each", self._mode).observe(len(results))
+        for result in results:
+            outcome = result.code if isinstance(result, DomainError) else _outcome(result)
+            self._metrics.items.labels("post_each", self._mode, outcome).inc()
+        return results
 
     def post_pending(self, transfer_id: UUID, amount: int | None = None) -> Outcome:
         return self._metrics.run(

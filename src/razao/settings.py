@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -24,9 +26,20 @@ class Settings(BaseSettings):
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    #: API worker processes of `razao serve` (uvicorn); one per core unless set. Each has its own
+    #: connection pools and API key cache; `/metrics` adds up their counters.
+    api_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
     #: Seconds an authenticated API key stays cached in a process (the revocation delay).
     api_key_cache_seconds: float = 10.0
     max_body_bytes: int = 2 * 1024 * 1024
+
+    #: Group commit of concurrent single transfers in one API process (docs/operations.md): a request
+    #: waits up to `group_max_wait_ms` for others (0 turns grouping off), a group takes at most
+    #: `group_max_size` requests and is one transaction, and `group_concurrency` groups may be booked at
+    #: once (each holds a database connection meanwhile).
+    group_max_wait_ms: float = 2.0
+    group_max_size: int = 256
+    group_concurrency: int = 4
 
     log_level: str = "INFO"
     #: `json` for machines (production), `console` for people at a terminal.

@@ -47,12 +47,20 @@ def test_metrics_count_use_case_outcomes_by_mode_and_database_functions(api: Api
     found = samples(api)
 
     mode = api.client.get("/health/ready").json()["execution_mode"]
+    # Single transfers are booked by groups (`post_each`): two calls here, one transfer each, and each
+    # transfer counted by its own outcome.
     calls = {
         dict(labels)["outcome"]: value
         for (name, labels), value in found.items()
-        if name == "razao_use_case_calls_total" and dict(labels)["use_case"] == "post_transfers"
+        if name == "razao_use_case_calls_total" and dict(labels)["use_case"] == "post_each"
     }
-    assert calls == {"ok": 1, "insufficient_funds": 1}
+    items = {
+        dict(labels)["outcome"]: value
+        for (name, labels), value in found.items()
+        if name == "razao_use_case_items_total" and dict(labels)["use_case"] == "post_each"
+    }
+    assert calls == {"ok": 2}
+    assert items == {"ok": 1, "insufficient_funds": 1}
     assert all(
         dict(labels)["mode"] == mode
         for (name, labels), _ in found.items()

@@ -14,6 +14,7 @@ import structlog
 from structlog.testing import capture_logs
 
 from adapters.http.app import create_app
+from adapters.http.groups import GroupCommit
 from adapters.http.problems import PROBLEM_TYPES
 from adapters.http.services import Readiness, Services
 from application.api_keys import Forbidden, Unauthenticated, create_api_key, revoke_api_key
@@ -192,9 +193,16 @@ class _AlwaysConflicting:
     def post_transfers(self, requests: Any) -> Any:
         raise RetryableConflict("serialization failure")
 
+    post_each = post_transfers
+
+
+def with_write_path(services: Services, key_uow: KeyUow, write_path: Any) -> AbstractContextManager[Api]:
+    """The API whose write path (and the groups that book single transfers through it) is `write_path`."""
+    return api_with(services, key_uow, write_path=write_path, groups=GroupCommit(write_path.post_each))
+
 
 def test_conflict_that_escaped_retries_is_503_with_retry_after(services: Services, key_uow: KeyUow) -> None:
-    with api_with(services, key_uow, write_path=_AlwaysConflicting()) as api:
+    with with_write_path(services, key_uow, _AlwaysConflicting()) as api:
         source, wallet = api.funding_pair()
 
         response = api.transfer(source, wallet, 5)
@@ -318,12 +326,12 @@ def test_openapi_declares_problems_security_and_examples(api: Api) -> None:
     assert {"type", "title", "status", "detail", "code", "request_id", "errors"} <= set(
         schemas["Problem"]["properties"]
     )
-    for name in ("TransferIn", "TransferOut", "AccountIn", "AccountOut", "Problem", "BatchIn"):
+    for name in ("TransferIn", "TransferOut", "AccountIn", "AccountOut", "Problem", "BatchIn", "BulkIn"):
         assert schemas[name]["examples"], name
 
     operations = [(path, method, op) for path, item in doc["paths"].items() for method, op in item.items()]
-    assert len(operations) == 25
-    assert len({op["operationId"] for _, _, op in operations}) == 25
+    assert len(operations) == 26
+    assert len({op["operationId"] for _, _, op in operations}) == 26
     for path, method, op in operations:
         statuses = set(op["responses"])
         successes = {s for s in statuses if s.startswith("2")}
@@ -357,7 +365,9 @@ def test_a_write_path_that_cannot_run_is_a_503_problem(services: Services, key_u
         def post_transfers(self, requests: Any) -> Any:
             raise ExecutionUnavailable("the database runs another code version")
 
-    with api_with(services, key_uow, write_path=_WrongVersion()) as api:
+        post_each = post_transfers
+
+    with with_write_path(services, key_uow, _WrongVersion()) as api:
         source, wallet = api.funding_pair()
         response = api.transfer(source, wallet, 100)
         problem = assert_problem(response, 503, "service_unavailable")

@@ -16,7 +16,9 @@ import pytest
 from pytest_bdd import given, parsers, then, when
 
 from domain.accounts import AccountStatus, Side
-from domain.transfers import TransferStatus, posted_amount
+from domain.errors import DomainError
+from domain.ledger import Outcome
+from domain.transfers import TransferRequest, TransferStatus, posted_amount
 from tests.features.driver import LedgerDriver, Line, format_money
 from tests.features.modes import MODES, NEEDS_POSTGRES, ledger_for
 
@@ -480,3 +482,89 @@ def _spelled(ledger: LedgerDriver, value: str) -> str:
     """An amount in its canonical spelling (`R$ 10.5` -> `R$ 10.50`)."""
     money = ledger.money(value)
     return format_money(money.asset, money.units)
+
+
+# --- many payments at once -----------------------------------------------------------------------
+
+
+def _payments(ledger: LedgerDriver, datatable: list[list[str]]) -> list[TransferRequest]:
+    return [
+        ledger.payment(r["from"], r["to"], r["amount"], reference=r["reference"]) for r in _table(datatable)
+    ]
+
+
+@when(words("these payments are sent in bulk:"))
+def _(ledger: LedgerDriver, datatable: list[list[str]]) -> None:
+    """One request with many payments: each is booked or refused on its own, in the order listed."""
+    ledger.attempt(lambda: ledger.bulk(*_payments(ledger, datatable)))
+
+
+@when(words("these payments are sent at the same moment:"))
+def _(ledger: LedgerDriver, datatable: list[list[str]]) -> None:
+    """Each payment is its own request, all sent at once (as by different customers' phones)."""
+    ledger.attempt(lambda: ledger.at_once(*_payments(ledger, datatable)))
+
+
+def _first_answer(ledger: LedgerDriver, reference: str) -> Outcome | DomainError:
+    ledger.settled()
+    return ledger.answers_to(reference)[0]
+
+
+def _repeat(ledger: LedgerDriver, reference: str) -> tuple[Outcome, Outcome | DomainError]:
+    ledger.settled()
+    first, *repeats = ledger.answers_to(reference)
+    assert len(repeats) == 1, f'payment "{reference}" was sent {1 + len(repeats)} times, not twice'
+    assert isinstance(first, Outcome), f'payment "{reference}" was refused the first time: {first}'
+    return first, repeats[0]
+
+
+def _refused_as(answer: Outcome | DomainError, reason: str, what: str) -> None:
+    assert reason in REASONS, f"unknown refusal {reason!r}; the known ones are: {', '.join(REASONS)}"
+    assert isinstance(answer, DomainError), f"{what} went through instead of being refused: {reason}"
+    assert answer.code == REASONS[reason], f"{what} was refused with [{answer.code}] {answer.detail}"
+
+
+@then(words('payment "{reference:Name}" is booked'))
+def _(ledger: LedgerDriver, reference: str) -> None:
+    answer = _first_answer(ledger, reference)
+    assert isinstance(answer, Outcome), f'payment "{reference}" was refused: [{answer.code}] {answer.detail}'
+    assert not answer.replayed, f'payment "{reference}" was answered as booked before, not booked now'
+    assert ledger.transfer(reference).id == answer.transfer.id
+
+
+@then(words('payment "{reference:Name}" is refused: {reason}'))
+def _(ledger: LedgerDriver, reference: str, reason: str) -> None:
+    _refused_as(_first_answer(ledger, reference), reason, f'payment "{reference}"')
+
+
+@then(words('payment "{reference:Name}" gets the answer it got before'))
+def _(ledger: LedgerDriver, reference: str) -> None:
+    """A payment that was booked before the bulk is recognised: nothing is booked again."""
+    answer = _first_answer(ledger, reference)
+    assert isinstance(answer, Outcome), f'payment "{reference}" was refused: [{answer.code}] {answer.detail}'
+    assert answer.replayed, f'payment "{reference}" was booked again instead of being recognised'
+    assert answer.transfer.id == ledger.transfer(reference).id
+
+
+@then(words('the repeat of payment "{reference:Name}" gets the same answer'))
+def _(ledger: LedgerDriver, reference: str) -> None:
+    first, repeat = _repeat(ledger, reference)
+    assert isinstance(repeat, Outcome), f"the repeat was refused: [{repeat.code}] {repeat.detail}"
+    assert repeat.replayed, f'the repeat of payment "{reference}" was booked again'
+    assert repeat.transfer.id == first.transfer.id
+    assert repeat.transfer.postings == first.transfer.postings
+
+
+@then(words('the repeat of payment "{reference:Name}" is refused: {reason}'))
+def _(ledger: LedgerDriver, reference: str, reason: str) -> None:
+    _, repeat = _repeat(ledger, reference)
+    _refused_as(repeat, reason, f'the repeat of payment "{reference}"')
+
+
+@then(words("the payments were booked together, not one at a time"))
+def _(ledger: LedgerDriver) -> None:
+    """Fewer booking calls than payments: the ledger groups payments that arrive together."""
+    ledger.settled()
+    sizes = ledger.group_sizes
+    assert sum(sizes) == len(ledger.each), f"{len(ledger.each)} payments, booked in groups of {sizes}"
+    assert len(sizes) < len(ledger.each), f"each payment was booked on its own: groups of {sizes}"

@@ -12,6 +12,7 @@ later "Then it is refused: ..." step; a refusal nobody checked fails the scenari
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 from uuid import UUID
 
+from adapters.http.groups import GroupCommit, GroupSettings
 from application import accounts, transfers
 from application.accounts import OpenAccount
 from application.ports import Clock, IdSource, StatementLine, UnitOfWorkFactory
@@ -122,6 +124,11 @@ class LedgerDriver:
         self.refusal: DomainError | None = None
         #: What the last successful write answered.
         self.answers: list[Outcome] = []
+        #: What each payment of the last bulk (or of the last payments sent at once) got, in order:
+        #: (transfer id, outcome or refusal).
+        self.each: list[tuple[UUID, Outcome | DomainError]] = []
+        #: How many payments each booking call of the last payments sent at once took.
+        self.group_sizes: list[int] = []
 
     # --- attempts and refusals ----------------------------------------------------------------
     def attempt(self, operation: Callable[[], T]) -> T | None:
@@ -302,3 +309,57 @@ class LedgerDriver:
 
     def _name_of(self, account_id: UUID) -> str:
         return next(name for name, i in self._accounts.items() if i == account_id)
+
+    # --- many payments at once -----------------------------------------------------------------
+    def bulk(self, *requests: TransferRequest) -> list[Outcome | DomainError]:
+        """Book many payments in one call, each on its own (`WritePath.post_each`, what the bulk
+        endpoint runs): a refused payment gets its refusal and the others stand."""
+        results = self.write.post_each(requests)
+        self.each = [(r.id, a) for r, a in zip(requests, results, strict=True)]
+        return results
+
+    def at_once(self, *requests: TransferRequest) -> list[Outcome | DomainError]:
+        """Send single payments at the same moment, as concurrent API requests of one process: the
+        API's group commit (`adapters.http.groups.GroupCommit`) books them in groups of up to
+        `GROUP_SIZE`, one `WritePath.post_each` call each. (The fakes of the memory mode are not
+        thread-safe: there one group is booked at a time.)"""
+        sizes: list[int] = []
+
+        def post_each(group: Sequence[TransferRequest]) -> list[Outcome | DomainError]:
+            sizes.append(len(group))
+            return self.write.post_each(group)
+
+        concurrency = 1 if self.mode == "memory" else 2
+        groups = GroupCommit(
+            post_each, GroupSettings(max_wait=0.05, max_size=GROUP_SIZE, concurrency=concurrency)
+        )
+
+        async def send() -> list[Outcome | BaseException]:
+            return await asyncio.gather(*(groups.post(r) for r in requests), return_exceptions=True)
+
+        try:
+            answers = asyncio.run(send())
+        finally:
+            groups.close()
+        results: list[Outcome | DomainError] = []
+        for answer in answers:
+            if isinstance(answer, BaseException) and not isinstance(answer, DomainError):
+                raise answer
+            results.append(answer)
+        self.each = [(r.id, a) for r, a in zip(requests, results, strict=True)]
+        self.group_sizes = sizes
+        return results
+
+    def answers_to(self, reference: str) -> list[Outcome | DomainError]:
+        """What the payments under `reference` got in the last bulk (or payments sent at once), in order."""
+        if reference not in self._references:
+            raise AssertionError(f"the scenario never sent a payment {reference!r}")
+        transfer_id = self._references[reference]
+        found = [answer for i, answer in self.each if i == transfer_id]
+        if not found:
+            raise AssertionError(f"payment {reference!r} was not among the payments sent together")
+        return found
+
+
+#: The most payments sent at once that one booking call takes (see `LedgerDriver.at_once`).
+GROUP_SIZE = 4

@@ -13,7 +13,7 @@ from typing import Any
 from uuid import uuid4
 
 from domain.assets import MAX_AMOUNT
-from domain.ledger import MAX_BATCH
+from domain.ledger import MAX_BATCH, MAX_EACH
 from domain.values import MAX_METADATA_BYTES, MAX_METADATA_DEPTH
 
 #: How many values of each table the short run takes.
@@ -132,6 +132,39 @@ def batch_body(items: int, transfer: dict[str, Any]) -> dict[str, Any]:
 
 
 OVER_BATCH = MAX_BATCH + 1
+OVER_BULK = MAX_EACH + 1
+
+#: Items of a bulk request that its schema refuses (the whole request, naming `transfers[i]...`), as
+#: (label, the item, or a function of a valid item giving it, and the field named under `transfers[i]`).
+BAD_BULK_ITEMS: dict[str, tuple[Any, str]] = {
+    "amount a string": (lambda t: {**t, "amount": "100"}, ".amount"),
+    "a number": (7, ""),
+    "NUL in description": (lambda t: {**t, "description": "a\x00b"}, ".description"),
+    "deeply nested item": (lambda t: nested(900), ""),
+    "no id": (lambda t: {k: v for k, v in t.items() if k != "id"}, ".id"),
+    "NUL in a metadata key": (lambda t: {**t, "metadata": {"a\x00b": 1}}, ".metadata"),
+    "amount negative": (lambda t: {**t, "amount": -1}, ".amount"),
+    "amount fractional": (lambda t: {**t, "amount": 1.5}, ".amount"),
+    "amount beyond NUMERIC(38)": (lambda t: {**t, "amount": 10**40}, ".amount"),
+    "null": (None, ""),
+    "a string": ("transfer", ""),
+    "a list": (lambda t: [t], ""),
+    "id with NUL": (lambda t: {**t, "id": "a\x00b"}, ".id"),
+    "account id with NUL": (lambda t: {**t, "debit_account_id": "\x00"}, ".debit_account_id"),
+    "unknown field": (lambda t: {**t, "unexpected": 1}, ""),
+    "pending a string": (lambda t: {**t, "pending": "yes"}, ".pending"),
+    "description too long": (lambda t: {**t, "description": "x" * 1001}, ".description"),
+}
+
+#: Items of a bulk request its schema takes but the ledger's rules refuse: that item only. (NUL
+#: characters are refused at the edge, with the request: see `BAD_BULK_ITEMS`.)
+REFUSED_BULK_ITEMS: dict[str, Any] = {
+    "huge metadata": lambda t: {**t, "metadata": {"blob": "x" * (MAX_METADATA_BYTES + 1)}},
+    "metadata too deep": lambda t: {**t, "metadata": nested(MAX_METADATA_DEPTH + 1)},
+    "metadata very deep": lambda t: {**t, "metadata": nested(900)},
+    "metadata with a fraction": lambda t: {**t, "metadata": {"rate": 0.5}},
+    "timeout without pending": lambda t: {**t, "timeout_seconds": 60},
+}
 
 
 def raw_with_number(template: dict[str, Any], field: str, spelling: str) -> bytes:

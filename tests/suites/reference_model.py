@@ -14,6 +14,7 @@ postings per asset, then the minimum balances.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -393,6 +394,26 @@ class Ledger:
                 results.append((done, True))
             else:
                 results.append((self._book(spec, at, fingerprint=spec.fingerprint()), False))
+        return results
+
+    def book_each(self, specs: list[TransferSpec], at: datetime) -> list[tuple[Transfer, bool] | Refused]:
+        """A bulk request: each transfer decided on its own, in order, as if it were sent alone (a
+        refused one changes nothing; an id booked earlier, in this bulk too, is a replay or a
+        conflict). Only a transfer the request's schema refuses (fewer than two postings) refuses the
+        whole request."""
+        for spec in specs:
+            if len(spec.lines) < 2:
+                raise Refused("validation_error", "a transfer needs two postings")
+        results: list[tuple[Transfer, bool] | Refused] = []
+        for spec in specs:
+            trial = copy.deepcopy(self)
+            try:
+                result = trial.book([spec], at)[0]
+            except Refused as refused:
+                results.append(refused)
+                continue
+            self.accounts, self.by_code, self.transfers = trial.accounts, trial.by_code, trial.transfers
+            results.append(result)
         return results
 
     def _transfer(self, transfer_id: str) -> Transfer:

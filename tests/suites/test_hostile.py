@@ -7,11 +7,14 @@ ledger (accounts, a posted and a pending transfer, an interest policy, a custom 
   every operation, once with an admin key and once without credentials. Every answer must be
   documented (status, content type, body schema), never 5xx; invalid data must be refused with a 4xx;
   without credentials every `/v1` answer is a 401 problem. Refused requests must change nothing.
-- an explicit list (`hostile_payloads.py`): bodies over the size limit, batches over 1000 items,
-  deep and huge metadata, amounts out of range or of the wrong type, unknown fields, wrong content
-  types, malformed JSON, injection strings in every string field and in path and query parameters.
-  Each must answer 4xx `application/problem+json` with the expected `code`, and leave every table
-  exactly as it was (contents compared by digest, and the ledger checker's journal baseline).
+- an explicit list (`hostile_payloads.py`): bodies over the size limit, batches over 1000 items, bulk
+  requests over 10,000 items, bulk items of the wrong type or shape (the whole request is refused with
+  a 422 naming `transfers[i]...`; NUL characters too) or breaking the ledger's rules only (that item
+  alone is refused: huge or deep metadata), deep and huge metadata, amounts out of range or of the wrong
+  type, unknown fields, wrong content types, malformed JSON, injection strings in every string field
+  and in path and query parameters. Each must answer 4xx `application/problem+json` with the expected
+  `code`, and leave every table exactly as it was (contents compared by digest, and the ledger
+  checker's journal baseline).
 
 Summary: suite `hostile-input`, one record per mode; operations = requests sent, violations = checks
 that failed (each also fails its test).
@@ -56,12 +59,15 @@ from tests.e2e.conftest import Api, make_api, new_id, unique
 from tests.suites import hostile_payloads
 from tests.suites.hostile_payloads import (
     BAD_AMOUNTS,
+    BAD_BULK_ITEMS,
     BAD_METADATA,
     INJECTIONS,
     MALFORMED_JSON,
     NOT_JSON_TYPES,
     OVER_BATCH,
+    OVER_BULK,
     RAW_NUMBERS,
+    REFUSED_BULK_ITEMS,
     SHORT,
     raw_with_number,
 )
@@ -500,6 +506,7 @@ class Templates:
             ("transfer", "POST", "/v1/transfers", self.transfer),
             ("postings", "POST", "/v1/transfers", self.postings),
             ("batch", "POST", "/v1/transfers/batch", lambda: {"transfers": [self.transfer()]}),
+            ("bulk", "POST", "/v1/transfers/bulk", lambda: {"transfers": [self.transfer()]}),
             ("post_pending", "POST", f"/v1/transfers/{ids['pending']}/post", lambda: {"amount": 100}),
             ("reversal", "POST", f"/v1/transfers/{ids['posted']}/reverse", self.reversal),
             ("policy", "PUT", f"/v1/accounts/{ids['wallet']}/interest-policy", self.policy),
@@ -579,12 +586,166 @@ def test_oversized_bodies_and_batches(target: Target) -> None:
             codes=frozenset({"payload_too_large"}),
         ),
     )
+    bulk_path = "/v1/transfers/bulk"
+    over_bulk = refuse(
+        target,
+        Hostile("10001 transfers", "POST", bulk_path, hostile_payloads.batch_body(OVER_BULK, t.transfer())),
+    )
+    named(target, "10001 transfers in a bulk", over_bulk, "transfers")
+    refuse(
+        target,
+        Hostile(
+            "bulk over the byte limit",
+            "POST",
+            bulk_path,
+            over_bytes,
+            codes=frozenset({"payload_too_large"}),
+        ),
+    )
+    refuse(target, Hostile("empty bulk", "POST", bulk_path, {"transfers": []}))
+    refuse(target, Hostile("bulk not a list", "POST", bulk_path, {"transfers": t.transfer()}))
     refuse(target, Hostile("empty batch", "POST", batch_path, {"transfers": []}))
     refuse(target, Hostile("batch not a list", "POST", batch_path, {"transfers": t.transfer()}))
     postings = t.postings()
     many = {**postings, "postings": postings["postings"] * 65}
     refuse(target, Hostile("130 postings", "POST", "/v1/transfers", many))
     target.assert_no_failures("oversized bodies and batches")
+
+
+def named(target: Target, what: str, response: Any, field: str) -> None:
+    """A 422 validation problem must name `field` (or a field under it) among its errors."""
+    if response.status_code != 422 or response.headers.get("content-type") != PROBLEM:
+        return  # `refuse` reported it
+    fields = [e.get("field", "") for e in response.json().get("errors") or []]
+    if not any(f == field or f.startswith((field + ".", field + "[")) for f in fields):
+        target.fail(f"{what}: the problem names {fields}, not {field}")
+
+
+def test_hostile_bulk_items(target: Target) -> None:
+    """A bulk request is refused whole (422 naming the item's field, nothing written) when an item
+    breaks the request's schema (or holds a NUL character), wherever it stands among valid ones; an
+    item that breaks only the ledger's rules (huge or deep metadata) is refused alone, its neighbours are booked
+    and nothing of it is written; duplicated keys take one value (the last), never both."""
+    t = Templates(target.ids)
+    path = "/v1/transfers/bulk"
+    for label, (item, where) in some(BAD_BULK_ITEMS).items():
+        for index in (0, 3):
+            items: list[Any] = [t.transfer() for _ in range(5)]
+            items[index] = item(items[index]) if callable(item) else item
+            response = refuse(
+                target, Hostile(f"bulk item {index} {label}", "POST", path, {"transfers": items})
+            )
+            named(target, f"bulk item {index} {label}", response, f"transfers[{index}]{where}")
+    for label, item in some(REFUSED_BULK_ITEMS).items():
+        items = [t.transfer() for _ in range(4)]
+        items[2] = item(items[2])
+        bulk_refuses_one(target, f"bulk item {label}", items, 2)
+    for label, value in some(INJECTIONS).items():
+        items = [t.transfer() for _ in range(3)]
+        items[1] = {**items[1], "description": value}
+        what = f"bulk item description {label}"
+        if label in UNSTORABLE:  # too long for the schema, or text PostgreSQL cannot store
+            response = send(target, Hostile(what, "POST", path, {"transfers": items}))
+            if response.status_code == 422:
+                target.settle(what, 422)
+                named(target, what, response, "transfers[1].description")
+            else:
+                target.settle(what, response.status_code)
+                bulk_checked(target, what, response, items, refused={1})
+        else:
+            response = send(target, Hostile(what, "POST", path, {"transfers": items}))
+            bulk_checked(target, what, response, items, refused=set())
+            if response.status_code == 200:
+                told = response.json()["results"][1]["transfer"] or {}
+                if told.get("description") != value:
+                    target.fail(f"{what}: answered {str(told.get('description'))[:80]!r}, not what was sent")
+    first, second = t.transfer(), t.transfer()
+    duplicated = (
+        '{"transfers": [' + json.dumps(first) + '], "transfers": [' + json.dumps(second) + "]}"
+    ).encode()
+    response = send(
+        target, Hostile("bulk with duplicated keys", "POST", path, content=duplicated, headers=JSON)
+    )
+    _one_of_duplicates(target, "bulk with duplicated keys", response, [second], [first])
+    inner = json.dumps(first)[:-1] + ', "amount": 200}'
+    response = send(
+        target,
+        Hostile(
+            "bulk item with a duplicated key",
+            "POST",
+            path,
+            content=('{"transfers": [' + inner + "]}").encode(),
+            headers=JSON,
+        ),
+    )
+    _one_of_duplicates(target, "bulk item with a duplicated key", response, [{**first, "amount": 200}], [])
+    target.assert_no_failures("hostile bulk requests")
+
+
+def _one_of_duplicates(
+    target: Target, what: str, response: Any, taken: list[dict[str, Any]], ignored: list[dict[str, Any]]
+) -> None:
+    """Duplicated keys: a 4xx problem that wrote nothing, or the last value taken and no other."""
+    if 400 <= response.status_code < 500:
+        if response.headers.get("content-type") != PROBLEM:
+            target.fail(f"{what}: {response.status_code} is not a problem document")
+        target.settle(what, 400)
+        return
+    bulk_checked(target, what, response, taken, refused=set())
+    for item in ignored:
+        got = target.api.client.get(f"/v1/transfers/{item['id']}", headers=target.api.headers("admin"))
+        target.sent()
+        if got.status_code != 404:
+            target.fail(f"{what}: the overridden value booked {item['id']} too")
+
+
+def bulk_refuses_one(target: Target, what: str, items: list[dict[str, Any]], index: int) -> None:
+    response = send(target, Hostile(what, "POST", "/v1/transfers/bulk", {"transfers": items}))
+    bulk_checked(target, what, response, items, refused={index})
+
+
+def bulk_checked(
+    target: Target, what: str, response: Any, items: list[dict[str, Any]], refused: set[int]
+) -> None:
+    """A bulk answer of 200: the `refused` items refused with a 4xx validation problem and not
+    written, every other item booked as sent (2 entries each), and nothing else changed."""
+    what = f"{what} -> {response.status_code}"
+    if response.status_code != 200:
+        target.fail(f"{what} (expected 200): {response.text[:300]}")
+        target.settle(what, 400)
+        return
+    results = response.json()["results"]
+    if len(results) != len(items):
+        target.fail(f"{what}: {len(results)} results for {len(items)} items")
+        target.settle(what, 400)
+        return
+    for index, (item, result) in enumerate(zip(items, results, strict=True)):
+        problem = result.get("problem") or {}
+        if index in refused:
+            if not (
+                400 <= result["status"] < 500
+                and result["transfer"] is None
+                and problem.get("code") == "validation_error"
+                and problem.get("status") == result["status"]
+            ):
+                target.fail(f"{what}: item {index} should be refused, got {str(result)[:300]}")
+        elif result["status"] != 201 or (result["transfer"] or {}).get("id") != item["id"]:
+            target.fail(f"{what}: item {index} should be booked, got {str(result)[:300]}")
+        else:
+            lines = tuple(
+                (uuid.UUID(p["account_id"]), p["side"], p["amount"], p["asset"])
+                for p in result["transfer"]["posted"]
+            )
+            target.acknowledged.append(Acknowledged(uuid.UUID(item["id"]), "posted", lines))
+    booked = len(items) - len(refused)
+    target.accept(what, {"transfers": booked, "entries": 2 * booked}, touched=frozenset({"accounts"}))
+    for index in refused:
+        got = target.api.client.get(
+            f"/v1/transfers/{items[index]['id']}", headers=target.api.headers("admin")
+        )
+        target.sent()
+        if got.status_code != 404:
+            target.fail(f"{what}: refused item {index} exists ({got.status_code})")
 
 
 def test_deep_and_huge_metadata(target: Target) -> None:
@@ -613,6 +774,13 @@ def test_amounts_out_of_range_or_of_the_wrong_type(target: Target) -> None:
             "batch.amount",
             "POST",
             "/v1/transfers/batch",
+            lambda: {"transfers": [t.transfer()]},
+            "transfers.0.amount",
+        ),
+        (
+            "bulk.amount",
+            "POST",
+            "/v1/transfers/bulk",
             lambda: {"transfers": [t.transfer()]},
             "transfers.0.amount",
         ),
@@ -671,6 +839,7 @@ def test_unknown_fields(target: Target) -> None:
     nested = [
         ("posting", "/v1/transfers", _set(t.postings(), "postings.0.unexpected", 1)),
         ("batch item", "/v1/transfers/batch", {"transfers": [{**t.transfer(), "unexpected": 1}]}),
+        ("bulk item", "/v1/transfers/bulk", {"transfers": [{**t.transfer(), "unexpected": 1}]}),
     ]
     for name, path, body in nested:
         refuse(target, Hostile(f"{name} + 'unexpected'", "POST", path, body))
@@ -774,6 +943,9 @@ FORMATTED = [
     ("postings", "postings.0.asset"),
     ("postings", "postings.0.account_id"),
     ("batch", "transfers.0.credit_account_id"),
+    ("bulk", "transfers.0.id"),
+    ("bulk", "transfers.0.debit_account_id"),
+    ("bulk", "transfers.0.asset"),
     ("reversal", "id"),
     ("policy", "day_count"),
     ("policy", "counterpart_account_id"),

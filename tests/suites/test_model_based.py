@@ -4,12 +4,18 @@ Each example of the machine gets a fresh database (cloned from the migrated temp
 app from the composition root over it, in one execution mode (`app` or `db`); the reference model
 (`tests/suites/reference_model.py`, which imports no Razão code) starts empty like the database.
 Every step is one operation: open accounts in a few assets of different scales (BRL 2, JPY 0, BHD 3,
-a custom PTS8 of scale 8), freeze, unfreeze, close; book single transfers and batches (all or
-nothing: one bad item refuses them all), holds with timeouts, post in full or in part, void,
+a custom PTS8 of scale 8), freeze, unfreeze, close; book single transfers, batches (all or
+nothing: one bad item refuses them all) and bulk requests (each item booked or refused on its own, in
+order; an id twice in one bulk: the first books, the later ones replay it or conflict), holds with
+timeouts, post in full or in part, void,
 reverse, expire due holds; replay earlier requests (the same answer, byte for byte, with
 `Idempotent-Replayed: true`) and send conflicting ones (a used id with another request:
 `idempotency_conflict`); read accounts, balances as of an instant, statements, transfers and the
-trial balance. The model predicts every answer: the exact success body, or the exact problem code.
+trial balance. The model predicts every answer: the exact success body, or the exact problem code
+(for a bulk request, every item's status, replay flag, transfer, or problem code).
+
+The app runs with group commit on (`GROUPING`, the defaults spelled out): each single transfer is
+booked through a group, which here holds that one request (the machine sends one at a time).
 
 After every step all accounts (with their four balances and status) must equal the model's, and the
 trial balance must equal the model's and balance for every asset. At the end of each example the
@@ -85,6 +91,10 @@ METADATA = ({}, {}, {"tier": 1}, {"owner": "x", "tier": 2})
 EFFECTIVE = (datetime(2025, 1, 31, 12, 0, tzinfo=UTC), datetime(2024, 12, 31, 23, 59, 59, tzinfo=UTC))
 BRASILIA = timezone(timedelta(hours=-3))
 LONG_TIMEOUT = 3600
+#: Group commit, on and spelled out (the API's defaults): wait ms, most requests, groups at once.
+GROUPING = (2.0, 256, 4)
+#: The rules a bad transfer request breaks (`single`: one posting, which the request schema refuses).
+BAD_KINDS = ("unbalanced", "both_sides", "unknown", "single", "no_pending")
 #: Accounts per example: enough for variety, few enough that transfers meet again.
 MAX_ACCOUNTS = 10
 EPSILON = timedelta(microseconds=1)
@@ -191,6 +201,9 @@ class Harness:
                     execution_mode=env.mode,  # type: ignore[arg-type]
                     db_pool_size=2,
                     db_max_overflow=2,
+                    group_max_wait_ms=GROUPING[0],
+                    group_max_size=GROUPING[1],
+                    group_concurrency=GROUPING[2],
                 )
             )
             self._stack.callback(dispose_engines, self.container)
@@ -251,7 +264,7 @@ class Stats:
 class Sent:
     """A request the service accepted, kept to replay it (and to send a conflicting twin)."""
 
-    kind: str  # open | book | post | void | reverse
+    kind: str  # open | book | bulk | post | void | reverse
     path: str
     body: Any
     content: bytes
@@ -260,6 +273,8 @@ class Sent:
     reversal: ReversalSpec | None = None
     transfer_id: str = ""
     amount: int | None = None
+    #: A bulk request's every item (`specs`: those that booked).
+    items: tuple[TransferSpec, ...] = ()
 
 
 @dataclass
@@ -355,6 +370,30 @@ def acknowledged(transfer: Transfer) -> Iterator[Acknowledged]:
         yield Acknowledged(uuid.UUID(transfer.id), "posted", lines(transfer.posted))
 
 
+def bulk_result(result: tuple[Transfer, bool] | Refused) -> dict[str, Any]:
+    """The model's result of one bulk item, in the shape `bulk_shape` gives the service's."""
+    if isinstance(result, Refused):
+        problem = {"code": result.code, "status": result.status}
+        return {"status": result.status, "replayed": False, "transfer": None, "problem": problem}
+    transfer, replayed = result
+    return {"status": 201, "replayed": replayed, "transfer": transfer.view("created"), "problem": None}
+
+
+def bulk_shape(body: Any) -> Any:
+    """A bulk answer with each problem document reduced to its code and status (the rest, title,
+    detail and request id, is for people)."""
+    if not isinstance(body, dict) or not isinstance(body.get("results"), list):
+        return body
+
+    def item(result: Any) -> Any:
+        problem = result.get("problem") if isinstance(result, dict) else None
+        if not isinstance(problem, dict):
+            return result
+        return {**result, "problem": {"code": problem.get("code"), "status": problem.get("status")}}
+
+    return {**body, "results": [item(r) for r in body["results"]]}
+
+
 # --- the machine ---------------------------------------------------------------------------------
 
 
@@ -424,7 +463,11 @@ class LedgerMachine(RuleBasedStateMachine):
         return Prediction(trial, None, status, replayed, body)
 
     @staticmethod
-    def disagreement(prediction: Prediction, response: Any) -> str | None:
+    def disagreement(
+        prediction: Prediction, response: Any, shape: Callable[[Any], Any] = lambda body: body
+    ) -> str | None:
+        """Why `response` is not the predicted one (None: it is); `shape` reduces a success body to
+        what the model predicts."""
         replayed = response.headers.get(REPLAYED)
         if prediction.refusal is not None:
             expected = prediction.refusal
@@ -441,15 +484,21 @@ class LedgerMachine(RuleBasedStateMachine):
             return f"expected {prediction.status}, got {response.status_code}: {response.text}"
         if replayed != ("true" if prediction.replayed else None):
             return f"expected replayed={prediction.replayed}, got header {replayed!r}"
-        if response.json() != prediction.body:
+        if shape(response.json()) != prediction.body:
             return f"expected body {prediction.body}, got {response.json()}"
         return None
 
-    def judge(self, operation: str, response: Any, candidates: list[Prediction]) -> Prediction:
+    def judge(
+        self,
+        operation: str,
+        response: Any,
+        candidates: list[Prediction],
+        shape: Callable[[Any], Any] = lambda body: body,
+    ) -> Prediction:
         """The candidate the service's answer matches (adopting its model), or a mismatch."""
         reasons = []
         for candidate in candidates:
-            reason = self.disagreement(candidate, response)
+            reason = self.disagreement(candidate, response, shape)
             if reason is None:
                 if candidate.model is not None:
                     self.model = candidate.model
@@ -507,13 +556,16 @@ class LedgerMachine(RuleBasedStateMachine):
         return max(account.available() - floor, 0)
 
     def draw_spec(
-        self, data: st.DataObject, transfer_id: str, bad: int = 6, pending: bool | None = None
+        self,
+        data: st.DataObject,
+        transfer_id: str,
+        bad: int = 6,
+        pending: bool | None = None,
+        bad_kinds: tuple[str, ...] = BAD_KINDS,
     ) -> TransferSpec:
-        """A transfer request: a good one, or one time in `bad` one that breaks a rule."""
+        """A transfer request: a good one, or one time in `bad` one that breaks one of `bad_kinds`."""
         if data.draw(st.integers(1, bad)) == bad:
-            kind = data.draw(
-                st.sampled_from(["unbalanced", "both_sides", "unknown", "single", "no_pending"]), label="kind"
-            )
+            kind = data.draw(st.sampled_from(bad_kinds), label="kind")
         else:
             kind = data.draw(st.sampled_from(["simple"] * 4 + ["multi"]), label="kind")
         size = data.draw(st.sampled_from(["small"] * 9 + ["huge"]))
@@ -625,6 +677,37 @@ class LedgerMachine(RuleBasedStateMachine):
                 self.within(operation, at, before, after)
             self.sent.append(Sent("book", path, body, response.content, specs=tuple(specs)))
 
+    def do_bulk(self, specs: list[TransferSpec], body: dict[str, Any]) -> None:
+        """A bulk request: 200 with one result per item, each predicted on its own (or a refusal of
+        the whole request, when an item breaks the request's schema)."""
+        path = "/v1/transfers/bulk"
+        response, before, after = self.write(path, body)
+        at = before
+        if response.status_code == 200:
+            fresh = [
+                r["transfer"] for r in response.json()["results"] if r["status"] == 201 and not r["replayed"]
+            ]
+            at = max((parse(t["created_at"]) for t in fresh), default=before)
+
+        def answer(results: list[tuple[Transfer, bool] | Refused]) -> tuple[int, bool, Any]:
+            return 200, False, {"results": [bulk_result(r) for r in results]}
+
+        prediction = self.judge(
+            "bulk", response, [self.predict(lambda m: m.book_each(specs, at), answer)], shape=bulk_shape
+        )
+        if prediction.refusal is not None:
+            return
+        results = prediction.body["results"]
+        for result in results:
+            problem = result["problem"]
+            outcome = problem["code"] if problem else "replayed" if result["replayed"] else "ok"
+            self.stats.outcomes[f"bulk item: {outcome}"] += 1
+        if any(r["status"] == 201 and not r["replayed"] for r in results):
+            self.within("bulk", at, before, after)
+        booked = tuple(spec for spec, r in zip(specs, results, strict=True) if r["status"] == 201)
+        if booked:  # kept for replays of the whole bulk, and for replays and conflicts of its items
+            self.sent.append(Sent("bulk", path, body, response.content, specs=booked, items=tuple(specs)))
+
     def timed_out_options(self, transfer_id: str, before: datetime, after: datetime) -> list[bool]:
         transfer = self.model.transfers.get(transfer_id)
         if transfer is None or transfer.timeout_at is None or after < transfer.timeout_at:
@@ -701,6 +784,7 @@ class LedgerMachine(RuleBasedStateMachine):
         ("transfer", 8),
         ("hold", 5),
         ("batch", 4),
+        ("bulk", 4),
         ("post_pending", 5),
         ("void_pending", 3),
         ("reverse", 4),
@@ -720,7 +804,7 @@ class LedgerMachine(RuleBasedStateMachine):
             "void_pending": transfers,
             "reverse": transfers,
             "replay": bool(self.sent),
-            "conflicting_replay": any(s.kind in ("open", "book", "reverse") for s in self.sent),
+            "conflicting_replay": any(s.kind in ("open", "book", "bulk", "reverse") for s in self.sent),
             "open_account": len(self.model.accounts) < MAX_ACCOUNTS,
             "take_baseline": transfers and self.baseline is None,
         }.get(operation, True)
@@ -795,6 +879,30 @@ class LedgerMachine(RuleBasedStateMachine):
                 specs.append(self.draw_spec(data, self.fresh_id(), bad=20))
         style = data.draw(st.integers(0, 3))
         self.do_book(specs, {"transfers": [transfer_body(s, style) for s in specs]}, batch=True)
+
+    def bulk(self, data: st.DataObject) -> None:
+        """Items decided one by one: new ones (some refused), replays and conflicts of booked ones,
+        and twins inside the bulk (the same request again, or another under the same id); now and
+        then an item the request's schema refuses, which refuses the whole bulk."""
+        size = data.draw(st.integers(1, 5))
+        booked = [s for sent in self.sent for s in sent.specs]
+        schema_error = data.draw(st.integers(0, 9)) == 9
+        specs: list[TransferSpec] = []
+        for _ in range(size):
+            kind = data.draw(st.sampled_from(["new"] * 10 + ["replay", "conflict", "twin", "twin_conflict"]))
+            if kind in ("replay", "conflict") and booked:
+                earlier = data.draw(st.sampled_from(booked))
+                specs.append(
+                    earlier if kind == "replay" else self.conflicting(earlier, data.draw(st.integers(0, 3)))
+                )
+            elif kind in ("twin", "twin_conflict") and specs:
+                twin = data.draw(st.sampled_from(specs))
+                specs.append(twin if kind == "twin" else self.conflicting(twin, data.draw(st.integers(0, 3))))
+            else:
+                kinds = BAD_KINDS if schema_error else tuple(k for k in BAD_KINDS if k != "single")
+                specs.append(self.draw_spec(data, self.fresh_id(), bad=3, bad_kinds=kinds))
+        style = data.draw(st.integers(0, 3))
+        self.do_bulk(specs, {"transfers": [transfer_body(s, style) for s in specs]})
 
     def post_pending(self, data: st.DataObject) -> None:
         # a hold; else one posted already (in full or in part: a replay, or a refusal)
@@ -883,8 +991,10 @@ class LedgerMachine(RuleBasedStateMachine):
     # --- operations: replays and conflicts -------------------------------------------------------
     def replay(self, data: st.DataObject) -> None:
         """The same request again (for a transfer, maybe spelt differently): the original answer."""
-        sent = self.pick_sent(data, ("open", "book", "post", "void", "reverse"))
-        if sent.kind == "open":
+        sent = self.pick_sent(data, ("open", "book", "bulk", "post", "void", "reverse"))
+        if sent.kind == "bulk":  # every item again: a replay if it booked, decided anew if it did not
+            self.do_bulk(list(sent.items), sent.body)
+        elif sent.kind == "open":
             assert sent.account is not None
             self.do_open(sent.account, sent.body, original=sent)
         elif sent.kind == "book":
@@ -907,7 +1017,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     def conflicting_replay(self, data: st.DataObject) -> None:
         """A used id (or account code) with another request: `idempotency_conflict`."""
-        sent = self.pick_sent(data, ("open", "book", "reverse"))
+        sent = self.pick_sent(data, ("open", "book", "bulk", "reverse"))
         how = data.draw(st.integers(0, 4))
         if sent.account is not None:
             a = sent.account

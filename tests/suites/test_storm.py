@@ -1,14 +1,21 @@
 """The storm with faults: many concurrent clients while backends, the API, a worker and PostgreSQL die.
 
 For each execution mode (in the app, in the database), on a private PostgreSQL cluster migrated with
-`razao db setup`, with the API and two Celery workers as real processes: at least 32 clients book
-transfers, batches, holds, partial and full posts, voids, reversals and deliberate replays over a few hot
-accounts and many cold ones, re-sending the same request (same ids) after every connection error, timeout
-or 5xx. Meanwhile backends are terminated at random, the API is SIGKILLed and restarted, the worker
-running an interest accrual is SIGKILLed midway (a new one is started; the pool must finish the job), and
-PostgreSQL is restarted. Afterwards the ledger checker must find nothing wrong, every acknowledged
-transfer must exist exactly once with the lines the client was told, the product's own verification job
-must agree, and every account with an interest policy must have accrued exactly once per day.
+`razao db setup`, with the API (group commit on: `GROUPING`) and two Celery workers as real processes:
+at least 32 clients book transfers, batches, bulk requests, holds, partial and full posts, voids,
+reversals and deliberate replays over a few hot accounts and many cold ones, re-sending the same request
+(same ids) after every connection error, timeout or 5xx. Meanwhile backends are terminated at random,
+the API is SIGKILLed and restarted, the worker running an interest accrual is SIGKILLed midway (a new
+one is started; the pool must finish the job), and PostgreSQL is restarted. Afterwards the ledger
+checker must find nothing wrong, every acknowledged transfer must exist exactly once with the lines
+the client was told (bulk items one by one), no refused bulk item may exist (unless its id was
+acknowledged by another answer), the product's own verification job must agree, and every account
+with an interest policy must have accrued exactly once per day.
+
+Grouping must have happened: the single transfers the clients created are grouped by the transaction
+that wrote them (`xmin` of their rows, which a group shares: one transaction, or in `db` mode one
+subtransaction of the function call), and at least one transaction must hold several of them. The
+summary reports the groups' sizes, and the last API process's own count of `post_each` calls.
 
 `RAZAO_SUITE_LEVEL=long` runs it for several minutes per mode with more clients, accounts and faults.
 """
@@ -16,9 +23,11 @@ must agree, and every account with an interest policy must have accrued exactly 
 from __future__ import annotations
 
 import random
+import re
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -26,6 +35,7 @@ from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import httpx
 import pytest
@@ -78,6 +88,8 @@ VISIBILITY_TIMEOUT = 5
 WORKERS = 2
 JOB_CHUNK_SIZE = 3
 JOB_TIMEOUT = scaled(90, 240)
+#: Group commit on, spelled out (the API's defaults: docs/operations.md), whatever the defaults become.
+GROUPING = {"RAZAO_GROUP_MAX_WAIT_MS": "2", "RAZAO_GROUP_MAX_SIZE": "256", "RAZAO_GROUP_CONCURRENCY": "4"}
 
 
 @pytest.fixture
@@ -99,6 +111,7 @@ def services(cluster: PrivateCluster, mode: str, tmp_path: Path) -> Iterator[Ser
         queue=queue,
         visibility_timeout=VISIBILITY_TIMEOUT,
         chunk_size=JOB_CHUNK_SIZE,
+        extra=GROUPING,
     )
     run_cli(env, "db", "setup")
     services = Services(env, tmp_path, free_port())
@@ -147,6 +160,92 @@ def _accrual_problems(engine: Engine, accounts: tuple[str, ...], jobs: list[dict
                 f"{sorted(complete)} and at most once on each of {sorted(partial)}"
             )
     return problems
+
+
+#: The transactions that created the clients' single transfers: rows still as written (a posted
+#: transfer's row never changes; a hold's changes when it is resolved, so only open holds count).
+_GROUPS = text("""
+SELECT xmin::text AS tx, count(*) AS n FROM public.transfers
+WHERE id = ANY(:ids) AND (NOT two_phase OR status = 'pending')
+GROUP BY xmin
+""")
+
+
+@dataclass
+class Groups:
+    """How the clients' single transfers were grouped: transactions by number of them."""
+
+    sizes: Counter[int]
+
+    @property
+    def transfers(self) -> int:
+        return sum(size * n for size, n in self.sizes.items())
+
+    @property
+    def transactions(self) -> int:
+        return sum(self.sizes.values())
+
+    @property
+    def shared(self) -> int:
+        """Transactions that booked more than one single transfer: groups that formed."""
+        return sum(n for size, n in self.sizes.items() if size > 1)
+
+    def details(self) -> dict[str, Any]:
+        return {
+            "single_transfers_measured": self.transfers,
+            "transactions": self.transactions,
+            "groups_of_2_or_more": self.shared,
+            "in_groups_of_2_or_more": sum(size * n for size, n in self.sizes.items() if size > 1),
+            "largest": max(self.sizes, default=0),
+            "mean_size": round(self.transfers / self.transactions, 2) if self.transactions else 0,
+            "by_size": dict(sorted(self.sizes.items())),
+        }
+
+
+def _groups(engine: Engine, single_ids: list[str]) -> Groups:
+    with engine.connect() as conn:
+        rows = conn.execute(_GROUPS, {"ids": [UUID(i) for i in single_ids]}).all()
+    return Groups(Counter(int(n) for _, n in rows))
+
+
+def _refused_that_exist(engine: Engine, tally: Tally) -> list[str]:
+    """Refused bulk items that exist, though no answer acknowledged their id."""
+    acknowledged = {str(ack.transfer_id) for ack in tally.transfers}
+    suspects = sorted(set(tally.refused_ids) - acknowledged)
+    with engine.connect() as conn:
+        found = conn.execute(
+            text("SELECT id::text FROM public.transfers WHERE id = ANY(:ids)"),
+            {"ids": [UUID(i) for i in suspects]},
+        ).scalars()
+        return [f"bulk item {transfer_id} was refused, yet it exists" for transfer_id in found]
+
+
+_SAMPLE = re.compile(r"^(\w+)\{(.*)\} ([0-9.e+]+)$")
+_LABEL = re.compile(r'(\w+)="([^"]*)"')
+
+
+def _api_counts(base_url: str) -> dict[str, float]:
+    """From the API's `/metrics` (all its workers, since it last started): `post_each` calls, and
+    POST requests answered on /v1/transfers and /v1/transfers/bulk."""
+    counts = {"post_each_calls": 0.0, "single_transfer_requests": 0.0, "bulk_requests": 0.0}
+    try:
+        page = httpx.get(f"{base_url}/metrics", timeout=10).text
+    except httpx.TransportError:
+        return counts
+    for line in page.splitlines():
+        match = _SAMPLE.match(line)
+        if match is None:
+            continue
+        name, labels, value = match[1], dict(_LABEL.findall(match[2])), float(match[3])
+        if name == "razao_use_case_calls_total" and labels.get("use_case") == "post_each":
+            counts["post_each_calls"] += value
+        elif name == "razao_http_requests_total" and labels.get("method") == "POST":
+            route = labels.get("route")
+            if route == "/v1/transfers":
+                counts["single_transfer_requests"] += value
+            elif route == "/v1/transfers/bulk":
+                counts["bulk_requests"] += value
+    return counts
 
 
 @dataclass
@@ -205,6 +304,14 @@ class Findings:
     verification: dict[str, Any]
     jobs: list[dict[str, Any]]
     accrual_problems: list[str]
+    groups: Groups
+    refused_existing: list[str]
+    api_counts: dict[str, float]
+
+    @property
+    def lost_acknowledgements(self) -> int:
+        """Acknowledged transfers missing, or with other lines than told (a duplicate booking included)."""
+        return sum(1 for v in self.report.violations if v.check == "acknowledged")
 
     @property
     def failed_jobs(self) -> list[dict[str, Any]]:
@@ -218,11 +325,20 @@ def _check(
     baseline: dict[str, str],
     books: Books,
     jobs: list[dict[str, Any]],
+    base_url: str,
 ) -> Findings:
     """The product's own verification job, the independent checker, and the accruals."""
     verification = admin.finished_job(admin.call("POST", "/v1/jobs/ledger-verification")["id"], JOB_TIMEOUT)
     report = check_ledger(engine, acknowledged=tally.transfers, baseline=baseline)
-    return Findings(report, verification, jobs, _accrual_problems(engine, books.with_interest, jobs))
+    return Findings(
+        report,
+        verification,
+        jobs,
+        _accrual_problems(engine, books.with_interest, jobs),
+        _groups(engine, tally.single_ids),
+        _refused_that_exist(engine, tally),
+        _api_counts(base_url),
+    )
 
 
 def _summarize(
@@ -236,9 +352,20 @@ def _summarize(
     report = found.report
     entry.operations = tally.total(tally.attempted)
     entry.faults = log.total
-    entry.violations = report.violation_count + len(tally.violations) + len(found.accrual_problems)
+    entry.violations = (
+        report.violation_count
+        + len(tally.violations)
+        + len(found.accrual_problems)
+        + len(found.refused_existing)
+    )
     entry.details = {
         "clients": CLIENTS,
+        "grouping": GROUPING,
+        "groups": found.groups.details(),
+        "last_api_process": found.api_counts,
+        "bulk_items": dict(tally.bulk_items),
+        "lost_or_changed_acknowledgements": found.lost_acknowledgements,
+        "refused_bulk_items_that_exist": len(found.refused_existing),
         "accounts": {"hot": HOT_ACCOUNTS, "cold": COLD_ACCOUNTS, "with_interest": WITH_INTEREST},
         "acknowledged": tally.total(tally.acknowledged),
         "transfers_acknowledged": len(tally.transfers),
@@ -258,6 +385,7 @@ def _summarize(
             *(f"{v.check} {v.subject}: {v.detail}" for v in report.violations[:5]),
             *tally.violations[:5],
             *found.accrual_problems[:5],
+            *found.refused_existing[:5],
         ],
         "jobs": [
             {"kind": j["kind"], "state": j["state"], "result": j["result"], "errors": j["errors"]}
@@ -269,7 +397,10 @@ def _summarize(
         f"{entry.details['acknowledged']} acknowledged ({len(tally.transfers)} transfers), "
         f"{tally.retried} re-sent, {entry.details['refused']} refused, "
         f"{tally.replays_verified} replays verified; faults {dict(log.counts)}; "
-        f"violations {entry.violations}; failed jobs {len(found.failed_jobs)}; "
+        f"groups {found.groups.details()}; last API process {found.api_counts}; "
+        f"bulk items {dict(tally.bulk_items)}; "
+        f"violations {entry.violations} (lost or changed acknowledgements {found.lost_acknowledgements}, "
+        f"refused bulk items that exist {len(found.refused_existing)}); failed jobs {len(found.failed_jobs)}; "
         f"API crashes at start-up {api_start_crashes}; "
         f"retry causes {dict(tally.retry_causes)}; phases {entry.details['phases_s']}"
     )
@@ -325,7 +456,7 @@ def test_the_ledger_survives_a_storm_with_faults(
         assert not [c.error for c in clients if c.error is not None], [c.error for c in clients]
 
         checking = time.monotonic()
-        found = _check(admin, admin_engine, tally, baseline, books, jobs)
+        found = _check(admin, admin_engine, tally, baseline, books, jobs, services.base_url)
         admin.close()
         phases["checks"] = time.monotonic() - checking
         _summarize(entry, tally, log, found, phases, len(services.crashed_starts))
@@ -336,6 +467,9 @@ def test_the_ledger_survives_a_storm_with_faults(
     assert not found.failed_jobs, found.failed_jobs
     assert found.verification["result"]["ok"], found.verification["result"]
     assert not found.accrual_problems, found.accrual_problems[:10]
+    assert not found.refused_existing, found.refused_existing[:10]
+    assert found.groups.shared >= 1, f"no two single transfers shared a transaction: {found.groups.details()}"
+    assert tally.bulk_items["201"] >= 1, f"no bulk item was booked: {dict(tally.bulk_items)}"
     server_errors = {cause: n for cause, n in tally.retry_causes.items() if cause.startswith("500")}
     assert not server_errors, f"answered 500 (a database that is down or busy is a 503): {server_errors}"
     assert all(log.counts[kind] >= 1 for kind in KINDS), log.counts

@@ -598,3 +598,61 @@ def test_a_batch_needs_one_to_1000_distinct_transfers(alice: Account, bob: Accou
 def test_booking_time_must_carry_a_time_zone(books: Books, alice: Account, bob: Account) -> None:
     with pytest.raises(ValidationError):
         books.book(move(alice, bob, 1), at=LATER.replace(tzinfo=None))
+
+
+# --- each on its own (groups and bulk) ----------------------------------------------------------
+
+
+def test_post_each_refuses_a_transfer_alone_and_books_the_others(
+    books: Books, alice: Account, bob: Account, bank: Account
+) -> None:
+    requests = [move(alice, bob, 4_000), move(alice, bob, 7_000), move(alice, bob, 6_000)]
+    results = ledger.post_each(requests, existing={}, accounts=books.accounts, at=LATER)
+
+    booked, refused, also_booked = results
+    assert isinstance(booked, ledger.Outcome) and isinstance(also_booked, ledger.Outcome)
+    assert isinstance(refused, InsufficientFunds)  # 7,000 of the 6,000 left after the first
+    assert refused.context["available"] == 6_000 - 7_000
+    assert (alice.posted_balance, bob.posted_balance, bank.posted_balance) == (0, 10_000, 10_000)
+    # The refused transfer took no sequence numbers: the next entry follows the first transfer's.
+    assert [e.seq for e in also_booked.entries if e.account_id == alice.id] == [3]
+
+
+def test_post_each_books_a_repeated_id_once_and_replays_or_refuses_the_repeats(
+    books: Books, alice: Account, bob: Account
+) -> None:
+    first = move(alice, bob, 100)
+    other = TransferRequest.simple(first.id, debit_account_id=alice.id, credit_account_id=bob.id, amount=200)
+    results = ledger.post_each([first, first, other], existing={}, accounts=books.accounts, at=LATER)
+
+    booked, replay, conflict = results
+    assert isinstance(booked, ledger.Outcome) and not booked.replayed
+    assert isinstance(replay, ledger.Outcome) and replay.replayed and replay.transfer.id == first.id
+    assert replay.entries == ()
+    assert isinstance(conflict, IdempotencyConflict)
+    assert alice.posted_balance == 10_000 - 100
+
+
+def test_post_each_keeps_every_rule_per_transfer(books: Books, alice: Account, bob: Account) -> None:
+    unknown = TransferRequest.simple(
+        new_id(), debit_account_id=alice.id, credit_account_id=new_id(), amount=1
+    )
+    selfie = TransferRequest.simple(new_id(), debit_account_id=alice.id, credit_account_id=alice.id, amount=1)
+    alice_usd = account("alice-usd", asset=USD)
+    books.accounts[alice_usd.id] = alice_usd
+    mixed = TransferRequest.simple(
+        new_id(), debit_account_id=alice.id, credit_account_id=alice_usd.id, amount=1
+    )
+    results = ledger.post_each(
+        [unknown, selfie, mixed, move(alice, bob, 1)], existing={}, accounts=books.accounts, at=LATER
+    )
+    assert [type(r) for r in results] == [AccountNotFound, ValidationError, AssetMismatch, ledger.Outcome]
+
+
+def test_post_each_takes_one_to_10000_transfers(books: Books, alice: Account, bob: Account) -> None:
+    with pytest.raises(ValidationError):
+        ledger.post_each([], existing={}, accounts=books.accounts, at=LATER)
+    with pytest.raises(ValidationError):
+        ledger.post_each(
+            [move(alice, bob, 1)] * (ledger.MAX_EACH + 1), existing={}, accounts=books.accounts, at=LATER
+        )

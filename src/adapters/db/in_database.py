@@ -36,6 +36,7 @@ from application.pages import DEFAULT_LIMIT, Page, check_limit
 from application.ports import ExecutionUnavailable, StatementLine
 from application.retry import ATTEMPTS, retrying
 from application.verification import VerificationPart
+from domain.errors import DomainError
 from domain.ledger import Outcome
 from domain.reports import AssetTotals
 from domain.transfers import ReversalRequest, Transfer, TransferRequest
@@ -78,6 +79,7 @@ def _sql(function: str, **casts: str) -> TextClause:
 
 
 _POST_TRANSFERS = _sql("post_transfers", requests="jsonb")
+_POST_EACH = _sql("post_each", requests="jsonb")
 _POST_PENDING = _sql("post_pending", transfer_id="uuid", amount="numeric")
 _VOID_PENDING = _sql("void_pending", transfer_id="uuid")
 _REVERSE = _sql("reverse_transfer", request="jsonb")
@@ -176,6 +178,11 @@ class InDatabaseWritePath:
         body = codec.dumps([codec.transfer_request_to_dict(r) for r in requests])
         data = self._run(lambda: self._functions.call(_POST_TRANSFERS, requests=body))
         return [codec.outcome_from_dict(o) for o in _items(data)]
+
+    def post_each(self, requests: Sequence[TransferRequest]) -> list[Outcome | DomainError]:
+        body = codec.dumps([codec.transfer_request_to_dict(r) for r in requests])
+        data = self._run(lambda: self._functions.call(_POST_EACH, requests=body))
+        return [codec.result_from_dict(r) for r in _items(data)]
 
     def post_pending(self, transfer_id: UUID, amount: int | None = None) -> Outcome:
         data = self._run(lambda: self._functions.call(_POST_PENDING, transfer_id=transfer_id, amount=amount))

@@ -2,8 +2,8 @@
 
 Repositories run every statement through `Tx.execute`, which first sends the deferred writes, so a
 read always sees them. Deferring lets a batch of 1,000 transfers become three statements instead of
-thousands of round trips: the transfer rows (pipelined), every status change (one UPDATE), and every
-journal entry (one INSERT over arrays).
+thousands of round trips: every transfer row (one INSERT), every status change (one UPDATE), and every
+journal entry (one INSERT), each with its rows as one JSON parameter.
 
 The order and the grouping are what the database's triggers need (revision 0002; Docs:
 docs/reference/rules.md): status changes go before the entries, so that posting a pending transfer
@@ -15,49 +15,73 @@ as `RetryableConflict` (see `adapters.db.errors`).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, CursorResult, Executable, insert, text
+from sqlalchemy import Connection, CursorResult, Executable, TextClause, text
 from sqlalchemy.exc import DBAPIError
 
 from adapters.db.errors import as_retryable
 from adapters.db.models import entries, transfers
 
-_INSERT_TRANSFERS = insert(transfers)
-
-#: Columns of `entries` and the array type each is sent as.
-_ENTRY_ARRAYS = {
-    "transfer_id": "uuid[]",
-    "account_id": "uuid[]",
-    "seq": "bigint[]",
-    "line": "smallint[]",
-    "layer": "text[]",
-    "side": "text[]",
-    "amount": "numeric[]",
-    "asset_code": "text[]",
-    "balance_after": "numeric[]",
-    "created_at": "timestamptz[]",
+#: Columns of each bulk-written table and their SQL types. Rows travel as one JSON document per
+#: statement (`json_to_recordset`): one parameter that the C encoder writes, instead of a Python-level
+#: array dump per column (measured: about a fifth of a 1,000-transfer batch's client time).
+_TRANSFER_COLUMNS = {
+    "id": "uuid",
+    "status": "text",
+    "two_phase": "boolean",
+    "description": "text",
+    "metadata": "jsonb",
+    "effective_at": "timestamptz",
+    "created_at": "timestamptz",
+    "timeout_at": "timestamptz",
+    "resolved_at": "timestamptz",
+    "reverses_id": "uuid",
+    "fingerprint": "text",
 }
-assert set(_ENTRY_ARRAYS) == set(entries.c.keys()), "every column of entries is sent"
+_ENTRY_COLUMNS = {
+    "transfer_id": "uuid",
+    "account_id": "uuid",
+    "seq": "bigint",
+    "line": "smallint",
+    "layer": "text",
+    "side": "text",
+    "amount": "numeric",
+    "asset_code": "text",
+    "balance_after": "numeric",
+    "created_at": "timestamptz",
+}
+_STATUS_COLUMNS = {"b_id": "uuid", "b_status": "text", "b_resolved_at": "timestamptz"}
+assert set(_TRANSFER_COLUMNS) == set(transfers.c.keys()), "every column of transfers is sent"
+assert set(_ENTRY_COLUMNS) == set(entries.c.keys()), "every column of entries is sent"
 
 
-def _unnest(arrays: Mapping[str, str]) -> str:
-    return "unnest(" + ", ".join(f"CAST(:{name} AS {kind})" for name, kind in arrays.items()) + ")"
+def _rows(columns: Mapping[str, str]) -> str:
+    """`json_to_recordset(CAST(:rows AS json)) AS r(name type, ...)`: the rows of one JSON parameter."""
+    return (
+        "json_to_recordset(CAST(:rows AS json)) AS r("
+        + ", ".join(f"{n} {t}" for n, t in columns.items())
+        + ")"
+    )
 
 
-#: One statement for any number of entries (one array per column), so the journal's statement-level
-#: trigger sees whole transfer phases.
-_INSERT_ENTRIES = text(
-    f"INSERT INTO {entries.name} ({', '.join(_ENTRY_ARRAYS)}) SELECT * FROM {_unnest(_ENTRY_ARRAYS)}"
-)
-_STATUS_ARRAYS = {"b_id": "uuid[]", "b_status": "text[]", "b_resolved_at": "timestamptz[]"}
+def _insert(table: str, columns: Mapping[str, str]) -> TextClause:
+    names = ", ".join(columns)
+    return text(f"INSERT INTO {table} ({names}) SELECT {names} FROM {_rows(columns)}")
+
+
+#: One statement per table for any number of rows: the journal's statement-level trigger then sees
+#: whole transfer phases.
+_INSERT_TRANSFERS = _insert(transfers.name, _TRANSFER_COLUMNS)
+_INSERT_ENTRIES = _insert(entries.name, _ENTRY_COLUMNS)
 #: One statement for any number of status changes (the trigger releasing holds runs once).
 _UPDATE_TRANSFER_STATUS = text(
-    f"UPDATE {transfers.name} SET status = v.b_status, resolved_at = v.b_resolved_at"
-    f" FROM {_unnest(_STATUS_ARRAYS)} AS v({', '.join(_STATUS_ARRAYS)})"
-    f" WHERE {transfers.name}.id = v.b_id"
+    f"UPDATE {transfers.name} SET status = r.b_status, resolved_at = r.b_resolved_at"
+    f" FROM {_rows(_STATUS_COLUMNS)} WHERE {transfers.name}.id = r.b_id"
 )
 _NOT_OPEN = "the unit of work is not open; use it in a `with` block"
 
@@ -143,25 +167,30 @@ class Tx:
 
     def _flush(self, connection: Connection) -> None:
         """Send the deferred writes: new transfers, then status changes (releasing holds), then the
-        entries (after their transfers: foreign key; after the releases: posting a pending transfer)."""
-        if rows := _take(self._transfers):
-            connection.execute(_INSERT_TRANSFERS, rows)
-        if rows := _take(self._status_changes):
-            connection.execute(_UPDATE_TRANSFER_STATUS, _as_arrays(rows, _STATUS_ARRAYS))
-        if rows := _take(self._entries):
-            connection.execute(_INSERT_ENTRIES, _as_arrays(rows, _ENTRY_ARRAYS))
+        entries (after their transfers: the trigger looks them up; after the releases: posting a
+        pending transfer)."""
+        for statement, buffer in (
+            (_INSERT_TRANSFERS, self._transfers),
+            (_UPDATE_TRANSFER_STATUS, self._status_changes),
+            (_INSERT_ENTRIES, self._entries),
+        ):
+            if buffer:
+                rows = _json_rows(buffer)
+                buffer.clear()
+                connection.execute(statement, {"rows": rows})
 
 
-def _take(buffer: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """Empty `buffer` and return what it held."""
-    rows = list(buffer)
-    buffer.clear()
-    return rows
+def _json_value(value: object) -> str:
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
-def _as_arrays(rows: Sequence[Mapping[str, Any]], arrays: Mapping[str, str]) -> dict[str, list[Any]]:
-    """Rows as one list per column: the parameters of a statement over `unnest` of arrays."""
-    return {name: [row[name] for row in rows] for name in arrays}
+def _json_rows(rows: Sequence[Mapping[str, Any]]) -> str:
+    """The rows as a JSON array of objects: UUIDs and datetimes as text, integers exact (NUMERIC)."""
+    return json.dumps(rows, default=_json_value, separators=(",", ":"), ensure_ascii=False)
 
 
 class _translated:

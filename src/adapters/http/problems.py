@@ -119,6 +119,22 @@ class Problem(BaseModel):
     )
 
 
+def problem_of(error: errors.DomainError, *, request_id: str | None) -> dict[str, Any]:
+    """The problem document of a domain error, as a JSON-able dict (an item of a bulk answer)."""
+    kind = PROBLEM_TYPES.get(error.code) or PROBLEM_TYPES[errors.DomainError.code]
+    issues = error.issues if isinstance(error, errors.ValidationError) else ()
+    return Problem(
+        type=TYPE_PREFIX + error.code,
+        title=kind.title,
+        status=kind.status,
+        detail=error.detail,
+        code=error.code,
+        request_id=request_id,
+        errors=[FieldError(field=i.field, message=i.message) for i in issues] or None,
+        context=dict(error.context) or None,
+    ).model_dump(mode="json", exclude_none=True)
+
+
 class ProblemResponse(JSONResponse):
     media_type = PROBLEM_MEDIA_TYPE
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 from uuid import UUID
 
+from adapters.http.groups import GroupCommit
 from adapters.http.metrics import HttpMetrics
 from application.api_keys import ApiKeyUnitOfWork
 from application.jobs import JobUnitOfWork
@@ -64,9 +65,13 @@ class JobServices:
 @dataclass(frozen=True, slots=True)
 class Services:
     uow: Callable[[], LedgerUnitOfWork]
+    #: For reads only (autocommit: nothing it does may need to be atomic).
+    read_uow: Callable[[], LedgerUnitOfWork]
     clock: Clock
     ids: IdSource
     write_path: WritePath
+    #: Single transfers go through it: concurrent ones are booked in groups (`adapters.http.groups`).
+    groups: GroupCommit
     read_path: ReadPath
     readiness: Callable[[], Readiness]
     function_stats: Callable[[], list[FunctionStat]]

@@ -1,10 +1,19 @@
 """The storm's clients: threads that book transfers over HTTP the way a careful real client does.
 
 Each client loops over a mix of operations on a few hot accounts and many cold ones: single transfers,
-multi-posting transfers, batches, two-phase holds, full and partial posts, voids, reversals, and
-deliberate replays (the same request again must answer the same transfer, marked replayed; the same id
-with other content must be refused with `idempotency_conflict`). It acts only on its own holds and
-transfers, so every refusal of those is a finding, not a race between clients.
+multi-posting transfers, batches, bulk requests, two-phase holds, full and partial posts, voids,
+reversals, and deliberate replays (the same request again must answer the same transfer, marked
+replayed; the same id with other content must be refused with `idempotency_conflict`). It acts only on
+its own holds and transfers, so every refusal of those is a finding, not a race between clients. The
+clients run side by side, so the API's group commit books their single transfers together.
+
+A bulk request (`/v1/transfers/bulk`) is not atomic: each item gets its own result. Its items are
+checked and recorded one by one: an item answered 201 is acknowledged like a single transfer (a replay
+of a transfer this client already knows must describe it); an item refused must not exist afterwards
+unless its id was acknowledged by another answer (`Tally.refused_ids`, checked by the storm). Items are
+ordinary transfers and holds, some that cannot be paid (`insufficient_funds`), some unbalanced
+(`unbalanced_transfer`), twins of an earlier item (a replay of it, or a conflict when it booked), and
+conflicting replays of this client's acknowledged transfers (`idempotency_conflict`).
 
 On a connection error, a timeout or a 5xx answer it sends the SAME request (same ids) again after a
 short backoff until it gets an answer; a 4xx answer is final (`insufficient_funds` is normal). Every 2xx
@@ -67,6 +76,12 @@ class Tally:
     transfers: list[Acknowledged] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
     unanswered: list[str] = field(default_factory=list)
+    #: Ids of transfers created by single requests (`POST /v1/transfers`): how groups are measured.
+    single_ids: list[str] = field(default_factory=list)
+    #: Ids of bulk items that were refused (they must not exist, unless acknowledged otherwise).
+    refused_ids: list[str] = field(default_factory=list)
+    #: Results of bulk items: "201", "201 replayed", "422 insufficient_funds", ...
+    bulk_items: Counter[str] = field(default_factory=Counter)
 
     def total(self, counter: Counter[str]) -> int:
         with self.lock:
@@ -137,6 +152,12 @@ class Client:
     posted: list[tuple[str, tuple[Line, ...]]] = field(default_factory=list)
     sent: list[Sent] = field(default_factory=list)
     singles: list[Sent] = field(default_factory=list)
+    #: Bulk requests answered 200, for replays of the whole bulk.
+    bulks: list[list[dict[str, Any]]] = field(default_factory=list)
+    #: The body of the request that booked each transfer this client created (id -> body).
+    booked: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Whether the last `send` had to send its request more than once.
+    resent: bool = False
     error: BaseException | None = None
 
     def __post_init__(self) -> None:
@@ -152,7 +173,8 @@ class Client:
     OPERATIONS: ClassVar[tuple[tuple[str, int], ...]] = (
         ("transfer", 24),
         ("multi_posting", 6),
-        ("batch", 10),
+        ("batch", 8),
+        ("bulk", 8),
         ("hold", 16),
         ("post_full", 8),
         ("post_partial", 8),
@@ -184,6 +206,7 @@ class Client:
             self.tally.attempted[operation] += 1
         began = time.monotonic()
         delay = 0.05
+        self.resent = False
         while True:
             cause: str
             try:
@@ -199,6 +222,7 @@ class Client:
                 with self.tally.lock:
                     self.tally.unanswered.append(f"{method} {path} {body}: last {cause}")
                 return None
+            self.resent = True
             with self.tally.lock:
                 self.tally.retried += 1
                 self.tally.retry_causes[cause] += 1
@@ -253,6 +277,7 @@ class Client:
 
     def _booked(self, body: dict[str, Any], answer: dict[str, Any], lines: tuple[Line, ...]) -> None:
         """A created transfer was acknowledged: check the answer, record it, remember it."""
+        self.booked[body["id"]] = body
         pending = bool(body.get("pending"))
         told = answer["postings"] if pending else answer["posted"]
         self.check(
@@ -266,10 +291,15 @@ class Client:
             self.acknowledge(body["id"], "posted", lines)
             self.posted.append((body["id"], lines))
 
+    def _single(self, body: dict[str, Any]) -> None:
+        with self.tally.lock:
+            self.tally.single_ids.append(body["id"])
+
     def transfer(self) -> None:
         body = self.simple_body()
         response = self.send("transfer", "POST", "/v1/transfers", body)
         if response is not None and response.status_code == 201:
+            self._single(body)
             self._booked(body, response.json(), _simple_lines(body))
             sent = Sent("POST", "/v1/transfers", body, response.json())
             self.sent.append(sent)
@@ -289,6 +319,7 @@ class Client:
         body = {"id": str(uuid.uuid4()), "postings": postings, "metadata": {"client": str(self.number)}}
         response = self.send("multi_posting", "POST", "/v1/transfers", body)
         if response is not None and response.status_code == 201:
+            self._single(body)
             self._booked(body, response.json(), _simple_lines(body))
             self.sent.append(Sent("POST", "/v1/transfers", body, response.json()))
 
@@ -307,8 +338,104 @@ class Client:
         body = self.simple_body(pending=True)
         response = self.send("hold", "POST", "/v1/transfers", body)
         if response is not None and response.status_code == 201:
+            self._single(body)
             self._booked(body, response.json(), _simple_lines(body))
             self.sent.append(Sent("POST", "/v1/transfers", body, response.json()))
+
+    # --- bulk requests ---------------------------------------------------------------------------
+
+    POOR = 10**12  # more than any wallet ever holds
+
+    def bulk(self) -> None:
+        """2 to 24 transfers, each booked or refused on its own; sometimes an earlier bulk again."""
+        if self.bulks and self.rng.random() < 0.15:
+            return self._bulk("bulk_replay", self.rng.choice(self.bulks))
+        items: list[dict[str, Any]] = []
+        for _ in range(self.rng.randint(2, 24)):
+            kind = self.rng.choices(
+                ["plain", "hold", "poor", "unbalanced", "twin", "conflict"], [10, 3, 2, 1, 2, 1]
+            )[0]
+            if kind == "twin" and items:  # an id of this bulk again: the same request, or another
+                twin = self.rng.choice(items)
+                items.append(twin if self.rng.random() < 0.7 else {**twin, "description": "twin"})
+            elif kind == "conflict" and self.singles:  # an acknowledged id, another request
+                earlier = self.rng.choice(self.singles).body
+                assert earlier is not None
+                items.append({**earlier, "amount": earlier["amount"] + 1})
+            elif kind == "poor":  # a cold wallet asked for more than it can hold
+                body = self.simple_body()
+                body.update(debit_account_id=self.rng.choice(self.accounts.cold), amount=self.POOR)
+                body["credit_account_id"] = self.accounts.source
+                items.append(body)
+            elif kind == "unbalanced":
+                payer, payee = self.two_wallets()
+                amount = self.amount()
+                postings = [
+                    {"account_id": payer, "side": "debit", "amount": amount},
+                    {"account_id": payee, "side": "credit", "amount": amount + 1},
+                ]
+                items.append({"id": str(uuid.uuid4()), "postings": postings})
+            else:
+                items.append(self.simple_body(pending=True) if kind == "hold" else self.simple_body())
+        return self._bulk("bulk", items)
+
+    def _bulk(self, operation: str, items: list[dict[str, Any]]) -> None:
+        response = self.send(operation, "POST", "/v1/transfers/bulk", {"transfers": items})
+        if response is None:
+            return
+        if not self.check(response.status_code == 200, f"bulk of {len(items)}: {_brief(response)}"):
+            return
+        results = response.json()["results"]
+        if not self.check(len(results) == len(items), f"bulk of {len(items)} answered {len(results)}"):
+            return
+        self.bulks.append(items)
+        ids = Counter(item["id"] for item in items)
+        for item, result in zip(items, results, strict=True):
+            self._bulk_item(item, result, twinned=ids[item["id"]] > 1)
+
+    def _expected(self, item: dict[str, Any], twinned: bool) -> set[str]:
+        """The answers a bulk item may get: "201" (booked, or a replay), or problem codes."""
+        if "postings" in item and item["postings"][0]["amount"] != item["postings"][1]["amount"]:
+            return {"unbalanced_transfer"}
+        first = self.booked.get(item["id"])
+        if first is not None:  # booked before (single, batch or bulk, or earlier in this bulk)
+            return {"201"} if first == item else {"idempotency_conflict"}
+        expected = (
+            {"insufficient_funds"} if item.get("amount") == self.POOR else {"201", "insufficient_funds"}
+        )
+        if twinned and self.resent:
+            # An attempt whose answer was lost may have booked this id's twin (another request).
+            expected.add("idempotency_conflict")
+        return expected
+
+    def _bulk_item(self, item: dict[str, Any], result: dict[str, Any], *, twinned: bool) -> None:
+        """Check one item's result against what this client knows, and record it."""
+        status, problem = result["status"], result.get("problem") or {}
+        code = "201" if status == 201 else str(problem.get("code"))
+        label = ("201 replayed" if result["replayed"] else "201") if status == 201 else f"{status} {code}"
+        with self.tally.lock:
+            self.tally.bulk_items[label] += 1
+        expected = self._expected(item, twinned)
+        what = f"bulk item {item} answered {result}"
+        if not self.check(code in expected, f"{what}, expected one of {sorted(expected)}"):
+            return
+        if status != 201:
+            self.check(problem.get("status") == status and result["transfer"] is None, what)
+            with self.tally.lock:
+                self.tally.refused_ids.append(item["id"])
+            return
+        answer, lines = result["transfer"], _simple_lines(item)
+        if item["id"] in self.booked:  # a replay: it describes the transfer booked then
+            self.check(
+                result["replayed"]
+                and answer["id"] == item["id"]
+                and _told(answer["postings"]) == sorted(lines, key=str),
+                f"{what}: not a replay of {self.booked[item['id']]}",
+            )
+            return
+        # Booked now, or by an attempt whose answer was lost (then it is a replay).
+        self.check(not result["replayed"] or self.resent, f"{what}: a replay of nothing this client sent")
+        self._booked(item, answer, lines)
 
     def _take_hold(self) -> Hold | None:
         if not self.holds:

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,9 +40,17 @@ def wait_for(check: Callable[[], Any], timeout: float, what: str, interval: floa
 
 
 def service_env(
-    *, database_url: str, admin_url: str, mode: str, queue: str, visibility_timeout: int, chunk_size: int
+    *,
+    database_url: str,
+    admin_url: str,
+    mode: str,
+    queue: str,
+    visibility_timeout: int,
+    chunk_size: int,
+    extra: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """The environment of every storm process: this one's, minus any RAZAO_* setting, plus ours."""
+    """The environment of every storm process: this one's, minus any RAZAO_* setting, plus ours
+    (and `extra`, more RAZAO_* settings)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAZAO_")}
     env.update(
         RAZAO_DATABASE_URL=database_url,
@@ -57,6 +65,7 @@ def service_env(
         RAZAO_LOG_FORMAT="json",
         RAZAO_LOG_LEVEL="INFO",
     )
+    env.update(extra or {})
     return env
 
 

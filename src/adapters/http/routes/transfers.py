@@ -5,15 +5,19 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from adapters.http import cursors
 from adapters.http.deps import ServicesDep, mark_replayed, replayable
-from adapters.http.problems import problem_responses
+from adapters.http.middleware import request_id_of
+from adapters.http.problems import problem_of, problem_responses
 from adapters.http.routes import READ, READ_ERRORS, WRITE, WRITE_ERRORS
 from adapters.http.schemas.transfers import (
     BatchIn,
     BatchOut,
+    BulkIn,
+    BulkItemOut,
+    BulkOut,
     PostPendingIn,
     ReverseIn,
     TransferIn,
@@ -24,7 +28,9 @@ from adapters.http.schemas.transfers import (
 from application import transfers
 from application.pages import DEFAULT_LIMIT, MAX_LIMIT
 from application.transfers import TransferFilter
-from domain.transfers import TransferStatus
+from domain.errors import DomainError
+from domain.ledger import Outcome
+from domain.transfers import TransferRequest, TransferStatus
 
 router = APIRouter(prefix="/v1/transfers", tags=["transfers"])
 
@@ -35,12 +41,14 @@ _BOOKING_ERRORS = problem_responses(*WRITE_ERRORS, 404, 409)
     "",
     status_code=201,
     summary="Book a transfer",
-    description="The `id` is the idempotency key: the same request again returns the original result.",
+    description="The `id` is the idempotency key: the same request again returns the original result. "
+    "Concurrent requests are booked together in groups (one transaction each), each answered as if it "
+    "had run alone.",
     dependencies=WRITE,
     responses={**_BOOKING_ERRORS, **replayable(201)},
 )
-def create_transfer(body: TransferIn, response: Response, services: ServicesDep) -> TransferOut:
-    (outcome,) = services.write_path.post_transfers([body.request()])
+async def create_transfer(body: TransferIn, response: Response, services: ServicesDep) -> TransferOut:
+    outcome = await services.groups.post(body.request())
     mark_replayed(response, outcome.replayed)
     return TransferOut.of(outcome.transfer)
 
@@ -57,6 +65,39 @@ def create_batch(body: BatchIn, response: Response, services: ServicesDep) -> Ba
     outcomes = services.write_path.post_transfers(requests_of(body.transfers))
     mark_replayed(response, all(o.replayed for o in outcomes))
     return BatchOut(transfers=[TransferOut.of(o.transfer) for o in outcomes])
+
+
+@router.post(
+    "/bulk",
+    summary="Book up to 10000 transfers, each on its own",
+    description="Not atomic: each transfer is booked or refused on its own, in order, and gets its own "
+    "result (the transfer, or a problem with its `code`); a refused one changes nothing. One transaction "
+    "for all that book. Use `/batch` when the transfers must all book or none.",
+    dependencies=WRITE,
+    responses=problem_responses(*WRITE_ERRORS),
+)
+def create_bulk(body: BulkIn, request: Request, services: ServicesDep) -> BulkOut:
+    requests_: list[TransferRequest] = []
+    results: list[BulkItemOut | None] = []
+    for item in body.transfers:
+        try:
+            requests_.append(item.request())
+            results.append(None)
+        except DomainError as refused:
+            results.append(_refused(refused, request))
+    booked = iter(services.write_path.post_each(requests_) if requests_ else ())
+    return BulkOut(results=[result or _result(next(booked), request) for result in results])
+
+
+def _refused(error: DomainError, request: Request) -> BulkItemOut:
+    document = problem_of(error, request_id=request_id_of(request.scope))
+    return BulkItemOut(status=document["status"], problem=document)
+
+
+def _result(result: Outcome | DomainError, request: Request) -> BulkItemOut:
+    if isinstance(result, DomainError):
+        return _refused(result, request)
+    return BulkItemOut(status=201, replayed=result.replayed, transfer=TransferOut.of(result.transfer))
 
 
 @router.post(
@@ -109,7 +150,7 @@ def reverse_transfer(
     responses=problem_responses(*READ_ERRORS, 404),
 )
 def get_transfer(transfer_id: UUID, services: ServicesDep) -> TransferOut:
-    return TransferOut.of(transfers.get_transfer(transfer_id, services.uow()))
+    return TransferOut.of(transfers.get_transfer(transfer_id, services.read_uow()))
 
 
 @router.get(
@@ -127,7 +168,7 @@ def list_transfers(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> TransferPage:
     page = transfers.list_transfers(
-        services.uow(),
+        services.read_uow(),
         TransferFilter(account_id, status),
         after=cursors.after_transfer(cursor),
         limit=limit,

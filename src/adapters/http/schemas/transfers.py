@@ -12,7 +12,7 @@ from pydantic_core import PydanticCustomError
 from adapters.http.schemas.common import Amount, AssetCode, Instant, InstantIn, Metadata
 from domain.accounts import Side
 from domain.errors import FieldIssue, ValidationError
-from domain.ledger import MAX_BATCH
+from domain.ledger import MAX_BATCH, MAX_EACH
 from domain.transfers import (
     MAX_POSTINGS,
     MAX_TIMEOUT_SECONDS,
@@ -154,6 +154,28 @@ class BatchIn(BaseModel):
     transfers: Annotated[list[TransferIn], Field(min_length=1, max_length=MAX_BATCH)]
 
 
+class BulkIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "transfers": [
+                        {
+                            "id": _TRANSFER,
+                            "debit_account_id": _CASH,
+                            "credit_account_id": _WALLET,
+                            "amount": 500,
+                        }
+                    ]
+                }
+            ]
+        },
+    )
+
+    transfers: Annotated[list[TransferIn], Field(min_length=1, max_length=MAX_EACH)]
+
+
 class PostPendingIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"amount": 2500}]})
 
@@ -257,6 +279,23 @@ class TransferOut(BaseModel):
 
 class BatchOut(BaseModel):
     transfers: list[TransferOut]
+
+
+class BulkItemOut(BaseModel):
+    """One transfer of a bulk request: booked (or replayed), or refused on its own."""
+
+    status: int = Field(description="What this transfer alone would have been answered: 201, or a problem's.")
+    replayed: bool = Field(
+        default=False, description="`true` when this repeats an earlier identical request."
+    )
+    transfer: TransferOut | None = Field(default=None, description="The transfer, when it was booked.")
+    problem: dict[str, Any] | None = Field(
+        default=None, description="Why it was refused: a problem document (see `Problem`), with its `code`."
+    )
+
+
+class BulkOut(BaseModel):
+    results: list[BulkItemOut] = Field(description="One result per transfer, in the order they were sent.")
 
 
 class TransferPage(BaseModel):
