@@ -247,8 +247,8 @@ def _mode_rows(
             rows[-1].note = (note + " " + rows[-1].note).strip()
         else:
             rows.append(h.skipped("http", mode, f"POST bulk {size}", b, "transfers", note))
-        rows.append(measure("GET account", "get_account.lua", c, 1))
-        rows.append(measure("GET statement page", "statement.lua", c, 1))
+        rows.append(measure("GET account", "get_account.lua", args.read_connections, 1))
+        rows.append(measure("GET statement page", "statement.lua", args.read_connections, 1))
     finally:
         failing = any(int(r.extra.get("status_5xx", 0)) for r in rows)
         api.stop(keep_log=failing)
@@ -271,6 +271,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--accounts", type=int, default=2000)
     parser.add_argument("--connections", type=int, default=64, help="wrk connections of the single rows")
+    parser.add_argument("--read-connections", type=int, default=8, help="wrk connections of the GET rows")
     parser.add_argument("--batch-connections", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=1000, help="transfers per batch and bulk request")
     parser.add_argument("--database", default=f"razao_bench_http_{os.getpid()}")

@@ -1,6 +1,6 @@
 """Throughput at the SQL level, with pgbench (a C client) beside pgbench's built-in TPC-B, in one run.
 
-    python -m bench.sql [--quick] [--seconds 10] [--accounts 50] [--json docs/data/throughput.json]
+    python -m bench.sql [--quick] [--seconds 10] [--accounts 50] [--batch-accounts 1000] [--json FILE]
 
 Rows, in this order (TPC-B runs first and last; `vs TPC-B` divides by the mean of the two, since this
 machine is shared and noisy):
@@ -9,11 +9,12 @@ machine is shared and noisy):
 - db mode, `razao.post_transfers(expected_version, requests)` with one transfer per call, 8 clients, between
   `--accounts` accounts (pgbench custom script, as the `razao_app` role);
 - db mode, the same function with a batch of 1,000 transfers per call (built in SQL with generate_series and
-  jsonb_agg), 2 clients;
-- db mode, `razao.post_each(expected_version, requests)` (non-atomic, one result per request), batch of 1,000,
-  2 clients -- skipped with a note where the database has no such function;
-- app mode, batch of 1,000 through `InAppWritePath` (a Python driver: app mode has no single SQL function),
-  2 threads;
+  jsonb_agg), 2 clients, each between `--batch-accounts` accounts of its own (shared accounts would make
+  one batch wait for the other's commit: the row would measure one client at a time);
+- db mode, `razao.post_each(expected_version, requests)` (non-atomic, one result per request), the same
+  batches -- skipped with a note where the database has no such function;
+- app mode, the same batches through `InAppWritePath` (a Python driver: app mode has no single SQL
+  function), one process per client, as two API processes would be;
 - pgbench TPC-B-like, 8 clients (after).
 
 Each row reports transfers/s (TPC-B: transactions/s), p50/p99 of one call (pgbench's per-transaction log),
@@ -26,19 +27,21 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import multiprocessing
 import os
 import random
 import sys
 import tempfile
-import threading
 import time
 import uuid
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from adapters.db.code_bundle import app_code_version
 from bench import _harness as h
 from domain.transfers import TransferRequest
-from razao.container import dispose_engines
+from razao.container import build_container, dispose_engines
 
 ID_PREFIX = h.ACCOUNT_ID_FORMAT.split("%")[0]  # "00000000-0000-4000-8000-"
 
@@ -67,12 +70,20 @@ SELECT {{function}}(:version::text, (
                                'side', 'debit', 'amount', amount),
             jsonb_build_object('account_id', '{ID_PREFIX}' || lpad((1 + (a + k) % n)::text, 12, '0'),
                                'side', 'credit', 'amount', amount))))
-    FROM (SELECT 1 + floor(random() * :accounts::int)::int AS a,
-                 floor(random() * (:accounts::int - 1))::int AS k,
+    FROM (SELECT 1 + floor(random() * :batch_accounts::int)::int AS a,
+                 floor(random() * (:batch_accounts::int - 1))::int AS k,
                  1 + floor(random() * 100)::int AS amount,
-                 :accounts::int AS n
+                 :batch_accounts::int AS n
           FROM generate_series(1, :size::int)) AS drawn));
 """
+#: Each client books between accounts of its own (`:client_id` is pgbench's 0-based client number): two
+#: batches of 1,000 drawn from shared accounts almost always share one, and the second then waits for the
+#: first to commit, so the row would measure one client at a time, not the server.
+BATCH_SCRIPT = BATCH_SCRIPT.replace(
+    "lpad(a::text", "lpad((:client_id::int * :batch_accounts::int + a)::text"
+).replace(
+    "lpad((1 + (a + k) % n)::text", "lpad((:client_id::int * :batch_accounts::int + 1 + (a + k) % n)::text"
+)
 
 POST_EACH = "razao.post_each(text, jsonb)"
 TPCB_CLIENTS = 8
@@ -90,63 +101,73 @@ def _expected_version(db: h.Database) -> tuple[str, str]:
     return deployed, f"deployed code {deployed[:12]} != checkout {ours[:12]}: calls pass the deployed version"
 
 
+def _client_batches(
+    settings: Any, first: int, accounts: int, size: int, seconds: float, seed: int
+) -> tuple[int, list[float], list[str]]:
+    """One app-mode client (a process of its own, as an API process would be): batches of `size` between
+    accounts `first` to `first + accounts - 1` for `seconds`. Returns (transfers, latencies in ms, failures)."""
+    container = build_container(settings)
+    write = container.unmetered_write_path()
+    with contextlib.suppress(Exception):  # an empty batch is refused; the pool is open either way
+        write.post_transfers([])
+    rng = random.Random(seed)
+    latencies: list[float] = []
+    failed: list[str] = []
+    done = 0
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        batch = []
+        for _ in range(size):
+            a = rng.randint(0, accounts - 1)
+            b = (a + 1 + rng.randint(0, accounts - 2)) % accounts
+            batch.append(
+                TransferRequest.simple(
+                    uuid.uuid4(),
+                    debit_account_id=h.account_id(first + a),
+                    credit_account_id=h.account_id(first + b),
+                    amount=rng.randint(1, 100),
+                )
+            )
+        t0 = time.perf_counter()
+        try:
+            write.post_transfers(batch)
+        except Exception as error:  # counted and reported, never hidden
+            failed.append(type(getattr(error, "orig", None) or error).__name__)
+            continue
+        latencies.append((time.perf_counter() - t0) * 1000)
+        done += size
+    dispose_engines(container)
+    return done, latencies, failed
+
+
 def _python_batches(
     db: h.Database, meter: h.CpuMeter, accounts: int, clients: int, size: int, seconds: int
 ) -> h.Row:
-    """App mode's batch figure: `InAppWritePath.post_transfers` from `clients` threads for `seconds`."""
-    container = h.app_container(db, "app", pool=clients + 1)
-    write = container.unmetered_write_path()
-    latencies: list[float] = []
-    failed: list[str] = []
-    done = [0]
-    lock = threading.Lock()
-
-    def client(seed: int, deadline: float) -> None:
-        rng = random.Random(seed)
-        while time.perf_counter() < deadline:
-            batch = []
-            for _ in range(size):
-                a = rng.randint(1, accounts)
-                b = 1 + (a + rng.randint(0, accounts - 2)) % accounts
-                batch.append(
-                    TransferRequest.simple(
-                        uuid.uuid4(),
-                        debit_account_id=h.account_id(a),
-                        credit_account_id=h.account_id(b),
-                        amount=rng.randint(1, 100),
-                    )
-                )
-            t0 = time.perf_counter()
-            try:
-                write.post_transfers(batch)
-            except Exception as error:  # counted and reported, never hidden
-                with lock:
-                    failed.append(type(getattr(error, "orig", None) or error).__name__)
-                continue
-            with lock:
-                latencies.append((time.perf_counter() - t0) * 1000)
-                done[0] += size
-
-    with contextlib.suppress(Exception):  # an empty batch may be refused; the pool is open either way
-        write.post_transfers([])  # connect before the clock starts
+    """App mode's batch figure: `InAppWritePath.post_transfers` from `clients` processes for `seconds`,
+    each between `accounts` accounts of its own (the same accounts as the db-mode batch rows)."""
     r = h.Row("sql", "app", f"batch {size} (Python InAppWritePath)", clients, "transfers")
+    settings = db.settings("app", pool=1)
+    context = multiprocessing.get_context("spawn")
     with h.row(meter, r):
         start = time.perf_counter()
-        threads = [threading.Thread(target=client, args=(i, start + seconds)) for i in range(clients)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        with ProcessPoolExecutor(clients, mp_context=context) as pool:
+            runs = [
+                pool.submit(_client_batches, settings, 1 + i * accounts, accounts, size, seconds, i)
+                for i in range(clients)
+            ]
+            results = [run.result() for run in runs]
         elapsed = time.perf_counter() - start
-    dispose_engines(container)
+    latencies = [ms for _, lat, _ in results for ms in lat]
+    failed = [f for _, _, fails in results for f in fails]
     r.seconds = elapsed
-    r.rate = done[0] / elapsed
+    r.rate = sum(done for done, _, _ in results) / seconds
     r.calls = len(latencies)
     r.failed = len(failed)
     r.p50_ms = h.percentile(latencies, 0.5)
     r.p99_ms = h.percentile(latencies, 0.99)
+    r.note = "one process per client (start-up not counted in the rate)"
     if failed:
-        r.note = "failed: " + ", ".join(sorted(set(failed)))
+        r.note += "; failed: " + ", ".join(sorted(set(failed)))
     return r
 
 
@@ -154,7 +175,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--seconds", type=int, default=10, help="seconds per row (default 10)")
     parser.add_argument("--quick", action="store_true", help="3 seconds per row, for development")
-    parser.add_argument("--accounts", type=int, default=50, help="accounts the transfers move between")
+    parser.add_argument("--accounts", type=int, default=50, help="accounts the single transfers move between")
+    parser.add_argument(
+        "--batch-accounts", type=int, default=1000, help="accounts of each client of the batch rows (its own)"
+    )
     parser.add_argument("--database", default=f"razao_bench_sql_{os.getpid()}")
     parser.add_argument(
         "--migrations-code",
@@ -168,8 +192,9 @@ def main(argv: list[str] | None = None) -> None:
     rows: list[h.Row] = []
     notes: list[str] = []
     with h.ledger_database(args.database, notes, checkout_code=not args.migrations_code) as db:
-        print(f"opening {args.accounts} accounts in {db.name}", file=sys.stderr)
-        h.open_accounts(db, range(1, args.accounts + 1))
+        opened = max(args.accounts, BATCH_CLIENTS * args.batch_accounts)
+        print(f"opening {opened} accounts in {db.name}", file=sys.stderr)
+        h.open_accounts(db, range(1, opened + 1))
         version, note = _expected_version(db)
         if note:
             notes.append(note)
@@ -179,7 +204,12 @@ def main(argv: list[str] | None = None) -> None:
             tempfile.TemporaryDirectory() as tmp,
         ):
             meter = h.CpuMeter(h.postmaster_pid(db), [db.name, tpcb.name])
-            variables = {"version": version, "accounts": str(args.accounts), "size": str(BATCH_SIZE)}
+            variables = {
+                "version": version,
+                "accounts": str(args.accounts),
+                "batch_accounts": str(args.batch_accounts),
+                "size": str(BATCH_SIZE),
+            }
 
             def script(name: str, text: str, function: str) -> str:
                 path = Path(tmp) / f"{name}.sql"
@@ -243,7 +273,7 @@ def main(argv: list[str] | None = None) -> None:
                         f"skipped: no {POST_EACH} in this database",
                     )
                 )
-            rows.append(_python_batches(db, meter, args.accounts, BATCH_CLIENTS, BATCH_SIZE, seconds))
+            rows.append(_python_batches(db, meter, args.batch_accounts, BATCH_CLIENTS, BATCH_SIZE, seconds))
             print(f"  app batch: {rows[-1].rate:,.0f} transfers/s", file=sys.stderr)
             rows.append(h.tpcb_row("sql", tpcb, meter, TPCB_CLIENTS, seconds, "after"))
 
@@ -259,6 +289,7 @@ def main(argv: list[str] | None = None) -> None:
         {
             "seconds_per_row": seconds,
             "accounts": args.accounts,
+            "batch_accounts_per_client": args.batch_accounts,
             "tpcb_scale": h.TPCB_SCALE,
             "tpcb_reference_tps": round(reference, 1) if reference else None,
             **({"notes": notes} if notes else {}),
