@@ -1,8 +1,8 @@
-"""The read endpoints' fast path spells the same JSON as their documented models.
+"""The fast path of the hot endpoints spells the same JSON as their documented models.
 
-`AccountOut.document`, `BalanceOut.document` and `EntryOut.document`, encoded by `dump_json` (orjson, or
-the standard library for integers beyond 64 bits), must give the bytes pydantic gives for
-`AccountOut.of(...)` and friends: same fields, same order, instants in UTC, metadata keys sorted.
+`AccountOut.document`, `BalanceOut.document`, `EntryOut.document`, `TransferOut.document` and `bulk_item`,
+encoded by `dump_json` (orjson, or the standard library for integers beyond 64 bits), must give the bytes
+pydantic gives for the models: same fields, same order, instants in UTC, metadata keys sorted.
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ from hypothesis import strategies as st
 
 from adapters.http.schemas.accounts import AccountOut, BalanceOut, EntryOut
 from adapters.http.schemas.common import dump_json, utc
+from adapters.http.schemas.transfers import BulkItemOut, TransferOut, bulk_item
 from application.accounts import BalanceAsOf
 from application.ports import StatementLine
 from domain.accounts import Account, AccountStatus, Balances, Layer, Side
 from domain.assets import Asset
-from domain.transfers import Entry
+from domain.transfers import Entry, Posting, Transfer, TransferStatus
 
 #: Up to NUMERIC(38, 0): beyond orjson's 64 bits too.
 big = st.integers(min_value=-(10**38) + 1, max_value=10**38 - 1)
@@ -104,3 +105,45 @@ def test_integers_beyond_64_bits_are_written_exactly() -> None:
     assert dump_json({"n": -(10**37), "at": utc(datetime(2025, 1, 1, tzinfo=UTC))}) == (
         b'{"n":-10000000000000000000000000000000000000,"at":"2025-01-01T00:00:00+00:00"}'
     )
+
+
+def transfers() -> st.SearchStrategy[Transfer]:
+    postings = st.lists(
+        st.builds(
+            Posting, st.uuids(), st.sampled_from(Side), st.integers(1, 10**30 - 1), st.none() | st.just("BRL")
+        ),
+        min_size=2,
+        max_size=4,
+    ).map(tuple)
+    return st.builds(
+        Transfer,
+        id=st.uuids(),
+        postings=postings,
+        status=st.sampled_from(TransferStatus),
+        two_phase=st.booleans(),
+        description=text,
+        metadata=st.dictionaries(text, json_value, max_size=4),
+        effective_at=instants,
+        created_at=instants,
+        fingerprint=st.just("f" * 64),
+        timeout_at=st.none() | instants,
+        resolved_at=st.none() | instants,
+        posted=postings | st.just(()),
+        reverses_id=st.none() | st.uuids(),
+        reversed_by_id=st.none() | st.uuids(),
+    )
+
+
+@given(transfers())
+def test_transfer_document_is_the_models_json(transfer: Transfer) -> None:
+    same_json(TransferOut.document(transfer), TransferOut.of(transfer))
+
+
+@given(transfers(), st.booleans())
+def test_bulk_item_documents_are_the_models_json(transfer: Transfer, replayed: bool) -> None:
+    same_json(
+        bulk_item(201, replayed=replayed, transfer=transfer),
+        BulkItemOut(status=201, replayed=replayed, transfer=TransferOut.of(transfer)),
+    )
+    problem = {"type": "urn:razao:problem:insufficient_funds", "status": 422, "code": "insufficient_funds"}
+    same_json(bulk_item(422, problem=problem), BulkItemOut(status=422, problem=problem))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response
 
 from adapters.http import cursors
-from adapters.http.deps import ServicesDep, mark_replayed, replayable
+from adapters.http.deps import JsonResponse, ServicesDep, json_response, mark_replayed, replayable
 from adapters.http.middleware import request_id_of
 from adapters.http.problems import problem_of, problem_responses
 from adapters.http.routes import READ, READ_ERRORS, WRITE, WRITE_ERRORS
@@ -16,13 +16,13 @@ from adapters.http.schemas.transfers import (
     BatchIn,
     BatchOut,
     BulkIn,
-    BulkItemOut,
     BulkOut,
     PostPendingIn,
     ReverseIn,
     TransferIn,
     TransferOut,
     TransferPage,
+    bulk_item,
     requests_of,
 )
 from application import transfers
@@ -45,12 +45,14 @@ _BOOKING_ERRORS = problem_responses(*WRITE_ERRORS, 404, 409)
     "Concurrent requests are booked together in groups (one transaction each), each answered as if it "
     "had run alone.",
     dependencies=WRITE,
+    response_model=TransferOut,
     responses={**_BOOKING_ERRORS, **replayable(201)},
 )
-async def create_transfer(body: TransferIn, response: Response, services: ServicesDep) -> TransferOut:
+async def create_transfer(body: TransferIn, services: ServicesDep) -> JsonResponse:
     outcome = await services.groups.post(body.request())
-    mark_replayed(response, outcome.replayed)
-    return TransferOut.of(outcome.transfer)
+    answer = json_response(TransferOut.document(outcome.transfer), 201)
+    mark_replayed(answer, outcome.replayed)
+    return answer
 
 
 @router.post(
@@ -59,12 +61,14 @@ async def create_transfer(body: TransferIn, response: Response, services: Servic
     summary="Book up to 1000 transfers atomically",
     description="All or nothing. The replay header is set when every transfer was a replay.",
     dependencies=WRITE,
+    response_model=BatchOut,
     responses={**_BOOKING_ERRORS, **replayable(201)},
 )
-def create_batch(body: BatchIn, response: Response, services: ServicesDep) -> BatchOut:
+def create_batch(body: BatchIn, services: ServicesDep) -> JsonResponse:
     outcomes = services.write_path.post_transfers(requests_of(body.transfers))
-    mark_replayed(response, all(o.replayed for o in outcomes))
-    return BatchOut(transfers=[TransferOut.of(o.transfer) for o in outcomes])
+    answer = json_response({"transfers": [TransferOut.document(o.transfer) for o in outcomes]}, 201)
+    mark_replayed(answer, all(o.replayed for o in outcomes))
+    return answer
 
 
 @router.post(
@@ -74,30 +78,32 @@ def create_batch(body: BatchIn, response: Response, services: ServicesDep) -> Ba
     "result (the transfer, or a problem with its `code`); a refused one changes nothing. One transaction "
     "for all that book. Use `/batch` when the transfers must all book or none.",
     dependencies=WRITE,
+    response_model=BulkOut,
     responses=problem_responses(*WRITE_ERRORS),
 )
-def create_bulk(body: BulkIn, request: Request, services: ServicesDep) -> BulkOut:
+def create_bulk(body: BulkIn, request: Request, services: ServicesDep) -> JsonResponse:
+    request_id = request_id_of(request.scope)
     requests_: list[TransferRequest] = []
-    results: list[BulkItemOut | None] = []
+    results: list[dict[str, Any] | None] = []
     for item in body.transfers:
         try:
             requests_.append(item.request())
             results.append(None)
         except DomainError as refused:
-            results.append(_refused(refused, request))
+            results.append(_refused(refused, request_id))
     booked = iter(services.write_path.post_each(requests_) if requests_ else ())
-    return BulkOut(results=[result or _result(next(booked), request) for result in results])
+    return json_response({"results": [result or _result(next(booked), request_id) for result in results]})
 
 
-def _refused(error: DomainError, request: Request) -> BulkItemOut:
-    document = problem_of(error, request_id=request_id_of(request.scope))
-    return BulkItemOut(status=document["status"], problem=document)
+def _refused(error: DomainError, request_id: str | None) -> dict[str, Any]:
+    document = problem_of(error, request_id=request_id)
+    return bulk_item(document["status"], problem=document)
 
 
-def _result(result: Outcome | DomainError, request: Request) -> BulkItemOut:
+def _result(result: Outcome | DomainError, request_id: str | None) -> dict[str, Any]:
     if isinstance(result, DomainError):
-        return _refused(result, request)
-    return BulkItemOut(status=201, replayed=result.replayed, transfer=TransferOut.of(result.transfer))
+        return _refused(result, request_id)
+    return bulk_item(201, replayed=result.replayed, transfer=result.transfer)
 
 
 @router.post(
@@ -147,10 +153,11 @@ def reverse_transfer(
     "/{transfer_id}",
     summary="Get a transfer",
     dependencies=READ,
+    response_model=TransferOut,
     responses=problem_responses(*READ_ERRORS, 404),
 )
-def get_transfer(transfer_id: UUID, services: ServicesDep) -> TransferOut:
-    return TransferOut.of(transfers.get_transfer(transfer_id, services.read_uow()))
+def get_transfer(transfer_id: UUID, services: ServicesDep) -> JsonResponse:
+    return json_response(TransferOut.document(transfers.get_transfer(transfer_id, services.read_uow())))
 
 
 @router.get(

@@ -9,7 +9,15 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 from pydantic_core import PydanticCustomError
 
-from adapters.http.schemas.common import Amount, AssetCode, Instant, InstantIn, Metadata
+from adapters.http.schemas.common import (
+    Amount,
+    AssetCode,
+    Instant,
+    InstantIn,
+    Metadata,
+    metadata_document,
+    utc,
+)
 from domain.accounts import Side
 from domain.errors import FieldIssue, ValidationError
 from domain.ledger import MAX_BATCH, MAX_EACH
@@ -132,46 +140,29 @@ def requests_of(items: Sequence[TransferIn]) -> list[TransferRequest]:
     return requests
 
 
+#: The request body of the batch and bulk endpoints: a list of transfers.
+_MANY = ConfigDict(
+    extra="forbid",
+    json_schema_extra={
+        "examples": [
+            {
+                "transfers": [
+                    {"id": _TRANSFER, "debit_account_id": _CASH, "credit_account_id": _WALLET, "amount": 500}
+                ]
+            }
+        ]
+    },
+)
+
+
 class BatchIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "transfers": [
-                        {
-                            "id": _TRANSFER,
-                            "debit_account_id": _CASH,
-                            "credit_account_id": _WALLET,
-                            "amount": 500,
-                        }
-                    ]
-                }
-            ]
-        },
-    )
+    model_config = _MANY
 
     transfers: Annotated[list[TransferIn], Field(min_length=1, max_length=MAX_BATCH)]
 
 
 class BulkIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "transfers": [
-                        {
-                            "id": _TRANSFER,
-                            "debit_account_id": _CASH,
-                            "credit_account_id": _WALLET,
-                            "amount": 500,
-                        }
-                    ]
-                }
-            ]
-        },
-    )
+    model_config = _MANY
 
     transfers: Annotated[list[TransferIn], Field(min_length=1, max_length=MAX_EACH)]
 
@@ -210,9 +201,17 @@ class PostingOut(BaseModel):
 
     @classmethod
     def of(cls, posting: Posting) -> PostingOut:
-        return cls(
-            account_id=posting.account_id, side=posting.side, amount=posting.amount, asset=posting.asset
-        )
+        return cls.model_validate(cls.document(posting))
+
+    @staticmethod
+    def document(posting: Posting) -> dict[str, Any]:
+        """The JSON of a posting (this model's fields), without building the model."""
+        return {
+            "account_id": posting.account_id,
+            "side": posting.side,
+            "amount": posting.amount,
+            "asset": posting.asset,
+        }
 
 
 class TransferOut(BaseModel):
@@ -260,21 +259,27 @@ class TransferOut(BaseModel):
 
     @classmethod
     def of(cls, t: Transfer) -> TransferOut:
-        return cls(
-            id=t.id,
-            status=t.status,
-            two_phase=t.two_phase,
-            postings=[PostingOut.of(p) for p in t.postings],
-            posted=[PostingOut.of(p) for p in t.posted],
-            description=t.description,
-            metadata=t.metadata,
-            effective_at=t.effective_at,
-            created_at=t.created_at,
-            timeout_at=t.timeout_at,
-            resolved_at=t.resolved_at,
-            reverses_id=t.reverses_id,
-            reversed_by_id=t.reversed_by_id,
-        )
+        return cls.model_validate(cls.document(t))
+
+    @staticmethod
+    def document(t: Transfer) -> dict[str, Any]:
+        """The JSON of a transfer (this model's fields), without building the model: the write path's
+        answers (`deps.json_response`)."""
+        return {
+            "id": t.id,
+            "status": t.status,
+            "two_phase": t.two_phase,
+            "postings": [PostingOut.document(p) for p in t.postings],
+            "posted": [PostingOut.document(p) for p in t.posted],
+            "description": t.description,
+            "metadata": metadata_document(t.metadata),
+            "effective_at": utc(t.effective_at),
+            "created_at": utc(t.created_at),
+            "timeout_at": None if t.timeout_at is None else utc(t.timeout_at),
+            "resolved_at": None if t.resolved_at is None else utc(t.resolved_at),
+            "reverses_id": t.reverses_id,
+            "reversed_by_id": t.reversed_by_id,
+        }
 
 
 class BatchOut(BaseModel):
@@ -296,6 +301,22 @@ class BulkItemOut(BaseModel):
 
 class BulkOut(BaseModel):
     results: list[BulkItemOut] = Field(description="One result per transfer, in the order they were sent.")
+
+
+def bulk_item(
+    status: int,
+    *,
+    replayed: bool = False,
+    transfer: Transfer | None = None,
+    problem: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The JSON of one `BulkItemOut`, without building the model."""
+    return {
+        "status": status,
+        "replayed": replayed,
+        "transfer": None if transfer is None else TransferOut.document(transfer),
+        "problem": problem,
+    }
 
 
 class TransferPage(BaseModel):
