@@ -341,8 +341,11 @@ class CpuMeter:
 
 def postmaster_pid(db: Database) -> int:
     """The server's postmaster: the parent of one of our backends."""
-    backend = int(db.scalar("SELECT pg_backend_pid()"))
-    st = _stat(backend)
+    import psycopg
+
+    with psycopg.connect(host=db.host, port=db.port, user="postgres", dbname=db.name) as c:
+        backend = int(c.execute("SELECT pg_backend_pid()").fetchone()[0])  # type: ignore[index]
+        st = _stat(backend)  # while the backend lives: it exits when the connection closes
     if st is None:
         raise RuntimeError("PostgreSQL runs outside this machine's /proc: cannot account for its CPU")
     return st[0]
