@@ -145,6 +145,15 @@ def test_a_client_that_goes_away_does_not_disturb_its_group() -> None:
     assert [len(c) for c in recorder.calls] == [2]  # the transfer of the client that left stands
 
 
+def test_a_write_path_that_answers_wrongly_fails_its_requests_instead_of_leaving_them_waiting() -> None:
+    def short(requests: Sequence[TransferRequest]) -> list[Outcome | DomainError]:
+        return [booked(r) for r in requests][:-1]  # one result missing: a bug in the write path
+
+    groups = GroupCommit(short, GroupSettings(max_wait=0.01, max_size=100, concurrency=1))
+    answers = run(groups, [request() for _ in range(3)])
+    assert all(isinstance(a, RuntimeError) and "2 results for 3 requests" in str(a) for a in answers)
+
+
 def test_settings_are_checked() -> None:
     with pytest.raises(ValueError):
         GroupSettings(max_wait=-1)

@@ -115,6 +115,11 @@ class GroupCommit:
     async def _book(self, loop: asyncio.AbstractEventLoop, state: _Loop, group: list[_Waiting]) -> None:
         try:
             await self._book_group(loop, group)
+        except BaseException as failure:  # never leave a request waiting (a bug, or the loop shutting down)
+            for waiting in group:
+                _settle(waiting, failure)
+            if not isinstance(failure, Exception):
+                raise
         finally:
             state.in_flight -= 1
             self._dispatch(loop, state)
@@ -139,6 +144,8 @@ class GroupCommit:
                 else:
                     _settle(waiting, alone[0])
             return
+        if len(results) != len(group):
+            raise RuntimeError(f"the write path answered {len(results)} results for {len(group)} requests")
         for waiting, result in zip(group, results, strict=True):
             _settle(waiting, result)
 
