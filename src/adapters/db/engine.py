@@ -22,9 +22,10 @@ from sqlalchemy import Engine, create_engine, event, exc, make_url
 #: that can hold locks on hot accounts for long.
 SESSION_OPTIONS = "-c timezone=UTC -c statement_timeout=30000 -c idle_in_transaction_session_timeout=60000"
 
-#: A run of 19 digits or more: a number orjson might not read exactly (it reads integers beyond 64 bits
-#: as floats), where the standard library reads any integer exactly.
-_LONG_NUMBER = re.compile(rb"\d{19,}")
+#: A number of 19 digits or more (where a JSON value starts: the document's start, or after `:`, `[` or
+#: `,`): one orjson might not read exactly (it reads integers beyond 64 bits as floats), where the
+#: standard library reads any integer exactly. Digits inside strings (a fingerprint's hex) do not count.
+_LONG_NUMBER = re.compile(rb"(?:^|[:\[,])\s*-?\d{19,}")
 
 
 def _json_loads(data: bytes | str) -> Any:
