@@ -558,3 +558,20 @@ def tpcb_reference(rows: Sequence[Row], clients: int) -> float | None:
     """The mean of the TPC-B rows with `clients` (one before and one after the Razão rows)."""
     rates = [r.rate for r in rows if r.mode == "-" and r.clients == clients and r.rate == r.rate]
     return sum(rates) / len(rates) if rates else None
+
+
+def finish(
+    title: str, rows: Sequence[Row], tpcb_clients: int, json_path: str | None, key: str, meta: dict[str, Any]
+) -> None:
+    """Each measured transfers row as a ratio to TPC-B's mean rate, then the table and the JSON."""
+    reference = tpcb_reference(rows, tpcb_clients)
+    for r in rows:
+        if r.mode != "-" and r.unit == "transfers" and reference and not r.skipped:
+            r.vs_tpcb = r.rate / reference
+    report(
+        title,
+        rows,
+        json_path,
+        key,
+        {**meta, "tpcb_reference_tps": round(reference, 1) if reference else None},
+    )

@@ -303,13 +303,10 @@ def main(argv: list[str] | None = None) -> None:
             meter = h.CpuMeter(postmaster, [db.name, tpcb.name])
             rows.append(h.tpcb_row("http", tpcb, meter, TPCB_CLIENTS, seconds, "after"))
 
-    reference = h.tpcb_reference(rows, TPCB_CLIENTS)
-    for r in rows:
-        if r.mode != "-" and r.unit == "transfers" and reference and not r.skipped:
-            r.vs_tpcb = r.rate / reference
-    h.report(
+    h.finish(
         f"Razão over HTTP (wrk, uvicorn --workers {args.workers}), {os.cpu_count()} cores, PostgreSQL on {db.host}",
         rows,
+        TPCB_CLIENTS,
         args.json,
         "http",
         {
@@ -317,7 +314,6 @@ def main(argv: list[str] | None = None) -> None:
             "accounts": args.accounts,
             "workers": args.workers,
             "pool_per_engine_and_worker": args.pool,
-            "tpcb_reference_tps": round(reference, 1) if reference else None,
             **({"notes": notes} if notes else {}),
         },
     )

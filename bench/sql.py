@@ -277,13 +277,10 @@ def main(argv: list[str] | None = None) -> None:
             print(f"  app batch: {rows[-1].rate:,.0f} transfers/s", file=sys.stderr)
             rows.append(h.tpcb_row("sql", tpcb, meter, TPCB_CLIENTS, seconds, "after"))
 
-    reference = h.tpcb_reference(rows, TPCB_CLIENTS)
-    for r in rows:
-        if r.mode != "-" and reference and not r.skipped:
-            r.vs_tpcb = r.rate / reference
-    h.report(
+    h.finish(
         f"Razão at the SQL level (pgbench -M prepared), {os.cpu_count()} cores, PostgreSQL on {db.host}",
         rows,
+        TPCB_CLIENTS,
         args.json,
         "sql",
         {
@@ -291,7 +288,6 @@ def main(argv: list[str] | None = None) -> None:
             "accounts": args.accounts,
             "batch_accounts_per_client": args.batch_accounts,
             "tpcb_scale": h.TPCB_SCALE,
-            "tpcb_reference_tps": round(reference, 1) if reference else None,
             **({"notes": notes} if notes else {}),
         },
     )
