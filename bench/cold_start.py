@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import re
-import shutil
 import statistics
 import subprocess
 import tempfile
@@ -33,20 +32,14 @@ from sqlalchemy.engine import make_url
 from adapters.db import migrate
 from application import codec
 from application.accounts import OpenAccount, open_account
+from bench import _harness as h
 from domain.transfers import TransferRequest
 from razao.container import build_container, dispose_engines
 from razao.settings import Settings
 
-PGBENCH = shutil.which("pgbench") or "/usr/lib/postgresql/15/bin/pgbench"
+PGBENCH = h.pgbench_binary()
 #: Stand-ins replaced in SQL by a new transfer id and two accounts (pgbench script variables).
 _ID, _DEBIT, _CREDIT = (uuid.UUID(int=n) for n in (1, 2, 3))
-
-
-def _urls(name: str) -> tuple[str, str]:
-    base = Settings()
-    admin = make_url(base.admin_database_url).set(database=name)
-    app = make_url(base.database_url).set(database=name)
-    return admin.render_as_string(hide_password=False), app.render_as_string(hide_password=False)
 
 
 def _conninfo(url: str) -> str:
@@ -202,7 +195,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         targets = []
         for name in names:
-            admin_url, app_url = _urls(name)
+            db = h.database(name)
+            admin_url, app_url = db.admin_url, db.app_url
             if own:
                 migrate.ensure_database(admin_url)
                 migrate.upgrade(admin_url, "head")
@@ -243,7 +237,7 @@ def main(argv: list[str] | None = None) -> None:
             )
     finally:
         if own:
-            _drop(_urls(names[0])[0])
+            _drop(h.database(names[0]).admin_url)
         print(f"\nload average after: {_load()}")
 
 
