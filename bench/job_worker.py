@@ -8,7 +8,9 @@ batch path), opens its pooled connections and times `SELECT 1` on one of them (t
 the database, as this process sees it), then prints `ready <pid>` and waits for a line on stdin, so
 that the caller's memory sampler is running before the work starts. It then runs the job and prints
 one line `result <json>`: the job's result, the wall time of the run, this process's peak resident
-set (`ru_maxrss`) and CPU time, and the version of the code it ran (`app_code_version`). Imports and
+set (`ru_maxrss`) and CPU time, the version of the code it ran (`app_code_version`) and what ran its hot
+functions on the side that runs the job (`domain.kernel`: the Rust kernel or the reference; `RAZAO_KERNEL`
+chooses, for this process and, through its connections, for PostgreSQL). Imports and
 wiring are not part of the timed run.
 """
 
@@ -25,7 +27,8 @@ import uuid
 
 from sqlalchemy import text
 
-from adapters.db.code_bundle import app_code_version
+from adapters.db.code_bundle import app_code_version, database_kernel
+from domain import kernel
 from razao.container import build_container, dispose_engines
 from razao.logging import configure_logging
 from razao.settings import Settings
@@ -65,6 +68,7 @@ def main(argv: list[str] | None = None) -> None:
         assert container.execution_mode() == args.mode
         round_trip = _round_trip_ms(container.engine())
         container.function_engine().connect().close()
+        used = kernel.describe() if args.mode == "app" else database_kernel(container.function_engine())
         print(f"ready {os.getpid()}", flush=True)
         sys.stdin.readline()
 
@@ -80,6 +84,7 @@ def main(argv: list[str] | None = None) -> None:
         "seconds": seconds,
         "round_trip_ms": round_trip,
         "code_version": app_code_version(),
+        "kernel": used.get("kernel"),
         "maxrss_kib": after.ru_maxrss,
         "cpu_seconds": (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
     }

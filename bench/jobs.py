@@ -2,7 +2,7 @@
 and in the database, on loopback and behind a ~1 ms link.
 
     python -m bench.jobs [--sizes 10000 100000 1000000] [--modes app db] [--link-sizes 10000]
-                         [--delay-ms 0.35] [--json docs/data/jobs.json]
+                         [--kernels reference auto] [--delay-ms 0.35] [--json docs/data/jobs.json]
 
 For each size N (customer accounts, each with a few transfers of history and an interest policy: see
 `bench.seed_jobs`, which builds a template database per N once and keeps it) and each execution mode,
@@ -20,6 +20,11 @@ the same for the PostgreSQL backends serving it (found in pg_stat_activity by da
 single backend and the largest sum). Each result is checked (N accounts, 2N account-days and 2N
 postings, no failure; verification ok over every account and 10N entries): a run that fails its
 check reports no figures.
+
+`--kernels` runs each size and mode once per kernel mode (`RAZAO_KERNEL` of the worker, which its
+connections carry into PostgreSQL: `reference` is the pure-Python reference on both sides, `auto` the Rust
+kernel where installed), one after the other on fresh clones: the side-by-side comparison of the kernel.
+Each row records the implementation the worker reported using (`kernel_used`).
 
 `--link-sizes` repeats both modes behind an emulated network link: the worker runs in a network
 namespace (`razao-bench-<pid>`, a veth pair 10.231.0.1/24 - 10.231.0.2/24) and reaches PostgreSQL
@@ -207,6 +212,9 @@ class Measurement:
     mode: str
     link: bool
     job: str
+    #: The kernel mode asked for (`RAZAO_KERNEL` of the worker), and what the worker reported using.
+    kernel: str = "auto"
+    kernel_used: str | None = None
     ok: bool = False
     #: Stopped at the time limit (`--time-limit`): the figures cover the part that finished.
     stopped: bool = False
@@ -231,8 +239,8 @@ class Measurement:
     load_after: list[float] = field(default_factory=list)
 
     @property
-    def key(self) -> tuple[int, str, bool, str]:
-        return (self.accounts, self.mode, self.link, self.job)
+    def key(self) -> tuple[int, str, bool, str, str]:
+        return (self.accounts, self.mode, self.link, self.job, self.kernel)
 
 
 def _urls(database: str, link: Link | None) -> tuple[str, str]:
@@ -268,9 +276,10 @@ def run_job(
     link: Link | None,
     time_limit: float | None = None,
     complete_accrual: bool = True,
+    kernel: str = "auto",
 ) -> Measurement:
     app_url, worker_url = _urls(database, link)
-    measured = Measurement(accounts, mode, link is not None, kind)
+    measured = Measurement(accounts, mode, link is not None, kind, kernel)
     container = build_container(
         Settings(database_url=app_url, admin_database_url=app_url, execution_mode="app", db_pool_size=1)
     )
@@ -280,7 +289,14 @@ def run_job(
         command += ["--mode", mode, "--job-id", str(job.id)]
         if link is not None:
             command = ["ip", "netns", "exec", link.namespace, *command]
-        worker = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        worker = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env={**os.environ, "RAZAO_KERNEL": kernel},
+        )
         assert worker.stdin is not None and worker.stdout is not None
         try:
             ready = worker.stdout.readline().split()
@@ -344,6 +360,7 @@ def run_job(
         measured.rows_per_second = measured.rows / measured.seconds
         measured.round_trip_ms = report["round_trip_ms"]
         measured.code_version = report.get("code_version")
+        measured.kernel_used = report.get("kernel")
         measured.worker_maxrss_mib = report["maxrss_kib"] / 1024
         measured.worker_cpu_seconds = report["cpu_seconds"]
         _memory(measured, sampler)
@@ -360,16 +377,25 @@ def _memory(measured: Measurement, sampler: Sampler) -> None:
     measured.db_cpu_seconds = sampler.backend_cpu_seconds
 
 
-def run_size(accounts: int, mode: str, link: Link | None, time_limit: float | None) -> list[Measurement]:
-    """Both jobs, one after the other, on a fresh clone of the size's template."""
+def run_size(
+    accounts: int, mode: str, link: Link | None, time_limit: float | None, kernel: str = "auto"
+) -> list[Measurement]:
+    """Both jobs, one after the other, on a fresh clone of the size's template, in kernel mode `kernel`."""
     template = seed_jobs.build(accounts)
     database = f"razao_bench_jobs_run_{os.getpid()}"
     seed_jobs.clone(template, database)
     try:
         params = {"start": seed_jobs.ACCRUAL_START.isoformat(), "end": seed_jobs.ACCRUAL_END.isoformat()}
-        accrual = run_job(INTEREST_ACCRUAL, params, accounts, database, mode, link, time_limit)
+        accrual = run_job(INTEREST_ACCRUAL, params, accounts, database, mode, link, time_limit, kernel=kernel)
         verification = run_job(
-            LEDGER_VERIFICATION, {}, accounts, database, mode, link, complete_accrual=not accrual.stopped
+            LEDGER_VERIFICATION,
+            {},
+            accounts,
+            database,
+            mode,
+            link,
+            complete_accrual=not accrual.stopped,
+            kernel=kernel,
         )
         return [accrual, verification]
     finally:
@@ -379,9 +405,9 @@ def run_size(accounts: int, mode: str, link: Link | None, time_limit: float | No
 # --- output ----------------------------------------------------------------------------------------
 
 HEADER = (
-    "| accounts  | mode | link | job                 | seconds | rows/s  | rows       | RTT ms "
+    "| accounts  | mode | link | kernel    | job                 | seconds | rows/s  | rows       | RTT ms "
     "| worker MiB | worker CPU s | db MiB (max/sum) | db CPU s | load 1m |\n"
-    "|-----------|------|------|---------------------|---------|---------|------------|--------"
+    "|-----------|------|------|-----------|---------------------|---------|---------|------------|--------"
     "|------------|--------------|------------------|----------|---------|"
 )
 
@@ -393,7 +419,8 @@ def _n(value: float | None, spec: str) -> str:
 
 
 def row(m: Measurement) -> str:
-    label = f"| {m.accounts:>9,} | {m.mode:<4} | {'1 ms' if m.link else '-':<4} | {m.job:<19} |"
+    used = "rust" if (m.kernel_used or "").startswith("razao_kernel") else (m.kernel_used or "?")
+    label = f"| {m.accounts:>9,} | {m.mode:<4} | {'1 ms' if m.link else '-':<4} | {used:<9} | {m.job:<19} |"
     if not m.ok and not m.stopped:
         return f"{label} FAILED: {m.check}"
     return (
@@ -419,12 +446,14 @@ def _memory_gib() -> float:
 def save(path: Path, measurements: list[Measurement], facts: dict[str, Any]) -> None:
     """Merge into `path`: rows of the same (accounts, mode, link, job) are replaced."""
     existing: dict[str, Any] = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    rows = {(r["accounts"], r["mode"], r["link"], r["job"]): r for r in existing.get("results", [])} | {
-        m.key: asdict(m) for m in measurements
-    }
+    rows = {
+        (r["accounts"], r["mode"], r["link"], r["job"], r.get("kernel", "auto")): r
+        for r in existing.get("results", [])
+    } | {m.key: asdict(m) for m in measurements}
     order = {"app": 0, "db": 1}
     ordered = sorted(
-        rows.values(), key=lambda r: (r["link"], r["accounts"], order.get(r["mode"], 9), r["job"])
+        rows.values(),
+        key=lambda r: (r["link"], r["accounts"], order.get(r["mode"], 9), r["job"], r.get("kernel", "auto")),
     )
     data = {**existing, **facts, "results": ordered}
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -435,6 +464,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--modes", nargs="+", default=["app", "db"], choices=["app", "db"])
     parser.add_argument("--link-sizes", type=int, nargs="*", default=[10_000])
+    parser.add_argument(
+        "--kernels",
+        nargs="+",
+        default=["auto"],
+        choices=["auto", "reference", "required"],
+        help="kernel modes to run each size and mode with, side by side (reference auto: without and with)",
+    )
     parser.add_argument(
         "--delay-ms", type=float, default=0.35, help="relay hold per direction (0.35: ~1 ms round trip)"
     )
@@ -472,12 +508,14 @@ def main(argv: list[str] | None = None) -> int:
 
     for accounts in args.sizes:
         for mode in args.modes:
-            record(run_size(accounts, mode, None, args.time_limit))
+            for kernel in args.kernels:
+                record(run_size(accounts, mode, None, args.time_limit, kernel))
     if args.link_sizes:
         with emulated_link(args.delay_ms) as link:
             for accounts in args.link_sizes:
                 for mode in args.modes:
-                    record(run_size(accounts, mode, link, args.time_limit))
+                    for kernel in args.kernels:
+                        record(run_size(accounts, mode, link, args.time_limit, kernel))
     return 0 if all(m.ok or m.stopped for m in measurements) else 1
 
 

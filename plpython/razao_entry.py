@@ -30,6 +30,7 @@ from uuid import UUID
 from razao_store import PlpyUnitOfWork, TransactionClock, iso_date, iso_timestamp
 
 from application import accounts, codec, interest, reports, transfers, verification
+from domain import kernel
 from domain.errors import DomainError, ValidationError
 
 RZ001 = "RZ001"
@@ -93,7 +94,9 @@ def post_transfers(plpy: Any, requests: str) -> str:
              (a replay of an earlier identical request has `"replayed": true` and no entries).
     Uses:    application.transfers.post_transfers, domain.ledger; reads and locks public.accounts
              (with public.assets), reads public.transfers and public.entries, inserts into
-             public.transfers and public.entries (the triggers update accounts' balances).
+             public.transfers and public.entries (the triggers update accounts' balances) and the
+             events into public.events (`transfer.posted` or `transfer.pending` each).
+    Kernel:  razao_kernel.apply_batch (the batch's balances, limit checks, seqs and running balances; domain.ledger).
     Example: SELECT razao.post_transfers('<version>', '[{"id": "…", "postings": [{"account_id": "…",
              "side": "debit", "amount": 1050}, {"account_id": "…", "side": "credit", "amount": 1050}]}]');
     Security: SECURITY DEFINER owned by razao_owner, search_path pinned to pg_catalog, public,
@@ -117,8 +120,10 @@ def post_each(plpy: Any, requests: str) -> str:
              refused that request alone, which changed nothing).
     Uses:    application.transfers.post_each, domain.ledger; locks public.accounts (with
              public.assets), reads public.transfers and public.entries, inserts into public.transfers
-             and public.entries (the triggers update accounts' balances). What the API's grouped single
-             transfers and the bulk endpoint run.
+             and public.entries (the triggers update accounts' balances) and, in one statement, the
+             booked transfers' events into public.events. What the API's grouped single transfers and
+             the bulk endpoint run.
+    Kernel:  razao_kernel.apply_batch (the batch's balances, limit checks, seqs and running balances; domain.ledger).
     Example: SELECT razao.post_each('<version>', '[{"id": "…", "postings": [...]}, {"id": "…", ...}]');
     Security: SECURITY DEFINER owned by razao_owner, search_path pinned to pg_catalog, public,
              EXECUTE granted to razao_app only. VOLATILE.
@@ -139,7 +144,8 @@ def post_pending(plpy: Any, transfer_id: str, amount: Decimal | None = None) -> 
     Outputs: jsonb, a `codec.outcome_to_dict` object (`"replayed": true` if it was already posted
              for that amount).
     Uses:    application.transfers.post_pending, domain.ledger; locks public.accounts and the
-             public.transfers row, updates its status, inserts the posted public.entries.
+             public.transfers row, updates its status, inserts the posted public.entries and the
+             `transfer.captured` event (public.events).
     Example: SELECT razao.post_pending('<version>', '7d3c1f9e-8a2b-4c5d-9e0f-1a2b3c4d5e6f', 500);
     Security: SECURITY DEFINER owned by razao_owner, search_path pinned to pg_catalog, public,
              EXECUTE granted to razao_app only. VOLATILE.
@@ -160,7 +166,8 @@ def void_pending(plpy: Any, transfer_id: str) -> str:
     Inputs:  transfer_id uuid.
     Outputs: jsonb, a `codec.outcome_to_dict` object (`"replayed": true` if it was already voided).
     Uses:    application.transfers.void_pending, domain.ledger; locks public.accounts and the
-             public.transfers row and updates its status (the triggers release the holds).
+             public.transfers row and updates its status (the triggers release the holds); inserts
+             the `transfer.voided` event (public.events).
     Example: SELECT razao.void_pending('<version>', '7d3c1f9e-8a2b-4c5d-9e0f-1a2b3c4d5e6f');
     Security: SECURITY DEFINER owned by razao_owner, search_path pinned to pg_catalog, public,
              EXECUTE granted to razao_app only. VOLATILE.
@@ -182,7 +189,9 @@ def reverse_transfer(plpy: Any, request: str) -> str:
              ({"id", "original_id", "description", "metadata"}).
     Outputs: jsonb, a `codec.outcome_to_dict` object for the reversing transfer.
     Uses:    application.transfers.reverse_transfer, domain.ledger; locks public.accounts and the
-             original public.transfers row, inserts into public.transfers and public.entries.
+             original public.transfers row, inserts into public.transfers and public.entries, and
+             the events `transfer.posted` (the reversal) and `transfer.reversed` (the original) into
+             public.events.
     Example: SELECT razao.reverse_transfer('<version>', '{"id": "…", "original_id": "…"}');
     Security: SECURITY DEFINER owned by razao_owner, search_path pinned to pg_catalog, public,
              EXECUTE granted to razao_app only. VOLATILE.
@@ -203,7 +212,8 @@ def expire_due(plpy: Any, max_count: int) -> str:
     Outputs: jsonb, an array of `codec.transfer_to_dict` objects: the transfers expired.
     Uses:    application.transfers.expire_due, domain.ledger; scans public.transfers (partial index
              ix_transfers_timeout_at_pending), locks the accounts they touch, then the transfers
-             with SKIP LOCKED, and updates their status (the triggers release the holds).
+             with SKIP LOCKED, and updates their status (the triggers release the holds); inserts a
+             `transfer.expired` event per transfer (public.events).
     Example: SELECT razao.expire_due('<version>', 500);
     Security: SECURITY DEFINER owned by razao_owner, search_path pinned to pg_catalog, public,
              EXECUTE granted to razao_app only. VOLATILE.
@@ -306,6 +316,8 @@ def accrue_interest(plpy: Any, account_ids: str, start_day: str, end_day: str) -
              razao.interest_accruals and the balances as of each day's end (ix_entries_balance_as_of),
              inserts the interest postings (public.transfers, public.entries), the day rows
              (razao.interest_accruals, unique per account and day) and upserts razao.interest_carry.
+    Kernel:  razao_kernel.interest_settle (each period's rounding and carry; domain.interest) and
+             razao_kernel.apply_batch (the interest postings; domain.ledger).
     Example: SELECT razao.accrue_interest('<version>', '["0b6f4a52-…"]', '2025-01-01', '2025-01-31');
     Security: SECURITY DEFINER owned by razao_owner, search_path pinned to pg_catalog, public,
              EXECUTE granted to razao_app only. VOLATILE.
@@ -354,6 +366,8 @@ def verify_ledger(plpy: Any) -> str:
     Uses:    application.verification.verify_ledger, domain.verification; streams public.accounts
              joined with public.entries and public.transfers, and the per-transfer sums, through
              `plpy.cursor` (bounded memory). STABLE: one snapshot for both scans.
+    Kernel:  razao_kernel.verify_journal_page and verify_transfer_page (the checks over each page of
+             rows; domain.verification).
     Example: SELECT razao.verify_ledger('<version>');
     Security: SECURITY DEFINER owned by razao_owner, search_path pinned to pg_catalog, public,
              EXECUTE granted to razao_app only. STABLE.
@@ -383,6 +397,8 @@ def verify_part(
              public.accounts with, per account, its public.entries and their public.transfers (primary-key
              lookups), or of the per-transfer sums, through `plpy.cursor`; for a resumed account, sums its
              earlier holds still open (public.entries by primary key, public.transfers).
+    Kernel:  razao_kernel.verify_journal_page and verify_transfer_page (the checks over each page of
+             rows; domain.verification).
     Example: SELECT razao.verify_part('<version>', 'accounts', NULL, 10000, NULL, 100000);
     Security: SECURITY DEFINER owned by razao_owner, search_path pinned to pg_catalog, public,
              EXECUTE granted to razao_app only. STABLE.
@@ -404,3 +420,17 @@ def verify_part(
         return verification.part_to_dict(part)
 
     return _answer(plpy, work)
+
+
+def kernel_info(plpy: Any) -> str:
+    """What runs the hot pure functions in this connection: the Rust kernel or the Python reference.
+
+    Inputs:  none (the connection's `razao.kernel` setting chose the mode when the code was loaded).
+    Outputs: jsonb, `domain.kernel.describe()` ({"kernel": "razao_kernel <version>" | "reference" | null,
+             "mode", "expected", "found", "reason"}).
+    Uses:    domain.kernel (imports `razao_kernel` from the server's Python path, pure computation).
+    Example: SELECT razao.kernel_info('<version>');
+    Security: SECURITY DEFINER owned by razao_owner, search_path pinned to pg_catalog, public,
+             EXECUTE granted to razao_app only. STABLE; reads nothing.
+    """
+    return codec.dumps(kernel.describe())

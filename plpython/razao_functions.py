@@ -131,4 +131,12 @@ FUNCTIONS = [
         "security_definer": True,
         "custom_plans": True,
     },
+    {
+        "name": "kernel_info",
+        "args": "expected_version text",
+        "returns": "jsonb",
+        "entry": "razao_entry.kernel_info",
+        "volatility": "STABLE",
+        "security_definer": True,
+    },
 ]

@@ -5,7 +5,9 @@ function bootstraps it once per backend and keeps it in `GD`. On every call it c
 version (`razao.code_version`, one prepared single-row read) with the one it loaded, and reloads every
 bundle module when a migration has changed it, so connections opened before a migration run the new
 code without a restart. It refuses to run when the caller's expected version differs from the deployed
-one (SQLSTATE RZ002).
+one (SQLSTATE RZ002). When it loads a version it also sets the bundle's kernel mode (`domain.kernel`:
+the Rust kernel or the Python reference) from the connection's `razao.kernel` setting; mode `required`
+without the kernel at the pinned version refuses every call (SQLSTATE RZ004).
 
 A (re)load is one statement, so it reads one consistent snapshot of the deployment:
 - it checks, in SQL, that the stored sources hash to the recorded version (the formula of
@@ -32,6 +34,8 @@ import marshal
 import sys
 
 LOADER_MODULE = "razao_loader"
+#: The bundle's module that chooses between the Rust kernel and the Python reference.
+KERNEL_MODULE = "domain.kernel"
 
 
 def bundle_version(modules):
@@ -195,7 +199,23 @@ class Loader:
         sys.meta_path.insert(0, self.finder)
         self.version = version
         self.compiled = compiled and any(code is not None for _, _, code in modules.values())
+        if KERNEL_MODULE in modules:
+            self._configure_kernel()
         return self
+
+    def _configure_kernel(self):
+        """Set the bundle's kernel mode (`domain.kernel`) from this connection's `razao.kernel` setting
+        (unset: auto). Mode `required` is checked at once: without the kernel at the version the bundle
+        pins, every call refuses (SQLSTATE RZ004) instead of running the reference."""
+        mode = self.plpy.execute("SELECT current_setting('razao.kernel', true) AS mode")[0]["mode"] or "auto"
+        kernel = importlib.import_module(KERNEL_MODULE)
+        try:
+            kernel.configure(mode)
+            if mode == "required":
+                kernel.current()
+        except (ValueError, kernel.KernelUnavailable) as error:
+            self.version = None  # not loaded: the next call tries again
+            self.plpy.error(str(error), sqlstate="RZ004")
 
     def _unload(self):
         self._entries = {}

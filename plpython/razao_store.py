@@ -4,7 +4,8 @@ Mirrors `adapters.db` (the SQLAlchemy adapter) statement for statement, so a use
 in either mode: accounts are locked `ORDER BY id FOR UPDATE` (no deadlocks), transfers are read with
 their journal entries in two statements, transfer writes are deferred and sent in bulk (one INSERT of
 transfers, one UPDATE of statuses, one INSERT of entries: a status change goes out before the posted
-entries it makes room for), and the expiry scan locks with `SKIP LOCKED`.
+entries it makes room for; then one INSERT of the transaction's events), and the expiry scan locks with
+`SKIP LOCKED`.
 
 Balances and `accounts.last_seq` are maintained by the database's triggers from the journal
 (migration 0002): this store writes only `accounts.status`, never a balance.
@@ -31,6 +32,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from fractions import Fraction
+from operator import itemgetter
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 from uuid import UUID
@@ -49,10 +51,11 @@ from domain.reports import AssetTotals
 from domain.transfers import Entry, Posting, Transfer, TransferStatus
 
 if TYPE_CHECKING:  # the interest and verification modules load with the functions that need them
+    from application.events import Event, EventLog
     from application.interest import InterestRepository
     from application.verification import LedgerScan
-    from domain.interest import Accrual, DayCount, InterestPolicy
-    from domain.verification import JournalLine, StoredAccount, TransferSums
+    from domain.interest import Accrual, InterestPolicy
+    from domain.verification import JournalRow, TransferRow
 
 #: Prepared plans of this backend, by SQL text (PL/Python caches modules per backend).
 _PLANS: dict[tuple[str, tuple[str, ...]], Any] = {}
@@ -119,6 +122,7 @@ class Spi:
         self._transfers: list[tuple[Any, ...]] = []
         self._status_changes: list[tuple[Any, ...]] = []
         self._entries: list[tuple[Any, ...]] = []
+        self._events: list[dict[str, Any]] = []
         #: Status of each account as locked in this transaction (see `PlpyAccountRepository.save`).
         self.locked_status: dict[UUID, AccountStatus] = {}
 
@@ -150,6 +154,7 @@ class Spi:
         self._transfers.clear()
         self._status_changes.clear()
         self._entries.clear()
+        self._events.clear()
         self.locked_status.clear()
 
     # statements
@@ -175,9 +180,14 @@ class Spi:
         self._check_open()
         self._entries.extend(rows)
 
+    def insert_events(self, rows: Iterable[dict[str, Any]]) -> None:
+        self._check_open()
+        self._events.extend(rows)
+
     def flush(self) -> None:
         """Transfers first (entries refer to them), then status changes (posting a pending transfer
-        releases its hold before its posted entries arrive), then all entries in one statement."""
+        releases its hold before its posted entries arrive), then all entries in one statement, then
+        the events (`PlpyEventLog`)."""
         for (sql, types), rows in (
             (_INSERT_TRANSFERS, self._transfers),
             (_UPDATE_TRANSFER_STATUS, self._status_changes),
@@ -187,6 +197,10 @@ class Spi:
                 columns = [list(column) for column in zip(*rows, strict=True)]
                 rows.clear()
                 self.plpy.execute(self.plan(sql, types), columns)
+        if self._events:
+            document = _events_json(self._events)
+            self._events.clear()
+            self.plpy.execute(self.plan(*_INSERT_EVENTS), [document])
 
 
 _INSERT_TRANSFERS = (
@@ -660,6 +674,27 @@ class PlpyTransferRepository:
 
 # --- interest --------------------------------------------------------------------------------------
 
+#: The writes of an accrual chunk, one statement per table whatever the number of rows, which travel as
+#: one JSON parameter: the statements of `adapters.db.interest` (`_ADD_ACCRUALS`, `_SET_CARRIES`) with
+#: `$1` for `:rows` and `$2` for `:at`; keep the two identical (tests/integration/test_interest.py
+#: compares them).
+_ADD_ACCRUALS = (
+    "INSERT INTO razao.interest_accruals (account_id, day, balance, rate_bps, day_count, numerator,"
+    " denominator, transfer_id, created_at)"
+    " SELECT account_id, day, balance, rate_bps, day_count, numerator, denominator, transfer_id,"
+    " CAST($2 AS timestamptz) FROM json_to_recordset(CAST($1 AS json)) AS r(account_id uuid, day date,"
+    " balance numeric, rate_bps integer, day_count text, numerator numeric, denominator numeric,"
+    " transfer_id uuid)"
+)
+_SET_CARRIES = (
+    "INSERT INTO razao.interest_carry (account_id, numerator, denominator, through_day, updated_at)"
+    " SELECT account_id, numerator, denominator, through_day, CAST($2 AS timestamptz)"
+    " FROM json_to_recordset(CAST($1 AS json)) AS r(account_id uuid, numerator numeric,"
+    " denominator numeric, through_day date)"
+    " ON CONFLICT (account_id) DO UPDATE SET numerator = excluded.numerator,"
+    " denominator = excluded.denominator, through_day = excluded.through_day, updated_at = excluded.updated_at"
+)
+
 
 def _policy(row: Any) -> InterestPolicy:
     from domain.interest import DayCount, InterestPolicy
@@ -752,35 +787,20 @@ class PlpyInterestRepository:
     def add_accruals(self, accruals: Sequence[tuple[Accrual, UUID | None]], at: datetime) -> None:
         if not accruals:
             return
-        self._spi.execute(
-            "INSERT INTO razao.interest_accruals (account_id, day, balance, rate_bps, day_count, numerator,"
-            " denominator, transfer_id, created_at)"
-            " SELECT account_id, day, balance, rate_bps, day_count, numerator, denominator, transfer_id, $9"
-            " FROM unnest($1, $2, $3, $4, $5, $6, $7, $8)"
-            " AS u(account_id, day, balance, rate_bps, day_count, numerator, denominator, transfer_id)",
-            [
-                "uuid[]",
-                "date[]",
-                "numeric[]",
-                "integer[]",
-                "text[]",
-                "numeric[]",
-                "numeric[]",
-                "uuid[]",
-                "timestamptz",
-            ],
-            [
-                [str(a.account_id) for a, _ in accruals],
-                [a.day.isoformat() for a, _ in accruals],
-                [a.balance for a, _ in accruals],
-                [a.rate_bps for a, _ in accruals],
-                [a.day_count.value for a, _ in accruals],
-                [a.amount.numerator for a, _ in accruals],
-                [a.amount.denominator for a, _ in accruals],
-                [None if t is None else str(t) for _, t in accruals],
-                _iso(at),
-            ],
-        )
+        rows = [
+            {
+                "account_id": str(a.account_id),
+                "day": a.day.isoformat(),
+                "balance": a.balance,
+                "rate_bps": a.rate_bps,
+                "day_count": a.day_count.value,
+                "numerator": a.amount.numerator,
+                "denominator": a.amount.denominator,
+                "transfer_id": None if transfer_id is None else str(transfer_id),
+            }
+            for a, transfer_id in accruals
+        ]
+        self._spi.execute(_ADD_ACCRUALS, ["json", "timestamptz"], [_json(rows), _iso(at)])
 
     def carries(self, account_ids: Collection[UUID]) -> dict[UUID, Fraction]:
         rows = self._spi.execute(
@@ -793,22 +813,16 @@ class PlpyInterestRepository:
     def set_carries(self, carries: Sequence[tuple[UUID, Fraction, date]], at: datetime) -> None:
         if not carries:
             return
-        self._spi.execute(
-            "INSERT INTO razao.interest_carry (account_id, numerator, denominator, through_day, updated_at)"
-            " SELECT account_id, numerator, denominator, through_day, $5"
-            " FROM unnest($1, $2, $3, $4) AS u(account_id, numerator, denominator, through_day)"
-            " ON CONFLICT (account_id) DO UPDATE SET"
-            " numerator = excluded.numerator, denominator = excluded.denominator,"
-            " through_day = excluded.through_day, updated_at = excluded.updated_at",
-            ["uuid[]", "numeric[]", "numeric[]", "date[]", "timestamptz"],
-            [
-                [str(a) for a, _, _ in carries],
-                [c.numerator for _, c, _ in carries],
-                [c.denominator for _, c, _ in carries],
-                [t.isoformat() for _, _, t in carries],
-                _iso(at),
-            ],
-        )
+        rows = [
+            {
+                "account_id": str(account_id),
+                "numerator": carry.numerator,
+                "denominator": carry.denominator,
+                "through_day": through.isoformat(),
+            }
+            for account_id, carry, through in carries
+        ]
+        self._spi.execute(_SET_CARRIES, ["json", "timestamptz"], [_json(rows), _iso(at)])
 
     def accounts_with_policies(self, after_id: UUID | None, limit: int) -> list[UUID]:
         if after_id is None:
@@ -830,141 +844,169 @@ class PlpyInterestRepository:
 # --- the ledger scan of verification ---------------------------------------------------------------
 
 #: Rows fetched per round of a `plpy.cursor`.
-SCAN_BATCH = 2000
-#: The page parameters of both scans: after this id (NULL: the nil UUID, which sorts first), at most
-#: this many (NULL: no limit); the journal's also resumes the account $1 after seq $4 (NULL: it does not)
-#: and stops after $5 rows (NULL: no limit).
-_PAGE = ("uuid", "uuid", "bigint")
-_JOURNAL_PAGE = (*_PAGE, "bigint", "bigint")
-_NIL = "00000000-0000-0000-0000-000000000000"
-_COUNTS = (
-    "SELECT (SELECT count(*) FROM public.accounts) AS accounts,"
-    " (SELECT count(*) FROM public.transfers) AS transfers"
-)
+SCAN_BATCH = 5000
 
-# As `adapters.db.verification`: a page of accounts (transfers) by primary key, then per account
-# (transfer) only its own rows through a LATERAL join on an index, so a part costs what it reads.
-_JOURNAL = (
-    "SELECT a.id, a.asset_code, a.normal_side, a.min_balance, a.posted_debits, a.posted_credits,"
-    " a.pending_debits, a.pending_credits, a.last_seq, e.seq, e.transfer_id, e.layer, e.side, e.amount,"
-    " e.asset_code AS entry_asset, e.balance_after, e.transfer_status"
-    " FROM (SELECT * FROM public.accounts WHERE id >= coalesce($1, $2)"
-    " AND ($4 IS NOT NULL OR id IS DISTINCT FROM $1)"
-    " ORDER BY id LIMIT $3) a"
-    " LEFT JOIN LATERAL (SELECT e.*, t.status AS transfer_status FROM public.entries e"
-    " JOIN public.transfers t ON t.id = e.transfer_id"
-    " WHERE e.account_id = a.id AND e.seq > CASE WHEN a.id = $1 THEN coalesce($4, 0) ELSE 0 END"
-    " ORDER BY e.seq LIMIT $5) e ON true"
+# The scan's statements, stated once: `adapters.db.verification` reads these four constants from this
+# file and sends them as they are (psycopg's raw cursors take `$n`), so keep them plain string literals.
+# Each reads one page of accounts (transfers) by primary key (after $1, NULL: from the first; at most $2,
+# NULL: no limit) and then, per account (transfer), only its own rows through a LATERAL join on the primary
+# key of `entries` (account_id, seq) or its unique (transfer_id, layer, line): a part costs what it reads,
+# not what the whole ledger holds. Rows come as `domain.verification.JournalRow` / `TransferRow`, by
+# position and name: amounts as decimal text (NUMERIC(38) exactly, no Decimal), ids as text.
+#
+# The journal: with $3 the page starts with the account $1 itself, from its entries after seq $3; $4 bounds
+# the rows of a part (the inner LIMIT keeps one busy account from being read past it). The account's
+# columns come as one text array on its first row only (`first`; NULL on the others: each value of a row
+# costs the drivers, SPI most), and the transfer's status only for a hold (an index probe per hold, not
+# per entry: whether a posted entry counts does not depend on it).
+SCAN_JOURNAL = (
+    "SELECT h.account, e.seq, e.layer, e.side, e.amount::text AS amount, e.asset_code AS entry_asset,"
+    " e.balance_after::text AS balance_after,"
+    " CASE WHEN e.layer = 'pending' THEN (SELECT t.status FROM public.transfers t WHERE t.id = e.transfer_id)"
+    " END AS transfer_status"
+    " FROM (SELECT id, asset_code, normal_side, min_balance, posted_debits, posted_credits, pending_debits,"
+    " pending_credits, last_seq FROM public.accounts"
+    " WHERE id >= coalesce($1::uuid, '00000000-0000-0000-0000-000000000000')"
+    " AND ($3::bigint IS NOT NULL OR id IS DISTINCT FROM $1::uuid)"
+    " ORDER BY id LIMIT $2::bigint) a"
+    " LEFT JOIN LATERAL (SELECT e.seq, e.layer, e.side, e.amount, e.asset_code, e.balance_after, e.transfer_id,"
+    " row_number() OVER (ORDER BY e.seq) = 1 AS first"
+    " FROM public.entries e"
+    " WHERE e.account_id = a.id AND e.seq > CASE WHEN a.id = $1::uuid THEN coalesce($3::bigint, 0) ELSE 0 END"
+    " ORDER BY e.seq LIMIT $4::bigint) e ON true"
+    " LEFT JOIN LATERAL (SELECT ARRAY[a.id::text, a.asset_code, a.normal_side, a.min_balance::text,"
+    " a.posted_debits::text, a.posted_credits::text, a.pending_debits::text, a.pending_credits::text,"
+    " a.last_seq::text] AS account"
+    " WHERE e.first IS NOT FALSE) h ON true"
     " ORDER BY a.id, e.seq"
-    " LIMIT $5"
+    " LIMIT $4::bigint"
 )
-_TRANSFER_SUMS = (
-    "SELECT t.id, t.status, e.layer, e.asset_code,"
-    " coalesce(e.debits, 0) AS debits, coalesce(e.credits, 0) AS credits"
-    " FROM (SELECT id, status FROM public.transfers WHERE id > coalesce($1, $2) ORDER BY id LIMIT $3) t"
+SCAN_TRANSFER_SUMS = (
+    "SELECT t.id::text AS transfer_id, t.status, e.layer, e.asset_code AS asset,"
+    " coalesce(e.debits, 0)::text AS debits, coalesce(e.credits, 0)::text AS credits"
+    " FROM (SELECT id, status FROM public.transfers"
+    " WHERE id > coalesce($1::uuid, '00000000-0000-0000-0000-000000000000') ORDER BY id LIMIT $2::bigint) t"
     " LEFT JOIN LATERAL (SELECT e.layer, e.asset_code,"
     " sum(e.amount) FILTER (WHERE e.side = 'debit') AS debits,"
     " sum(e.amount) FILTER (WHERE e.side = 'credit') AS credits"
     " FROM public.entries e WHERE e.transfer_id = t.id GROUP BY e.layer, e.asset_code) e ON true"
     " ORDER BY t.id, e.layer, e.asset_code"
 )
-
-
-_OPEN_HOLDS = (
+# The holds of a resumed account up to seq $2 that are still open: its entries by primary key.
+SCAN_OPEN_HOLDS = (
     "SELECT coalesce(sum(e.amount) FILTER (WHERE e.side = 'debit'), 0) AS debits,"
     " coalesce(sum(e.amount) FILTER (WHERE e.side = 'credit'), 0) AS credits"
     " FROM public.entries e JOIN public.transfers t ON t.id = e.transfer_id"
-    " WHERE e.account_id = $1 AND e.seq <= $2 AND e.layer = 'pending' AND t.status = 'pending'"
+    " WHERE e.account_id = $1::uuid AND e.seq <= $2::bigint AND e.layer = 'pending' AND t.status = 'pending'"
 )
-
-
-def _journal_row(row: Any) -> tuple[StoredAccount, JournalLine | None]:
-    from domain.verification import JournalLine, StoredAccount
-
-    account = StoredAccount(
-        id=UUID(row["id"]),
-        asset=row["asset_code"],
-        normal_side=Side(row["normal_side"]),
-        min_balance=_optional_int(row["min_balance"]),
-        balances=Balances(
-            _int(row["posted_debits"]),
-            _int(row["posted_credits"]),
-            _int(row["pending_debits"]),
-            _int(row["pending_credits"]),
-        ),
-        last_seq=row["last_seq"],
-    )
-    if row["seq"] is None:
-        return account, None
-    return account, JournalLine(
-        account_id=account.id,
-        seq=row["seq"],
-        transfer_id=UUID(row["transfer_id"]),
-        layer=Layer(row["layer"]),
-        side=Side(row["side"]),
-        amount=_int(row["amount"]),
-        asset=row["entry_asset"],
-        balance_after=_int(row["balance_after"]),
-        transfer_status=TransferStatus(row["transfer_status"]),
-    )
-
-
-def _transfer_sums(row: Any) -> TransferSums:
-    from domain.verification import TransferSums
-
-    return TransferSums(
-        transfer_id=UUID(row["id"]),
-        status=TransferStatus(row["status"]),
-        layer=None if row["layer"] is None else Layer(row["layer"]),
-        asset=row["asset_code"],
-        debits=_int(row["debits"]),
-        credits=_int(row["credits"]),
-    )
+SCAN_COUNTS = (
+    "SELECT (SELECT count(*) FROM public.accounts) AS accounts,"
+    " (SELECT count(*) FROM public.transfers) AS transfers"
+)
+_JOURNAL_PARAMS = ("uuid", "bigint", "bigint", "bigint")
+_TRANSFER_SUMS_PARAMS = ("uuid", "bigint")
 
 
 class PlpyLedgerScan:
     """As `adapters.db.verification`, with `plpy.cursor` over prepared plans (rows fetched in
-    batches). The function that runs it is STABLE: every query sees the calling statement's snapshot."""
+    batches, each row dict taken as the verifier's tuple). The function that runs it is STABLE: every query
+    sees the calling statement's snapshot."""
 
     def __init__(self, spi: Spi) -> None:
         self._spi = spi
 
     def snapshot(self) -> None:
-        """Nothing to do: a STABLE function's queries all see the calling statement's snapshot."""
+        """A STABLE function's queries all see the calling statement's snapshot. Turns JIT off for the rest
+        of the function call (its SET clauses undo it on return): as in the app, the scan's estimates far
+        exceed jit_above_cost and compiling costs more than it saves."""
+        self._spi.plpy.execute(self._spi.plan("SELECT set_config('jit', 'off', true)"))
 
-    def _rows(self, sql: str, types: tuple[str, ...], args: list[Any]) -> Iterator[Any]:
+    def _pages(
+        self, sql: str, types: Sequence[str], args: list[Any], columns: Sequence[str]
+    ) -> Iterator[list[Any]]:
+        take = itemgetter(*columns)
         cursor = self._spi.plpy.cursor(self._spi.plan(sql, types), args)
         while True:
             batch = cursor.fetch(SCAN_BATCH)
             if not batch:
                 return
-            yield from batch
+            yield list(map(take, batch))
 
-    def journal(
+    def journal_pages(
         self,
         after_id: UUID | None = None,
         limit: int | None = None,
         *,
         resume_seq: int | None = None,
         max_rows: int | None = None,
-    ) -> Iterator[tuple[StoredAccount, JournalLine | None]]:
-        args = [None if after_id is None else str(after_id), _NIL, limit, resume_seq, max_rows]
-        for row in self._rows(_JOURNAL, _JOURNAL_PAGE, args):
-            yield _journal_row(row)
+    ) -> Iterator[list[JournalRow]]:
+        from domain.verification import JOURNAL_COLUMNS
 
-    def transfer_sums(self, after_id: UUID | None = None, limit: int | None = None) -> Iterator[TransferSums]:
-        args = [None if after_id is None else str(after_id), _NIL, limit]
-        for row in self._rows(_TRANSFER_SUMS, _PAGE, args):
-            yield _transfer_sums(row)
+        args = [None if after_id is None else str(after_id), limit, resume_seq, max_rows]
+        yield from self._pages(SCAN_JOURNAL, _JOURNAL_PARAMS, args, JOURNAL_COLUMNS)
+
+    def transfer_sum_pages(
+        self, after_id: UUID | None = None, limit: int | None = None
+    ) -> Iterator[list[TransferRow]]:
+        from domain.verification import TRANSFER_COLUMNS
+
+        args = [None if after_id is None else str(after_id), limit]
+        yield from self._pages(SCAN_TRANSFER_SUMS, _TRANSFER_SUMS_PARAMS, args, TRANSFER_COLUMNS)
 
     def counts(self) -> tuple[int, int]:
-        row = self._spi.plpy.execute(self._spi.plan(_COUNTS))[0]
+        row = self._spi.plpy.execute(self._spi.plan(SCAN_COUNTS))[0]
         return int(row["accounts"]), int(row["transfers"])
 
     def open_holds(self, account_id: UUID, through_seq: int) -> tuple[int, int]:
-        plan = self._spi.plan(_OPEN_HOLDS, ("uuid", "bigint"))
+        plan = self._spi.plan(SCAN_OPEN_HOLDS, ("uuid", "bigint"))
         row = self._spi.plpy.execute(plan, [str(account_id), through_seq])[0]
         return _int(row["debits"]), _int(row["credits"])
+
+
+# --- the outbox: events ---------------------------------------------------------------------------
+
+#: One INSERT per transaction with the rows as one JSON parameter, as `adapters.db.tx` writes them: `n`
+#: grows in their order; the database assigns each event's id and position (revision 0010_events).
+_INSERT_EVENTS = (
+    "INSERT INTO public.events (type, occurred_at, account_ids, transfer_id, job_id, data)"
+    " SELECT type, occurred_at, account_ids, transfer_id, job_id, data FROM json_to_recordset($1)"
+    " AS r(type text, occurred_at timestamptz, account_ids uuid[], transfer_id uuid, job_id uuid, data json)",
+    ("json",),
+)
+
+
+def _event_value(value: object) -> str:
+    """UUIDs and datetimes in an event's row or document (`application.documents`) as JSON text."""
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _events_json(rows: Sequence[dict[str, Any]]) -> str:
+    return json.dumps(rows, default=_event_value, separators=(",", ":"), ensure_ascii=False)
+
+
+class PlpyEventLog:
+    """`application.events.EventLog` inside PostgreSQL: the events go out with the transaction's other
+    deferred writes (`Spi.flush`)."""
+
+    def __init__(self, spi: Spi) -> None:
+        self._spi = spi
+
+    def add(self, events: Sequence[Event]) -> None:
+        self._spi.insert_events(
+            {
+                "type": e.type,
+                "occurred_at": e.occurred_at,
+                "account_ids": e.account_ids,
+                "transfer_id": e.transfer_id,
+                "job_id": e.job_id,
+                "data": e.data,
+            }
+            for e in events
+        )
 
 
 # --- the unit of work and the clock ----------------------------------------------------------------
@@ -983,6 +1025,7 @@ class PlpyUnitOfWork:
     transfers: TransferRepository
     interest: InterestRepository
     ledger_scan: LedgerScan
+    events: EventLog
 
     def __init__(self, plpy: Any) -> None:
         self._spi = spi = Spi(plpy)
@@ -991,6 +1034,7 @@ class PlpyUnitOfWork:
         self.transfers = PlpyTransferRepository(spi)
         self.interest = PlpyInterestRepository(spi)
         self.ledger_scan = PlpyLedgerScan(spi)
+        self.events = PlpyEventLog(spi)
 
     def __enter__(self) -> Self:
         if self._spi.is_open:

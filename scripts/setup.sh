@@ -45,4 +45,6 @@ if [ ! -f "$stamp" ]; then
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
+# The Rust kernel, for the app and for PostgreSQL's Python (skipped when already built from these sources).
+./scripts/kernel.sh
 log "ready"

@@ -7,6 +7,10 @@
   milliseconds), with `.name`, `.admin_url` (superuser) and `.app_url` (the razao_app role).
 - `app_engine` (an engine on `database.app_url`) and `uow_factory` (a new SqlUnitOfWork per call).
 
+The kernel (`domain.kernel`): `RAZAO_KERNEL` (auto, reference, required) sets the mode of the test process
+and, through `set_kernel_mode`, of every test database's connections (its `razao.kernel` setting), so one
+run exercises the Rust kernel on both sides and `RAZAO_KERNEL=reference` the Python reference on both.
+
 Names are unique per test session, so pytest-xdist workers never share a database. These fixtures
 are lazy: suites that do not request them never touch PostgreSQL. When they are requested and
 PostgreSQL cannot be reached, the test errors loudly; nothing is skipped.
@@ -21,12 +25,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import Engine, create_engine, make_url, pool, text
+from sqlalchemy import Connection, Engine, create_engine, make_url, pool, text
 from sqlalchemy.exc import OperationalError
 
 from adapters.db import migrate
 from adapters.db.engine import make_engine
 from adapters.db.unit_of_work import SqlUnitOfWork
+from domain import kernel
 
 DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 APP_ROLE = "razao_app"
@@ -52,6 +57,25 @@ def _url_for(url: str, database: str, *, user: str | None = None) -> str:
 
 def _unique_name(kind: str) -> str:
     return f"razao_{kind}_{uuid.uuid4().hex[:16]}"
+
+
+def kernel_mode() -> str:
+    return os.environ.get("RAZAO_KERNEL", "auto")
+
+
+def set_kernel_mode(connection: Connection, name: str) -> None:
+    """Give database `name`'s connections this run's kernel mode (nothing to do for `auto`)."""
+    if kernel_mode() != "auto":
+        quoted = connection.dialect.identifier_preparer.quote(name)
+        connection.execute(
+            text(f"ALTER DATABASE {quoted} SET razao.kernel = '{kernel.check_mode(kernel_mode())}'")
+        )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _kernel_mode() -> None:
+    """This process runs the kernel mode of the run (RAZAO_KERNEL)."""
+    kernel.configure(kernel_mode())
 
 
 @pytest.fixture(scope="session")
@@ -135,6 +159,7 @@ def database(
         conn.execute(
             text(f"CREATE DATABASE {_quote(server, name)} TEMPLATE {_quote(server, migrated_template)}")
         )
+        set_kernel_mode(conn, name)
     try:
         yield TestDatabase(name, _url_for(admin_url, name), _url_for(admin_url, name, user=APP_ROLE))
     finally:

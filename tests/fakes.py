@@ -10,6 +10,11 @@ of work raise `RetryableConflict`, as `adapters.db` does; any other duplicate is
 (a bug in the caller). A contract test runs the same checks against this fake and the SQL adapter so
 that the two cannot drift apart.
 
+Events (`application.events`) are published with the rest on `commit()`, each transaction's in the
+order it added them, at positions that grow with the commits (one writer at a time: every committed
+event is below the watermark at once); their `data` goes through JSON as it does in the database.
+Retention deletes a prefix of them and moves the horizon, as `razao.prune_events` does.
+
 As in the database (whose triggers do it, see docs/reference/rules.md), account balances and
 `last_seq` follow the journal: storing entries adds them to their accounts, a transfer leaving
 pending releases its holds, and `accounts.save` writes the status only. Entries that do not continue
@@ -24,6 +29,8 @@ from __future__ import annotations
 
 import copy
 import itertools
+import json
+import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import replace
@@ -34,6 +41,8 @@ from typing import Any, Generic, Self, TypeVar
 from uuid import UUID
 
 from application.api_keys import ApiKey, ApiKeyRepository
+from application.events import Event
+from application.feed import START, EventFilter, FeedRead, Position, StoredEvent
 from application.interest import InterestRepository
 from application.jobs import Job, JobRepository
 from application.ports import (
@@ -80,6 +89,10 @@ class InMemoryStore:
         #: account -> (carried remainder, last day accrued)
         self.interest_carry: dict[UUID, tuple[Fraction, date]] = {}
         self.jobs: dict[UUID, Job] = {}
+        #: The outbox, in position order; the last position retention deleted; the last transaction.
+        self.events: list[StoredEvent] = []
+        self.event_horizon: Position = START
+        self.last_txid = 0
         #: Row locks held by open units of work: ("account" | "transfer", id) -> holder.
         self._locks: dict[tuple[str, UUID], FakeUnitOfWork] = {}
 
@@ -159,6 +172,7 @@ class FakeUnitOfWork:
         )
         self.job_rows = _Table[UUID, Job]("job", store.jobs, idempotency_key=False)
         self.new_entries: list[Entry] = []
+        self.new_events: list[Event] = []
         self.assets: AssetRepository = FakeAssets(self)
         self.accounts: AccountRepository = FakeAccounts(self)
         self.transfers: TransferRepository = FakeTransfers(self)
@@ -166,6 +180,7 @@ class FakeUnitOfWork:
         self.interest: InterestRepository = FakeInterest(self)
         self.jobs: JobRepository = FakeJobs(self)
         self.ledger_scan: LedgerScan = FakeLedgerScan(self)
+        self.events = FakeEvents(self)
 
     def _tables(self) -> tuple[_Table[Any, Any], ...]:
         return (
@@ -207,7 +222,17 @@ class FakeUnitOfWork:
         for table in self._tables():
             table.publish()
         self.store.entries.extend(self.new_entries)
+        self._publish_events()
         self._release()
+
+    def _publish_events(self) -> None:
+        """This transaction's events, at positions after every committed one (a new txid, n from 1)."""
+        if not self.new_events:
+            return
+        self.store.last_txid += 1
+        self.store.events.extend(
+            _stored(event, Position(self.store.last_txid, n)) for n, event in enumerate(self.new_events, 1)
+        )
 
     def rollback(self) -> None:
         for table in self._tables():
@@ -216,6 +241,7 @@ class FakeUnitOfWork:
 
     def _release(self) -> None:
         self.new_entries = []
+        self.new_events = []
         locks = self.store._locks
         for key in [k for k, holder in locks.items() if holder is self]:
             del locks[key]
@@ -723,6 +749,61 @@ def _page(ids: Iterable[UUID], after_id: UUID | None, limit: int | None) -> list
     """The ids above `after_id`, ascending, at most `limit` (as the SQL scans page)."""
     found = sorted(i for i in ids if after_id is None or i > after_id)
     return found if limit is None else found[:limit]
+
+
+class FakeEvents:
+    """`application.events.EventLog` and `application.feed.EventFeed` over the store's outbox."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(self, events: Sequence[Event]) -> None:
+        self._uow.ensure_open()
+        self._uow.new_events.extend(events)
+
+    def read(self, where: EventFilter, after: Position, limit: int) -> FeedRead:
+        self._uow.ensure_open()
+        store = self._uow.store
+        found = [
+            e
+            for e in store.events
+            if e.position > after
+            and (where.types is None or e.type in where.types)
+            and (where.account_id is None or where.account_id in e.account_ids)
+        ]
+        return FeedRead(found[:limit], Position(store.last_txid + 1, 0), store.event_horizon)
+
+    def prune(self, before: datetime, limit: int) -> int:
+        """Delete the oldest events (at most `limit`) up to the first that occurred at or after `before`."""
+        self._uow.ensure_open()
+        store = self._uow.store
+        doomed = list(itertools.takewhile(lambda e: e.occurred_at < before, store.events[:limit]))
+        if doomed:
+            del store.events[: len(doomed)]
+            store.event_horizon = doomed[-1].position
+        return len(doomed)
+
+
+def _json_value(value: object) -> str:
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _stored(event: Event, position: Position) -> StoredEvent:
+    """An event as the database keeps it: an id, a position, and its data as JSON."""
+    return StoredEvent(
+        id=uuid.uuid4(),
+        position=position,
+        type=event.type.value,
+        occurred_at=event.occurred_at,
+        account_ids=event.account_ids,
+        transfer_id=event.transfer_id,
+        job_id=event.job_id,
+        data=json.loads(json.dumps(event.data, default=_json_value)),
+    )
 
 
 # --- time and identifiers --------------------------------------------------------------------------

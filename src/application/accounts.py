@@ -1,4 +1,7 @@
-"""Use cases for accounts: open, freeze, unfreeze, close, read, list, balances and statements."""
+"""Use cases for accounts: open, freeze, unfreeze, close, read, list, balances and statements.
+
+Opening an account and changing its status record an event (`application.events`); a replay of an
+opening, or a status the account already has, records nothing."""
 
 from __future__ import annotations
 
@@ -7,7 +10,9 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from application import events
 from application.assets import resolve_asset
+from application.events import EventType
 from application.pages import Page, check_limit, paginate
 from application.ports import Clock, IdSource, StatementLine, UnitOfWork
 from domain.accounts import Account, Side
@@ -55,31 +60,35 @@ def open_account(cmd: OpenAccount, uow: UnitOfWork, clock: Clock, ids: IdSource)
                 )
             return Opened(existing.as_opened(), replayed=True)
         uow.accounts.add(account)
+        uow.events.add([events.of_account(EventType.ACCOUNT_OPENED, account, account.created_at)])
         uow.commit()
         return Opened(account, replayed=False)
 
 
-def _change_status(account_id: UUID, uow: UnitOfWork, action: str) -> Account:
+def _change_status(account_id: UUID, uow: UnitOfWork, clock: Clock, action: str, event: EventType) -> Account:
     with uow:
         account = _existing(account_id, uow.accounts.lock([account_id]).get(account_id))
+        before = account.status
         getattr(account, action)()
-        uow.accounts.save([account])
-        uow.commit()
+        if account.status is not before:
+            uow.accounts.save([account])
+            uow.events.add([events.of_account(event, account, clock.now())])
+            uow.commit()
         return account
 
 
-def freeze_account(account_id: UUID, uow: UnitOfWork) -> Account:
+def freeze_account(account_id: UUID, uow: UnitOfWork, clock: Clock) -> Account:
     """Stop all new postings on the account (holds can still be voided or expire)."""
-    return _change_status(account_id, uow, "freeze")
+    return _change_status(account_id, uow, clock, "freeze", EventType.ACCOUNT_FROZEN)
 
 
-def unfreeze_account(account_id: UUID, uow: UnitOfWork) -> Account:
-    return _change_status(account_id, uow, "unfreeze")
+def unfreeze_account(account_id: UUID, uow: UnitOfWork, clock: Clock) -> Account:
+    return _change_status(account_id, uow, clock, "unfreeze", EventType.ACCOUNT_UNFROZEN)
 
 
-def close_account(account_id: UUID, uow: UnitOfWork) -> Account:
+def close_account(account_id: UUID, uow: UnitOfWork, clock: Clock) -> Account:
     """Close for good: needs a zero posted balance and nothing pending."""
-    return _change_status(account_id, uow, "close")
+    return _change_status(account_id, uow, clock, "close", EventType.ACCOUNT_CLOSED)
 
 
 def _existing(account_id: UUID, account: Account | None) -> Account:

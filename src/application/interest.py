@@ -11,13 +11,14 @@ postings. A rerun, or a redelivered chunk, finds every day accrued and adds noth
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
 from typing import Any, Protocol
 from uuid import UUID
 
+from application import events
 from application.pages import check_limit
 from application.ports import Clock, UnitOfWork
 from domain import ledger
@@ -31,7 +32,7 @@ from domain.interest import (
     days,
     periods,
     posting_sides,
-    settle,
+    settle_periods,
 )
 from domain.transfers import Posting, Transfer, TransferRequest
 
@@ -260,11 +261,13 @@ def _request(account: Account, period: Period, amount: int) -> TransferRequest:
 
 @dataclass(slots=True)
 class _Accrued:
-    """One account's work within a chunk: its periods, what each posts, and its new carry."""
+    """One account's work within a chunk: its periods, what each posts, its new carry, and the requests
+    that book the postings (then what booking them did)."""
 
     settled: list[tuple[Period, int]]
     carry: Fraction
-    outcomes: list[ledger.Outcome]
+    requests: list[TransferRequest]
+    outcomes: list[ledger.Outcome] = field(default_factory=list)
 
 
 def accrue_accounts(
@@ -287,26 +290,31 @@ def accrue_accounts(
         done = uow.interest.accrued_days_of(list(policies), start, end)
         range_days = list(days(start, end))
         todo = {a: [d for d in range_days if d not in done.get(a, set())] for a in policies}
-        needed = sorted({d for found in todo.values() for d in found})
-        closing = uow.interest.balances_as_of(
-            [a for a in policies if todo[a]], [closing_instant(d) for d in needed]
-        )
+        instants = {d: closing_instant(d) for d in sorted({d for found in todo.values() for d in found})}
+        closing = uow.interest.balances_as_of([a for a in policies if todo[a]], list(instants.values()))
         carries = uow.interest.carries([a for a in policies if todo[a]])
-        found = {a: _periods(a, policies[a], todo[a], closing) for a in policies}
+        found = {a: _periods(a, policies[a], todo[a], closing, instants) for a in policies}
         existing = uow.transfers.get_many(p.transfer_id() for ps in found.values() for p in ps)
         accrued: dict[UUID, _Accrued] = {}
-        failures: list[AccrualFailure] = []
+        refused: dict[UUID, DomainError] = {}
         for account_id in policies:
             try:
-                accrued[account_id] = _accrue_one(
-                    account_id, found[account_id], carries.get(account_id, Fraction(0)), locked, existing, now
+                accrued[account_id] = _settle(
+                    account_id, found[account_id], carries.get(account_id, Fraction(0)), locked
                 )
             except DomainError as error:
-                failures.append(AccrualFailure(account_id, error.code, error.detail))
-        for work in accrued.values():
+                refused[account_id] = error
+        refused.update(_book(accrued, locked, existing, now))
+        accrued = {a: work for a, work in accrued.items() if a not in refused}
+        failures = [AccrualFailure(a, refused[a].code, refused[a].detail) for a in policies if a in refused]
+        posted: list[events.Event] = []
+        for account_id, work in accrued.items():
             for outcome in work.outcomes:
                 if not outcome.replayed:
                     uow.transfers.add(outcome.transfer, outcome.entries)
+                    posted += events.booked([outcome], now)
+                    posted.append(events.interest_posted(account_id, outcome.transfer, now))
+        uow.events.add(posted)
         uow.accounts.save(locked.values())
         uow.interest.add_accruals(
             [
@@ -336,40 +344,76 @@ def accrue_accounts(
 
 
 def _periods(
-    account_id: UUID, policies: Sequence[InterestPolicy], todo: Sequence[date], closing: Mapping[Key, int]
+    account_id: UUID,
+    policies: Sequence[InterestPolicy],
+    todo: Sequence[date],
+    closing: Mapping[Key, int],
+    instants: Mapping[date, datetime],
 ) -> list[Period]:
-    return periods(
-        account_id, policies, ((d, closing.get((account_id, closing_instant(d)), 0)) for d in todo)
+    return periods(account_id, policies, ((d, closing.get((account_id, instants[d]), 0)) for d in todo))
+
+
+def _settle(
+    account_id: UUID, found: Sequence[Period], carry: Fraction, locked: Mapping[UUID, Account]
+) -> _Accrued:
+    """Settle the account's periods with its carry, and make the requests that post them."""
+    account = _existing(locked.get(account_id), account_id)
+    amounts, carry = settle_periods(found, carry)
+    settled = list(zip(found, amounts, strict=True))
+    return _Accrued(
+        settled, carry, [_request(account, period, amount) for period, amount in settled if amount]
     )
 
 
-def _accrue_one(
-    account_id: UUID,
-    found: Sequence[Period],
-    carry: Fraction,
+def _book(
+    work: Mapping[UUID, _Accrued],
     locked: dict[UUID, Account],
     existing: Mapping[UUID, Transfer],
     now: datetime,
-) -> _Accrued:
-    """Settle the account's periods and book their postings on the locked accounts, in memory. On a
-    domain error the accounts it touched are put back as they were, and the error propagates."""
-    account = _existing(locked.get(account_id), account_id)
-    settled: list[tuple[Period, int]] = []
-    for period in found:
-        settlement = settle(period.accrued, carry)
-        carry = settlement.carry
-        settled.append((period, settlement.amount))
-    requests = [_request(account, period, amount) for period, amount in settled if amount]
-    if not requests:
-        return _Accrued(settled, carry, [])
-    touched = {account_id} | {p.policy.counterpart_account_id for p, _ in settled}
-    before = {a: copy.copy(locked[a]) for a in touched if a in locked}  # booking replaces balances, seq
-    try:
-        outcomes = ledger.post_transfers(requests, existing=existing, accounts=locked, at=now)
-    except DomainError:
-        locked.update(before)
-        raise
-    return _Accrued(settled, carry, outcomes)
+) -> dict[UUID, DomainError]:
+    """Book every account's requests on the locked accounts, in memory, in account order, and return the
+    accounts a domain rule refused (with why): those leave every account as it was.
+
+    The accounts go in batches (one `ledger.post_transfers` each, of whole accounts, at most
+    `ledger.MAX_BATCH` requests); a batch refused as a whole is put back and booked again one account
+    at a time, so that only the refused accounts fail. The results are those of one call per account."""
+    refused: dict[UUID, DomainError] = {}
+    for batch in _batches(work):
+        requests = [r for a in batch for r in work[a].requests]
+        touched = {p.account_id for r in requests for p in r.postings}
+        before = {a: copy.copy(locked[a]) for a in touched if a in locked}  # booking replaces balances, seq
+        try:
+            outcomes = iter(ledger.post_transfers(requests, existing=existing, accounts=locked, at=now))
+        except DomainError as error:
+            locked.update(before)
+            if len(batch) == 1:
+                refused[batch[0]] = error
+            else:
+                for account_id in batch:
+                    refused.update(_book({account_id: work[account_id]}, locked, existing, now))
+            continue
+        for account_id in batch:
+            work[account_id].outcomes = [next(outcomes) for _ in work[account_id].requests]
+    return refused
+
+
+def _batches(work: Mapping[UUID, _Accrued]) -> Iterator[list[UUID]]:
+    """The accounts that have requests, in order, in batches of whole accounts of at most
+    `ledger.MAX_BATCH` requests (an account with more makes a batch of its own, which `post_transfers`
+    refuses)."""
+    batch: list[UUID] = []
+    size = 0
+    for account_id, accrued in work.items():
+        count = len(accrued.requests)
+        if not count:
+            continue
+        if batch and size + count > ledger.MAX_BATCH:
+            yield batch
+            batch, size = [], 0
+        batch.append(account_id)
+        size += count
+    if batch:
+        yield batch
 
 
 # --- as JSON (the in-database function's answer, and a job's result) ---------------------------

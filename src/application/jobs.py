@@ -4,7 +4,8 @@ A job is created `queued` by the API, moves to `running` when a worker takes it,
 (`processed` of `total`, with a partial `result` that may hold where to resume), and ends `succeeded`
 with its result or `failed` with its errors. Each step is its own short transaction, separate from the
 work the job does. A redelivered task calls `start_job` again: a running job stays running (the work
-resumes), a finished one is returned as it is so the task can stop.
+resumes), a finished one is returned as it is so the task can stop. The end of a job records its event
+(`job.succeeded` or `job.failed`, `application.events`) in the transaction that ends it, once.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 from uuid import UUID
 
+from application import events
+from application.events import EventLog, EventType
 from application.ports import Clock, IdSource
 from domain.errors import InvalidState, NotFound, ValidationError
 from domain.values import check_metadata, check_text
@@ -67,6 +70,7 @@ class JobRepository(Protocol):
 
 class JobUnitOfWork(Protocol):
     jobs: JobRepository
+    events: EventLog
 
     def __enter__(self) -> Self: ...
 
@@ -108,13 +112,17 @@ def create_job(
     return job
 
 
-def _update(job_id: UUID, uow: JobUnitOfWork, change: Any) -> Job:
+def _update(job_id: UUID, uow: JobUnitOfWork, change: Any, ended: EventType | None = None) -> Job:
+    """Apply `change` to the locked job and save it, unless it returns False; a job that `ended`
+    records that event (`job.succeeded`, `job.failed`) at its `finished_at`."""
     with uow:
         job = uow.jobs.lock(job_id)
         if job is None:
             raise NotFound(f"job {job_id} does not exist", job_id=str(job_id))
         if change(job) is not False:
             uow.jobs.save(job)
+            if ended is not None and job.finished_at is not None:
+                uow.events.add([events.of_job(ended, job, job.finished_at)])
             uow.commit()
         return job
 
@@ -170,7 +178,7 @@ def finish_job(job_id: UUID, result: dict[str, Any], uow: JobUnitOfWork, clock: 
             job.processed = max(job.processed, job.total)
         return True
 
-    return _update(job_id, uow, change)
+    return _update(job_id, uow, change, EventType.JOB_SUCCEEDED)
 
 
 def fail_job(job_id: UUID, errors: list[dict[str, Any]], uow: JobUnitOfWork, clock: Clock) -> Job:
@@ -182,7 +190,7 @@ def fail_job(job_id: UUID, errors: list[dict[str, Any]], uow: JobUnitOfWork, clo
         job.errors = [check_metadata(e, "errors") for e in errors]
         return True
 
-    return _update(job_id, uow, change)
+    return _update(job_id, uow, change, EventType.JOB_FAILED)
 
 
 def get_job(job_id: UUID, uow: JobUnitOfWork) -> Job:

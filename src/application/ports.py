@@ -10,13 +10,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self
 from uuid import UUID
 
 from domain.accounts import Account
 from domain.assets import Asset
 from domain.reports import AssetTotals
 from domain.transfers import Entry, Transfer, TransferStatus
+
+if TYPE_CHECKING:  # inside PostgreSQL, the events module loads with the use cases that record events
+    from application.events import EventLog
 
 
 class Clock(Protocol):
@@ -129,11 +132,13 @@ class TransferRepository(Protocol):
 
 
 class UnitOfWork(Protocol):
-    """One transaction over every repository. Also satisfies `api_keys.ApiKeyUnitOfWork`."""
+    """One transaction over every repository, and the events it records (`application.events`). Also
+    satisfies `api_keys.ApiKeyUnitOfWork`."""
 
     assets: AssetRepository
     accounts: AccountRepository
     transfers: TransferRepository
+    events: EventLog
 
     def __enter__(self) -> Self: ...
 

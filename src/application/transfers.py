@@ -1,9 +1,9 @@
 """Use cases for transfers: the write path (book, batch, post/void pending, expire, reverse) and reads.
 
 Every write follows the same steps: lock the accounts involved (ascending id: no deadlocks), look for
-an earlier transfer with the same id (a replay), let `domain.ledger` decide, store what it returns,
-commit. Locking before the replay check means a concurrent twin of the same request waits and then
-sees the first one's result.
+an earlier transfer with the same id (a replay), let `domain.ledger` decide, store what it returns and
+its events (`application.events`: none for a replay), commit. Locking before the replay check means a
+concurrent twin of the same request waits and then sees the first one's result.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
+from application import events
+from application.events import EventType
 from application.pages import Page, check_limit, paginate
 from application.ports import Clock, TransferCursor, UnitOfWork
 from domain import ledger
@@ -27,12 +29,14 @@ def post_transfers(requests: Sequence[TransferRequest], uow: UnitOfWork, clock: 
     with uow:
         accounts = uow.accounts.lock(set().union(*(r.account_ids() for r in requests)))
         existing = uow.transfers.get_many(r.id for r in requests)
-        outcomes = ledger.post_transfers(requests, existing=existing, accounts=accounts, at=clock.now())
+        now = clock.now()
+        outcomes = ledger.post_transfers(requests, existing=existing, accounts=accounts, at=now)
         written = [o for o in outcomes if not o.replayed]
         if written:
             for outcome in written:
                 uow.transfers.add(outcome.transfer, outcome.entries)
             uow.accounts.save(accounts.values())
+            uow.events.add(events.booked(written, now))
             uow.commit()
         return outcomes
 
@@ -46,11 +50,13 @@ def post_each(
     with uow:
         accounts = uow.accounts.lock(set().union(*(r.account_ids() for r in requests)))
         existing = uow.transfers.get_many(r.id for r in requests)
-        results = ledger.post_each(requests, existing=existing, accounts=accounts, at=clock.now())
+        now = clock.now()
+        results = ledger.post_each(requests, existing=existing, accounts=accounts, at=now)
         written = [r for r in results if isinstance(r, Outcome) and not r.replayed]
         if written:
             for outcome in written:
                 uow.transfers.add(outcome.transfer, outcome.entries)
+            uow.events.add(events.booked(written, now))
             uow.commit()
         return results
 
@@ -67,10 +73,12 @@ def post_pending(transfer_id: UUID, amount: int | None, uow: UnitOfWork, clock: 
     """Post a pending transfer, in full or for a smaller amount (the rest of the hold is released)."""
     with uow:
         transfer, accounts = _lock_with_accounts(uow, transfer_id)
-        outcome = ledger.post_pending(transfer_id, transfer, accounts, clock.now(), amount)
+        now = clock.now()
+        outcome = ledger.post_pending(transfer_id, transfer, accounts, now, amount)
         if not outcome.replayed:
             uow.transfers.save(outcome.transfer, outcome.entries)
             uow.accounts.save(accounts.values())
+            uow.events.add([events.of_transfer(EventType.TRANSFER_CAPTURED, outcome.transfer, now)])
             uow.commit()
         return outcome
 
@@ -79,10 +87,12 @@ def void_pending(transfer_id: UUID, uow: UnitOfWork, clock: Clock) -> Outcome:
     """Cancel a pending transfer and release its holds."""
     with uow:
         transfer, accounts = _lock_with_accounts(uow, transfer_id)
-        outcome = ledger.void_pending(transfer_id, transfer, accounts, clock.now())
+        now = clock.now()
+        outcome = ledger.void_pending(transfer_id, transfer, accounts, now)
         if not outcome.replayed:
             uow.transfers.save(outcome.transfer, ())
             uow.accounts.save(accounts.values())
+            uow.events.add([events.of_transfer(EventType.TRANSFER_VOIDED, outcome.transfer, now)])
             uow.commit()
         return outcome
 
@@ -100,23 +110,31 @@ def expire_due(uow: UnitOfWork, clock: Clock, limit: int = 500) -> list[Transfer
             expired.append(ledger.expire_pending(transfer, accounts, now).transfer)
             uow.transfers.save(transfer, ())
         uow.accounts.save(accounts.values())
+        uow.events.add([events.of_transfer(EventType.TRANSFER_EXPIRED, t, now) for t in expired])
         uow.commit()
         return expired
 
 
 def reverse_transfer(request: ReversalRequest, uow: UnitOfWork, clock: Clock) -> Outcome:
-    """Reverse a posted transfer with a new transfer of the opposite postings (once only)."""
+    """Reverse a posted transfer with a new transfer of the opposite postings (once only). Records the
+    reversal's `transfer.posted`, then `transfer.reversed` about the original (now `reversed_by_id`)."""
     with uow:
         original = uow.transfers.get(request.original_id)
         accounts = uow.accounts.lock(original.account_ids() if original else ())
         existing = uow.transfers.get(request.id)
         original = uow.transfers.lock(request.original_id) if original else None
-        outcome = ledger.reverse(
-            request, existing=existing, original=original, accounts=accounts, at=clock.now()
-        )
+        now = clock.now()
+        outcome = ledger.reverse(request, existing=existing, original=original, accounts=accounts, at=now)
         if not outcome.replayed:
+            assert original is not None  # ledger.reverse refuses a missing original
             uow.transfers.add(outcome.transfer, outcome.entries)
             uow.accounts.save(accounts.values())
+            uow.events.add(
+                [
+                    events.of_transfer(EventType.TRANSFER_POSTED, outcome.transfer, now),
+                    events.of_transfer(EventType.TRANSFER_REVERSED, original, now),
+                ]
+            )
             uow.commit()
         return outcome
 

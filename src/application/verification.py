@@ -10,17 +10,18 @@ the part carries that account's `AccountProgress` and the next part (given it ba
 asking the scan, in its own snapshot, which of the account's earlier holds are still open
 (`domain.verification` explains why).
 
-The rows stream through the `LedgerScan` port (server-side cursors in the app, `plpy.cursor` inside
-PostgreSQL) into `domain.verification.LedgerVerifier`, which holds one account or one transfer at a
-time: memory stays bounded whatever the size of the journal. Both scans read one snapshot.
+The rows stream through the `LedgerScan` port a page at a time (server-side cursors in the app,
+`plpy.cursor` inside PostgreSQL), as plain tuples, into `domain.verification.LedgerVerifier`, which holds
+one account or one transfer at a time: memory stays bounded whatever the size of the journal. Both scans
+read one snapshot.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol, Self, runtime_checkable
 from uuid import UUID
 
 from domain.errors import ValidationError
@@ -28,10 +29,14 @@ from domain.verification import (
     AccountProgress,
     Discrepancy,
     JournalLine,
+    JournalRow,
     LedgerVerifier,
     StoredAccount,
+    TransferRow,
     TransferSums,
     VerificationReport,
+    journal_tuple,
+    transfer_tuple,
 )
 
 ACCOUNTS = "accounts"
@@ -44,29 +49,33 @@ MAX_PART_ROWS = 1_000_000
 PART_ROWS = 100_000
 
 
+@runtime_checkable
 class LedgerScan(Protocol):
     def snapshot(self) -> None:
         """Make the reads that follow see one consistent snapshot (call first)."""
         ...
 
-    def journal(
+    def journal_pages(
         self,
         after_id: UUID | None = None,
         limit: int | None = None,
         *,
         resume_seq: int | None = None,
         max_rows: int | None = None,
-    ) -> Iterable[tuple[StoredAccount, JournalLine | None]]:
-        """Each account (the first `limit` with an id above `after_id`; all by default) with each of its
-        entries, in (account id, seq) order; an account without entries once, with None. With `resume_seq`,
-        the page starts with the account `after_id` itself, from its entries after `resume_seq` (once with
-        None if it has no more). At most `max_rows` rows in all (None: no limit)."""
+    ) -> Iterable[Sequence[JournalRow]]:
+        """The journal rows (`domain.verification.JournalRow`), a page at a time, of each account (the
+        first `limit` with an id above `after_id`; all by default): one row per entry, in (account id, seq)
+        order, or one for an account without entries; the account's columns on its first row. With
+        `resume_seq`, the rows start with the account `after_id` itself, from its entries after
+        `resume_seq` (one row if it has no more). At most `max_rows` rows in all (None: no limit)."""
         ...
 
-    def transfer_sums(self, after_id: UUID | None = None, limit: int | None = None) -> Iterable[TransferSums]:
+    def transfer_sum_pages(
+        self, after_id: UUID | None = None, limit: int | None = None
+    ) -> Iterable[Sequence[TransferRow]]:
         """Debits and credits per transfer (the first `limit` with an id above `after_id`; all by
-        default), layer and asset, in transfer id order; a transfer without entries once, with layer and
-        asset None."""
+        default), layer and asset (`domain.verification.TransferRow`), in transfer id order, a page at a
+        time; a transfer without entries once, with layer and asset None."""
         ...
 
     def counts(self) -> tuple[int, int]:
@@ -79,8 +88,32 @@ class LedgerScan(Protocol):
         ...
 
 
+class RowLedgerScan(Protocol):
+    """A ledger scan that hands over rows as objects, one at a time (the in-memory fake of the tests):
+    as `LedgerScan`, with `journal` and `transfer_sums` for its pages. Its rows become one-row pages."""
+
+    def snapshot(self) -> None: ...
+
+    def journal(
+        self,
+        after_id: UUID | None = None,
+        limit: int | None = None,
+        *,
+        resume_seq: int | None = None,
+        max_rows: int | None = None,
+    ) -> Iterable[tuple[StoredAccount, JournalLine | None]]: ...
+
+    def transfer_sums(
+        self, after_id: UUID | None = None, limit: int | None = None
+    ) -> Iterable[TransferSums]: ...
+
+    def counts(self) -> tuple[int, int]: ...
+
+    def open_holds(self, account_id: UUID, through_seq: int) -> tuple[int, int]: ...
+
+
 class VerificationUnitOfWork(Protocol):
-    ledger_scan: LedgerScan
+    ledger_scan: LedgerScan | RowLedgerScan
 
     def __enter__(self) -> Self: ...
 
@@ -92,15 +125,37 @@ class VerificationUnitOfWork(Protocol):
     ) -> None: ...
 
 
+def _journal_pages(
+    scan: LedgerScan | RowLedgerScan,
+    after_id: UUID | None = None,
+    limit: int | None = None,
+    *,
+    resume_seq: int | None = None,
+    max_rows: int | None = None,
+) -> Iterable[Sequence[JournalRow]]:
+    if isinstance(scan, LedgerScan):
+        return scan.journal_pages(after_id, limit, resume_seq=resume_seq, max_rows=max_rows)
+    rows = scan.journal(after_id, limit, resume_seq=resume_seq, max_rows=max_rows)
+    return ((journal_tuple(account, line),) for account, line in rows)
+
+
+def _transfer_sum_pages(
+    scan: LedgerScan | RowLedgerScan, after_id: UUID | None = None, limit: int | None = None
+) -> Iterable[Sequence[TransferRow]]:
+    if isinstance(scan, LedgerScan):
+        return scan.transfer_sum_pages(after_id, limit)
+    return ((transfer_tuple(sums),) for sums in scan.transfer_sums(after_id, limit))
+
+
 def verify_ledger(uow: VerificationUnitOfWork) -> VerificationReport:
     """Recompute and check everything; the report lists what disagrees (nothing is changed)."""
     verifier = LedgerVerifier()
     with uow:
         uow.ledger_scan.snapshot()
-        for account, line in uow.ledger_scan.journal():
-            verifier.journal_row(account, line)
-        for sums in uow.ledger_scan.transfer_sums():
-            verifier.transfer_row(sums)
+        for page in _journal_pages(uow.ledger_scan):
+            verifier.journal_page(page)
+        for sums in _transfer_sum_pages(uow.ledger_scan):
+            verifier.transfer_page(sums)
     return verifier.report()
 
 
@@ -141,9 +196,6 @@ def verify_part(
     _count("max_rows", max_rows, MAX_PART_ROWS)
     if progress is not None and (phase != ACCOUNTS or progress.account_id != after_id):
         raise ValidationError.of("progress", "resumes the account after_id of the accounts phase only")
-    last: UUID | None = None
-    line: JournalLine | None = None
-    seen = rows = 0
     with uow:
         scan = uow.ledger_scan
         scan.snapshot()
@@ -157,19 +209,17 @@ def verify_part(
             )
         if phase == ACCOUNTS:
             resume_seq = None if progress is None else progress.seq
-            for account, line in scan.journal(after_id, limit, resume_seq=resume_seq, max_rows=max_rows):
-                verifier.journal_row(account, line)
-                if account.id != last:
-                    seen, last = seen + 1, account.id
-                rows += 1
+            for page in _journal_pages(scan, after_id, limit, resume_seq=resume_seq, max_rows=max_rows):
+                verifier.journal_page(page)
+            last, seen = verifier.last_account_id, verifier.accounts_seen
         else:
-            for sums in scan.transfer_sums(after_id, limit):
-                verifier.transfer_row(sums)
-                last = sums.transfer_id
+            for sums in _transfer_sum_pages(scan, after_id, limit):
+                verifier.transfer_page(sums)
+            last, seen = verifier.last_transfer_id, 0
         # A full budget may have stopped inside the last account (unless its last row said it had no
         # more). Finishing the last account may read its earlier holds: in this snapshot.
-        stopped = rows >= max_rows
-        paused = verifier.pause() if stopped and line is not None else None
+        stopped = verifier.journal_rows >= max_rows
+        paused = verifier.pause() if stopped and verifier.ended_on_entry else None
         report = verifier.report()
     checked = seen if phase == ACCOUNTS else report.transfers
     complete = not stopped and checked < limit

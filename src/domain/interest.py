@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 from fractions import Fraction
+from types import ModuleType
 from uuid import UUID
 
+from domain import kernel
 from domain.accounts import Side
 from domain.errors import ValidationError
 
@@ -48,11 +50,15 @@ class DayCount(StrEnum):
 
     def day_fraction(self, day: date) -> Fraction:
         """The year fraction of the daily period from `day` to the next day."""
+        return Fraction(*self.day_parts(day))
+
+    def day_parts(self, day: date) -> tuple[int, int]:
+        """`day_fraction(day)` as (days, days in the year), not reduced: (1, 365), (1, 360) or (n, 360)."""
         if self is DayCount.ACT_365F:
-            return Fraction(1, 365)
+            return 1, 365
         if self is DayCount.ACT_360:
-            return Fraction(1, 360)
-        return Fraction(thirty_e_360_days(day, day + timedelta(days=1)), 360)
+            return 1, 360
+        return thirty_e_360_days(day, day + timedelta(days=1)), 360
 
 
 def thirty_e_360_days(start: date, end: date) -> int:
@@ -83,8 +89,10 @@ class InterestPolicy:
             raise ValidationError.of("counterpart_account_id", "must be another account than the one it pays")
 
     def daily_interest(self, balance: int, day: date) -> Fraction:
-        """Exact interest for one day on a closing balance (negative for a negative balance)."""
-        return balance * Fraction(self.rate_bps, BASIS_POINTS) * self.day_count.day_fraction(day)
+        """Exact interest for one day on a closing balance (negative for a negative balance):
+        balance * rate_bps / 10,000 * day_fraction(day), as one fraction (reduced once)."""
+        days_, year = self.day_count.day_parts(day)
+        return Fraction(balance * self.rate_bps * days_, BASIS_POINTS * year)
 
 
 def policy_on(policies: Sequence[InterestPolicy], day: date) -> InterestPolicy | None:
@@ -121,6 +129,11 @@ class Period:
 
     policy: InterestPolicy
     accruals: tuple[Accrual, ...]
+    _transfer_id: UUID = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        key = f"interest:{self.policy.account_id}:{self.first_day.isoformat()}:{self.last_day.isoformat()}"
+        object.__setattr__(self, "_transfer_id", uuid.uuid5(INTEREST_NAMESPACE, key))
 
     @property
     def first_day(self) -> date:
@@ -135,9 +148,9 @@ class Period:
         return sum((a.amount for a in self.accruals), Fraction(0))
 
     def transfer_id(self) -> UUID:
-        """Deterministic: the same account and days always give the same id (days are accrued once)."""
-        key = f"interest:{self.policy.account_id}:{self.first_day.isoformat()}:{self.last_day.isoformat()}"
-        return uuid.uuid5(INTEREST_NAMESPACE, key)
+        """Deterministic: the same account and days always give the same id (days are accrued once).
+        Worked out once, when the period is made (a uuid5 is a SHA-1 and a UUID object)."""
+        return self._transfer_id
 
 
 def periods(
@@ -148,8 +161,12 @@ def periods(
     result: list[Period] = []
     current: list[Accrual] = []
     current_policy: InterestPolicy | None = None
+    ordered = sorted(policies, key=lambda p: p.effective_from)  # `policy_on`, without a sort per day
     for day, balance in balances:
-        policy = policy_on(policies, day)
+        policy = None
+        for candidate in ordered:
+            if candidate.effective_from <= day:
+                policy = candidate
         if policy is None:
             continue
         if current and (
@@ -189,6 +206,45 @@ def settle(accrued: Fraction, carried: Fraction) -> Settlement:
     total = accrued + carried
     amount = round(total)
     return Settlement(amount, total - amount)
+
+
+def settle_periods(found: Sequence[Period], carried: Fraction) -> tuple[list[int], Fraction]:
+    """Settle an account's periods in order, each one's remainder carrying into the next: what each
+    posts, and the carry left after the last (`settle_periods_reference`). The kernel does it when there
+    is one, unless a number leaves its range."""
+    native = kernel.native()
+    if native is not None and (answer := settle_periods_native(native, found, carried)) is not None:
+        return answer
+    return settle_periods_reference(found, carried)
+
+
+def settle_periods_native(
+    native: ModuleType, found: Sequence[Period], carried: Fraction
+) -> tuple[list[int], Fraction] | None:
+    """`settle_periods_reference` by the kernel module `native` (`interest_settle`, which takes the daily
+    amounts as flat integers); None when a number leaves the kernel's range."""
+    daily: list[int] = []  # numerator, denominator of each day, flat
+    ends: list[int] = []  # days up to and including each period's last
+    for period in found:
+        for accrual in period.accruals:
+            amount = accrual.amount
+            daily += (amount.numerator, amount.denominator)
+        ends.append(len(daily) // 2)
+    answer = native.interest_settle(carried.numerator, carried.denominator, daily, ends)
+    if answer is None:
+        return None
+    amounts, numerator, denominator = answer
+    return amounts, Fraction(numerator, denominator)
+
+
+def settle_periods_reference(found: Sequence[Period], carried: Fraction) -> tuple[list[int], Fraction]:
+    """The specification of `settle_periods`: `settle` each period's accrued amount with the carry."""
+    amounts = []
+    for period in found:
+        settlement = settle(period.accrued, carried)
+        amounts.append(settlement.amount)
+        carried = settlement.carry
+    return amounts, carried
 
 
 def posting_sides(normal_side: Side, amount: int) -> tuple[Side, Side]:

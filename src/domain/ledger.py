@@ -12,8 +12,11 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import ModuleType
+from typing import cast
 from uuid import UUID
 
+from domain import kernel
 from domain.accounts import Account, Balances, Layer, Side
 from domain.errors import (
     AccountNotFound,
@@ -91,7 +94,7 @@ def _apply(moves: Sequence[_Move], transfer_id: UUID, at: datetime) -> tuple[Ent
         index = _SUM[move.layer, move.side]
         running[index] += move.delta
         if running[index] < 0:
-            raise InvalidState(f"{move.layer.value}_{move.side.value}s would become negative")
+            raise _negative(move.layer, move.side)
     after = {key: Balances(*running) for key, running in sums.items()}
     for key, account in accounts.items():
         account.ensure_within_limit(account.balances, after[key])
@@ -122,6 +125,10 @@ def _apply(moves: Sequence[_Move], transfer_id: UUID, at: datetime) -> tuple[Ent
     for key, account in accounts.items():
         account.balances = after[key]
     return tuple(entries)
+
+
+def _negative(layer: Layer, side: Side) -> InvalidState:
+    return InvalidState(f"{layer.value}_{side.value}s would become negative")
 
 
 def _resolve(postings: Sequence[Posting], accounts: Mapping[UUID, Account]) -> list[Account]:
@@ -191,27 +198,25 @@ def _check_balanced(postings: Sequence[Posting], accounts: Sequence[Account]) ->
 # --- creating transfers ------------------------------------------------------------------------
 
 
-def _book(
-    request: TransferRequest,
-    accounts: Mapping[UUID, Account],
-    at: datetime,
-    *,
-    fingerprint: str,
-    reverses_id: UUID | None = None,
-) -> Outcome:
+def _checked(request: TransferRequest, accounts: Mapping[UUID, Account]) -> list[Account]:
+    """The accounts of `request`'s postings, once they may take them and the postings balance."""
     resolved = _resolve(request.postings, accounts)
     _check_balanced(request.postings, resolved)
-    layer = Layer.PENDING if request.pending else Layer.POSTED
-    moves = [
-        _Move(account, layer, p.side, p.amount, line)
-        for line, (p, account) in enumerate(zip(request.postings, resolved, strict=True))
-    ]
-    entries = _apply(moves, request.id, at)
+    return resolved
+
+
+def _transfer(
+    request: TransferRequest,
+    resolved: Sequence[Account],
+    at: datetime,
+    fingerprint: str,
+    reverses_id: UUID | None = None,
+) -> Transfer:
     postings = tuple(
         Posting(p.account_id, p.side, p.amount, account.asset.code)
         for p, account in zip(request.postings, resolved, strict=True)
     )
-    transfer = Transfer(
+    return Transfer(
         id=request.id,
         postings=postings,
         status=TransferStatus.PENDING if request.pending else TransferStatus.POSTED,
@@ -225,7 +230,183 @@ def _book(
         posted=() if request.pending else postings,
         reverses_id=reverses_id,
     )
-    return Outcome(transfer, entries)
+
+
+def _book(
+    request: TransferRequest,
+    accounts: Mapping[UUID, Account],
+    at: datetime,
+    *,
+    fingerprint: str,
+    reverses_id: UUID | None = None,
+) -> Outcome:
+    resolved = _checked(request, accounts)
+    layer = Layer.PENDING if request.pending else Layer.POSTED
+    moves = [
+        _Move(account, layer, p.side, p.amount, line)
+        for line, (p, account) in enumerate(zip(request.postings, resolved, strict=True))
+    ]
+    entries = _apply(moves, request.id, at)
+    return Outcome(_transfer(request, resolved, at, fingerprint, reverses_id), entries)
+
+
+# --- booking a batch with the kernel ----------------------------------------------------------
+
+
+class _Batch:
+    """Checked requests whose arithmetic the kernel decides in one call: `_apply`'s, transfer after
+    transfer, on plain integers.
+
+    The accounts are numbered in order of first use (slots) and described by their four running sums,
+    normal side, minimum and last sequence number; each move is `slot * 4 + sum index` and an amount;
+    `ends` says where each transfer's moves end.
+    """
+
+    __slots__ = ("accounts", "amounts", "credit", "ends", "mins", "moves", "queue", "seqs", "slots", "sums")
+
+    def __init__(self) -> None:
+        self.slots: dict[int, int] = {}  # by object identity, as in `_apply`
+        self.accounts: list[Account] = []
+        self.sums: list[int] = []
+        self.credit: list[bool] = []
+        self.mins: list[int | None] = []
+        self.seqs: list[int] = []
+        self.moves: list[int] = []
+        self.amounts: list[int] = []
+        self.ends: list[int] = []
+        #: Per request: its place in the results, the request, its accounts, its fingerprint and its
+        #: first move (a plain tuple: one is made per request).
+        self.queue: list[tuple[int, TransferRequest, list[Account], str, int]] = []
+
+    def add(self, place: int, request: TransferRequest, resolved: list[Account], fingerprint: str) -> None:
+        """Queue the moves `_book` would apply for `request` (checked: `_checked`)."""
+        layer = Layer.PENDING if request.pending else Layer.POSTED
+        self.queue.append((place, request, resolved, fingerprint, len(self.moves)))
+        for posting, account in zip(request.postings, resolved, strict=True):
+            slot = self.slots.get(id(account))
+            if slot is None:
+                slot = self.slots[id(account)] = len(self.accounts)
+                self.accounts.append(account)
+                self.sums.extend(account.balances.sums())
+                self.credit.append(account.normal_side is Side.CREDIT)
+                self.mins.append(account.min_balance)
+                self.seqs.append(account.last_seq)
+            self.moves.append(4 * slot + _SUM[layer, posting.side])
+            self.amounts.append(posting.amount)
+        self.ends.append(len(self.moves))
+
+    def book(
+        self, native: ModuleType, at: datetime, *, each: bool
+    ) -> dict[int, Outcome | DomainError] | None:
+        """Each queued request's outcome or refusal by its place, the accounts changed accordingly; or
+        None, the accounts untouched: an overflow, a refusal without `each`, a disagreement."""
+        try:
+            answer = native.apply_batch(
+                self.sums, self.credit, self.mins, self.seqs, self.moves, self.amounts, self.ends, each
+            )
+        except OverflowError:  # an input outside the kernel's integers
+            return None
+        if answer is None:
+            return None
+        sums, seqs, move_seqs, balances_after, failures = answer
+        if failures and not each:
+            return None
+        decided: dict[int, Outcome | DomainError] = {}
+        width = native.APPLY_FAILURE_WIDTH
+        for start in range(0, len(failures), width):
+            failure = failures[start : start + width]
+            place, request, _, _, first = self.queue[failure[0]]
+            refusal = self._refusal(native, failure, request, first)
+            if refusal is None:
+                return None
+            decided[place] = refusal
+        for place, request, resolved, fingerprint, first in self.queue:
+            if place in decided:
+                continue
+            layer = Layer.PENDING if request.pending else Layer.POSTED
+            entries = tuple(
+                Entry(
+                    request.id,
+                    account.id,
+                    move_seqs[first + line],
+                    layer,
+                    p.side,
+                    p.amount,
+                    account.asset.code,
+                    balances_after[first + line],
+                    at,
+                    line,
+                )
+                for line, (p, account) in enumerate(zip(request.postings, resolved, strict=True))
+            )
+            decided[place] = Outcome(_transfer(request, resolved, at, fingerprint), entries)
+        for slot, account in enumerate(self.accounts):
+            account.balances = Balances(*sums[4 * slot : 4 * slot + 4])
+            account.last_seq = seqs[slot]
+        return decided
+
+    def _refusal(
+        self, native: ModuleType, failure: list[int], request: TransferRequest, first: int
+    ) -> DomainError | None:
+        """The error `_apply` raises for a transfer the kernel refused (None: the reference would not)."""
+        kind, where, before, after = failure[1], failure[2], failure[3:7], failure[7:11]
+        if kind == native.APPLY_NEGATIVE:
+            posting = request.postings[where - first]
+            return _negative(Layer.PENDING if request.pending else Layer.POSTED, posting.side)
+        if kind == native.APPLY_LIMIT:
+            try:
+                self.accounts[where].ensure_within_limit(Balances(*before), Balances(*after))
+            except DomainError as refused:
+                return refused
+        return None
+
+
+def _post_natively(
+    native: ModuleType,
+    requests: Sequence[TransferRequest],
+    existing: Mapping[UUID, Transfer],
+    accounts: Mapping[UUID, Account],
+    at: datetime,
+    *,
+    each: bool,
+) -> list[Outcome | DomainError] | None:
+    """`post_each` (`each`) or `post_transfers`, with the kernel doing `_apply`'s arithmetic for the whole
+    batch in one call: the same outcomes, entries, balances and errors.
+
+    Every request is resolved and checked in Python as `_book` does, then the kernel decides the moves of
+    all, and only then do the accounts change. None leaves the accounts as they were, for the reference to
+    run instead: on an overflow (a sum outside the kernel's integers), a request id given twice to
+    `post_each` (whether the second is a replay hangs on the first), and any refusal in `post_transfers`
+    (the reference names it, and leaves the accounts as it does).
+    """
+    if getattr(native, "apply_batch", None) is None:  # a kernel built before it had this function
+        return None
+    if each and len(requests) > 1 and len({request.id for request in requests}) < len(requests):
+        return None
+    batch = _Batch()
+    results: list[Outcome | DomainError | None] = []
+    for request in requests:
+        try:
+            fingerprint = request.fingerprint()
+            done = existing.get(request.id)
+            if done is not None:
+                results.append(Outcome(done.replay(fingerprint), replayed=True))
+                continue
+            resolved = _checked(request, accounts)
+        except DomainError as refused:
+            if not each:
+                return None
+            results.append(refused)
+            continue
+        batch.add(len(results), request, resolved, fingerprint)
+        results.append(None)
+    if batch.queue:
+        decided = batch.book(native, at, each=each)
+        if decided is None:
+            return None
+        for place, result in decided.items():
+            results[place] = result
+    return cast(list[Outcome | DomainError], results)  # every place is filled
 
 
 def check_batch(requests: Sequence[TransferRequest]) -> None:
@@ -254,6 +435,11 @@ def post_transfers(
     """
     check_batch(requests)
     check_timestamp(at, "at")
+    native = kernel.native()
+    if native is not None:
+        booked = _post_natively(native, requests, existing, accounts, at, each=False)
+        if booked is not None:
+            return cast(list[Outcome], booked)  # with `each` False, refusals return None
     outcomes = []
     for request in requests:
         fingerprint = request.fingerprint()
@@ -284,6 +470,11 @@ def post_each(
     if len(requests) > MAX_EACH:
         raise ValidationError.of("transfers", f"at most {MAX_EACH} transfers at once")
     check_timestamp(at, "at")
+    native = kernel.native()
+    if native is not None:
+        decided = _post_natively(native, requests, existing, accounts, at, each=True)
+        if decided is not None:
+            return decided
     booked = dict(existing)
     results: list[Outcome | DomainError] = []
     for request in requests:

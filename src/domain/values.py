@@ -45,9 +45,10 @@ def check_metadata(metadata: object, field: str = "metadata") -> dict[str, Any]:
     if not isinstance(metadata, Mapping):
         raise ValidationError.of(field, "must be a JSON object")
     _depth_and_check(metadata, field, 1)
-    if len(canonical_json(metadata).encode()) > MAX_METADATA_BYTES:
+    text = canonical_json(metadata)
+    if len(text) * 4 > MAX_METADATA_BYTES and len(text.encode()) > MAX_METADATA_BYTES:
         raise ValidationError.of(field, f"must be at most {MAX_METADATA_BYTES} bytes as JSON")
-    return json.loads(canonical_json(metadata))  # type: ignore[no-any-return]
+    return json.loads(text)  # type: ignore[no-any-return]
 
 
 def check_text(value: object, field: str, *, required: bool, max_length: int = MAX_TEXT) -> str:

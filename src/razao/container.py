@@ -9,12 +9,14 @@ needs it.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from dependency_injector import containers, providers
 
-from adapters.db.code_bundle import app_code_version, database_code, function_stats
+from adapters.db.code_bundle import app_code_version, database_code, database_kernel, function_stats
 from adapters.db.engine import make_engine
+from adapters.db.event_stats import watermark_lag
 from adapters.db.health import database_status
 from adapters.db.in_database import InDatabaseBatchPath, InDatabaseReadPath, InDatabaseWritePath
 from adapters.db.job_stats import job_stats
@@ -27,12 +29,15 @@ from adapters.tasks.celery_app import CeleryConfig, create_celery
 from adapters.tasks.jobs import LEDGER_VERIFICATION, JobRunner
 from adapters.tasks.queue import CeleryJobQueue
 from adapters.tasks.runtime import TaskRuntime
+from application import feed
 from application.batch_path import InAppBatchPath
 from application.jobs import create_job
 from application.read_path import InAppReadPath
 from application.write_path import InAppWritePath
+from domain import kernel
 from razao.logging import configure_logging
 from razao.metrics import (
+    EventsCollector,
     FunctionStatsCollector,
     JobsCollector,
     MeteredReadPath,
@@ -57,6 +62,9 @@ def readiness(engine: Any, mode: providers.Provider[str]) -> Readiness:
             checks["code"] = f"failed: {error}"
     if current_mode == "db":
         checks["code"] = "ok" if theirs == ours else "failed: the database runs another code version"
+    sides = kernels(engine, current_mode)
+    if any(side.get("kernel") is None and side.get("mode") == "required" for side in sides.values()):
+        checks["kernel"] = "failed: kernel mode 'required' and the kernel is not usable"
     ok = all(result == "ok" for result in checks.values())
     return Readiness(
         ok=ok,
@@ -65,7 +73,22 @@ def readiness(engine: Any, mode: providers.Provider[str]) -> Readiness:
         execution_mode=current_mode,
         app_code_version=ours,
         database_code_version=theirs,
+        kernel=sides,
     )
+
+
+def kernels(engine: Any, mode: str | None) -> dict[str, dict[str, Any]]:
+    """What runs the hot pure functions in this process ("app") and, in db mode, in PostgreSQL for this
+    process's connections ("database"); a side that cannot tell says why."""
+    sides: dict[str, dict[str, Any]] = {"app": dict(kernel.describe())}
+    if mode != "db":
+        sides["database"] = {"kernel": None, "reason": f"execution mode {mode}: no domain code runs there"}
+    else:
+        try:
+            sides["database"] = database_kernel(engine)
+        except Exception as error:  # reported, never raised
+            sides["database"] = {"kernel": None, "reason": f"failed: {error}"}
+    return sides
 
 
 def stats_of(engine: Any) -> list[FunctionStat]:
@@ -80,6 +103,7 @@ class Container(containers.DeclarativeContainer):
         settings.provided.database_url,
         pool_size=settings.provided.db_pool_size,
         max_overflow=settings.provided.db_max_overflow,
+        kernel=settings.provided.kernel,
     )
     #: The in-database mode's engine: no pre-ping, so that each operation is one round trip.
     function_engine = providers.Singleton(
@@ -87,6 +111,7 @@ class Container(containers.DeclarativeContainer):
         settings.provided.database_url,
         pool_size=settings.provided.db_pool_size,
         max_overflow=settings.provided.db_max_overflow,
+        kernel=settings.provided.kernel,
         pre_ping=False,
     )
     #: Superuser connection for administrative commands (API keys); never used by the API.
@@ -112,6 +137,9 @@ class Container(containers.DeclarativeContainer):
         providers.Factory(FunctionStatsCollector, function_stats),
         providers.Factory(
             JobsCollector, providers.Callable(lambda engine: lambda: job_stats(engine), engine)
+        ),
+        providers.Factory(
+            EventsCollector, providers.Callable(lambda engine: lambda: watermark_lag(engine), engine)
         ),
     )
     use_case_metrics = providers.Singleton(UseCaseMetrics, metrics_registry)
@@ -164,7 +192,16 @@ class Container(containers.DeclarativeContainer):
         batch_path=batch_path,
         chunk_size=settings.provided.job_chunk_size,
     )
-    task_runtime = providers.Singleton(TaskRuntime, write_path=write_path, run_job=job_runner)
+    #: Retention of the events feed (beat's hourly task): deletes what is older than the setting.
+    prune_events = providers.Callable(
+        lambda uow, clock, days: lambda: feed.prune_events(uow, clock, timedelta(days=days)),
+        uow.provider,
+        clock,
+        settings.provided.event_retention_days,
+    )
+    task_runtime = providers.Singleton(
+        TaskRuntime, write_path=write_path, run_job=job_runner, prune_events=prune_events
+    )
     celery = providers.Singleton(
         create_celery,
         celery_config,
@@ -195,15 +232,24 @@ class Container(containers.DeclarativeContainer):
             lambda engine, mode: lambda: readiness(engine, mode), engine, execution_mode.provider
         ),
         function_stats=function_stats,
+        kernels=providers.Callable(
+            lambda engine, mode: lambda: kernels(engine, mode()), engine, execution_mode.provider
+        ),
         api_key_cache_seconds=settings.provided.api_key_cache_seconds,
         max_body_bytes=settings.provided.max_body_bytes,
         metrics=http_metrics,
         jobs=jobs,
+        event_poll_seconds=settings.provided.event_poll_seconds,
+        event_max_wait_seconds=settings.provided.event_max_wait_seconds,
     )
 
 
 def build_container(settings: Settings | None = None) -> Container:
-    return Container(settings=settings or Settings())
+    """The container for `settings` (from the environment by default). Also sets this process's kernel
+    mode (`domain.kernel`), which the settings decide like every other wiring choice."""
+    settings = settings or Settings()
+    kernel.configure(settings.kernel)
+    return Container(settings=settings)
 
 
 def dispose_engines(container: Container) -> None:

@@ -46,6 +46,7 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
+from razao.docs_jobs import jobs_tables, kernel_tables
 from razao.docs_throughput import throughput_tables
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,6 +83,18 @@ def _slug(heading: str) -> str:
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _server_default(default: Any) -> str:
+    """A column's server default as SQL: its text, or an identity's clause."""
+    from sqlalchemy import Identity
+
+    if default is None:
+        return ""
+    if isinstance(default, Identity):
+        cache = f" (CACHE {default.cache})" if default.cache else ""
+        return f"GENERATED {'ALWAYS' if default.always else 'BY DEFAULT'} AS IDENTITY{cache}"
+    return str(default.arg.text)
 
 
 def schema_page() -> str:
@@ -122,7 +135,7 @@ def schema_page() -> str:
             collation = getattr(column.type, "collation", None)
             if collation:
                 kind += f' COLLATE "{collation}"'
-            default = column.server_default.arg.text if column.server_default is not None else ""
+            default = _server_default(column.server_default)
             keys = ["PK"] if column.primary_key else []
             keys += [f"→ `{fk.target_fullname}`" for fk in column.foreign_keys]
             note = " ".join([*keys, notes.get((cls.__name__, attrs.get(column.name, column.name)), "")])
@@ -145,8 +158,9 @@ def schema_page() -> str:
             out.append(f"| `{constraint.name}` | `{_cell(definition)}` |\n")
         for index in sorted(table.indexes, key=lambda i: str(i.name)):
             parts = [str(e) if not hasattr(e, "name") else e.name for e in index.expressions]
-            definition = f"{'UNIQUE ' if index.unique else ''}INDEX ({', '.join(parts)})"
             pg = index.dialect_options["postgresql"]
+            using = f" USING {pg['using']}" if pg["using"] else ""
+            definition = f"{'UNIQUE ' if index.unique else ''}INDEX{using} ({', '.join(parts)})"
             if pg["include"]:
                 definition += f" INCLUDE ({', '.join(pg['include'])})"
             if pg["where"] is not None:
@@ -296,7 +310,7 @@ def migrations_page() -> str:
 
 # --- PL/Python function catalog ------------------------------------------------------------------------
 
-SECTION = re.compile(r"^(Inputs|Outputs|Uses|Example|Security):\s*", re.MULTILINE)
+SECTION = re.compile(r"^(Inputs|Outputs|Uses|Kernel|Example|Security):\s*", re.MULTILINE)
 
 
 def _entry_docs(module: str) -> dict[str, str]:
@@ -382,6 +396,10 @@ def functions_page() -> str:
         for key, label in (("Inputs", "Inputs"), ("Outputs", "Outputs"), ("Uses", "Dependencies")):
             value = " ".join(section.get(key, "not documented").split())
             out.append(f"- **{label}**: {value}\n")
+        kernel = " ".join(section.get("Kernel", "none: pure Python only").split())
+        out.append(
+            f"- **Rust kernel** (when installed at the pinned version, else the Python reference): {kernel}\n"
+        )
         out.append(f"- **Called by triggers**: {', '.join(triggers) or 'none'}\n")
         out.append(f"- **Called by**: {', '.join(f'`{m}`' for m in modules) or 'no adapter'}\n")
         out.append(
@@ -446,6 +464,12 @@ GUIDANCE: dict[str, tuple[str, str]] = {
         "Read the resource (`GET`) to see its state; do not retry unchanged.",
     ),
     "not_found": ("The resource (or route) does not exist.", "Check the id or the path."),
+    "cursor_expired": (
+        "The events feed's cursor (`after`) is older than the events kept: retention "
+        "(`RAZAO_EVENT_RETENTION_DAYS`) deleted events after it, which this reader never saw.",
+        "Start again without `after` (from the oldest event kept) and reconcile what may have been "
+        "missed from the ledger itself (`GET /v1/transfers`, `GET /v1/accounts`).",
+    ),
     "domain_error": (
         "A ledger rule without a more specific code was violated.",
         "Read `detail`; report it if it is unexpected.",
@@ -705,87 +729,6 @@ def benchmarks_page() -> str:
     return _with_region("docs/benchmarks.md", "benchmarks", benchmark_tables())
 
 
-def jobs_benchmark_tables() -> str:
-    """The `jobs` region of docs/benchmarks.md, from docs/data/jobs.json (`bench.jobs --json`)."""
-    data = json.loads((ROOT / "docs/data/jobs.json").read_text(encoding="utf-8"))
-    rows, machine = data["results"], data["machine"]
-    days = sorted({r["date"][:10] for r in rows if r.get("date")})
-    loads = [
-        load for r in rows for load in (r.get("load_before") or [])[:1] + (r.get("load_after") or [])[:1]
-    ]
-    out = [
-        f"Measured on a {machine['cpus']}-core machine ({machine['memory_gib']:.0f} GiB), PostgreSQL "
-        f"{machine['postgresql']} on the same machine, {', '.join(days)}, by `python -m bench.jobs`. "
-        f"1-minute load average {min(loads, default=0):.1f} to {max(loads, default=0):.1f} around the runs "
-        "(each row gives it before and after; the benchmark's own worker and backend account for 1 to 2 "
-        f"of it on these {machine['cpus']} cores, anything above is other work). Accrual range "
-        f"{data['accrual_range'][0]} to {data['accrual_range'][1]}, "
-        f"{data['history_transfers_per_account']} transfers of history per account, "
-        f"accrual chunks of {data['job_chunk_size']} accounts, verification parts of "
-        f"{data['verify_chunk']:,} accounts or transfers"
-        + (f" and at most {data['verify_rows']:,} journal rows" if data.get("verify_rows") else "")
-        + ".\n\n"
-    ]
-    link_trips = [r["round_trip_ms"] for r in rows if r["link"] and r.get("round_trip_ms")]
-    local_trips = [r["round_trip_ms"] for r in rows if not r["link"] and r.get("round_trip_ms")]
-    if link_trips and local_trips:
-        out.append(
-            f"`SELECT 1` round trip as the worker measured it: {min(local_trips):.2f} to "
-            f"{max(local_trips):.2f} ms on loopback, {min(link_trips):.2f} to {max(link_trips):.2f} ms "
-            f"through the emulated link ({data['link_delay_ms_per_direction']} ms held per direction).\n\n"
-        )
-    out.append(
-        "| accounts | mode | link | job | seconds | rows | rows/s | worker peak (MiB) "
-        "| database peak (MiB): largest backend / all | worker CPU (s) | database CPU (s) | load before → after |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
-    )
-    for r in rows:
-        label = f"| {r['accounts']:,} | {r['mode']} | {'~1 ms' if r['link'] else 'loopback'} | {r['job']} |"
-        if not r["ok"] and not r.get("stopped"):
-            out.append(f"{label} failed: {_cell(r['check'])} | | | | | | | |\n")
-            continue
-        seconds = f"{r['seconds']:,.1f}" + (" (stopped)" if r.get("stopped") else "")
-        cpu = "—" if r.get("worker_cpu_seconds") is None else f"{r['worker_cpu_seconds']:,.1f}"
-        out.append(
-            f"{label} {seconds} | {r['rows']:,} {r['unit']} | {r['rows_per_second']:,.0f} | "
-            f"{r['worker_peak_mib']:,.0f} | {r['db_peak_mib']:,.0f} / {r['db_total_peak_mib']:,.0f} | "
-            f"{cpu} | {r['db_cpu_seconds']:,.1f} | "
-            f"{r['load_before'][0]:.1f} → {r['load_after'][0]:.1f} |\n"
-        )
-    stopped = [r for r in rows if r.get("stopped")]
-    if stopped:
-        out.append("\nStopped at the time limit (the worker killed; figures cover what finished): ")
-        out.append("; ".join(f"{r['accounts']:,} accounts, {r['mode']} mode: {r['check']}" for r in stopped))
-        out.append(".\n")
-    wall: dict[tuple[Any, ...], float] = {
-        (r["accounts"], r["link"], r["job"], r["mode"]): r["seconds"]
-        for r in rows
-        if r["ok"] and not r.get("stopped")
-    }
-    pairs = sorted({k[:3] for k in wall if (*k[:3], "app") in wall and (*k[:3], "db") in wall})
-    if pairs:
-        cpu_time: dict[tuple[Any, ...], float] = {
-            (r["accounts"], r["link"], r["job"], r["mode"]): r["worker_cpu_seconds"] + r["db_cpu_seconds"]
-            for r in rows
-            if r["ok"] and not r.get("stopped")
-        }
-        out.append(
-            "\n`app` mode against `db` mode: wall time, and CPU time of worker and database together "
-            "(less sensitive to the other work on the machine). Above 1: the database mode is cheaper.\n\n"
-            "| accounts | link | job | app (s) | db (s) | app / db | app CPU (s) | db CPU (s) | app / db |\n"
-            "|---|---|---|---|---|---|---|---|---|\n"
-        )
-        for key in pairs:
-            app, db = wall[(*key, "app")], wall[(*key, "db")]
-            app_cpu, db_cpu = cpu_time[(*key, "app")], cpu_time[(*key, "db")]
-            accounts, link, job = key
-            out.append(
-                f"| {accounts:,} | {'~1 ms' if link else 'loopback'} | {job} | {app:,.1f} | {db:,.1f} | "
-                f"{app / db:.1f} | {app_cpu:,.1f} | {db_cpu:,.1f} | {app_cpu / db_cpu:.1f} |\n"
-            )
-    return "".join(out)
-
-
 def _region(text: str, page: str, name: str, content: str) -> str:
     """`text` (of `page`) with its generated region `name` replaced by `content`."""
     begin = BEGIN.format(name=name)
@@ -801,7 +744,10 @@ def benchmarks_with_jobs_page() -> str:
     docs/data/throughput.json), transfers (`benchmarks`) and jobs (`jobs`)."""
     page = "docs/benchmarks.md"
     throughput = json.loads((ROOT / "docs/data/throughput.json").read_text(encoding="utf-8"))
-    text = _region(benchmarks_page(), page, "jobs", jobs_benchmark_tables())
+    jobs = json.loads((ROOT / "docs/data/jobs.json").read_text(encoding="utf-8"))
+    kernel = json.loads((ROOT / "docs/data/kernel.json").read_text(encoding="utf-8"))
+    text = _region(benchmarks_page(), page, "jobs", jobs_tables(jobs))
+    text = _region(text, page, "kernel", kernel_tables(kernel))
     return _region(text, page, "throughput", throughput_tables(throughput))
 
 

@@ -198,6 +198,31 @@ def new_registry(*collectors: Collector) -> CollectorRegistry:
     return registry
 
 
+class EventsCollector(Collector):
+    """The events feed's watermark lag at scrape time (`adapters.db.event_stats`): events committed but
+    held back behind a transaction still running, and how long the oldest of them has waited."""
+
+    def __init__(self, lag: Callable[[], dict[str, float]]) -> None:
+        self._lag = lag
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        try:
+            lag = self._lag()
+        except Exception as error:  # a scrape reports what it can, it never fails
+            log.warning("metrics_event_lag_failed", error=str(error))
+            return
+        yield GaugeMetricFamily(
+            "razao_events_held_back",
+            "Events committed but not readable yet: a transaction older than theirs is still running.",
+            value=lag["held_back"],
+        )
+        yield GaugeMetricFamily(
+            "razao_events_watermark_lag_seconds",
+            "How long the oldest held-back event has waited behind the watermark (0: none waits).",
+            value=lag["lag_seconds"],
+        )
+
+
 class JobsCollector(Collector):
     """Job runs by kind and state, and their run time, from the job records at scrape time; plus the
     discrepancies the latest ledger verification found (0 when the books agree)."""

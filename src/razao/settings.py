@@ -23,6 +23,11 @@ class Settings(BaseSettings):
     #: functions inside PostgreSQL), or `auto` (db where the database has plpython3u and Razão's
     #: functions, app otherwise). Hosted PostgreSQL without plpython3u runs everything in `app`.
     execution_mode: Literal["app", "db", "auto"] = "auto"
+    #: Who runs the hot pure functions (domain.kernel), in this process and, through each connection's
+    #: `razao.kernel` setting, in PostgreSQL: `auto` (the Rust kernel when installed at the version the
+    #: code pins, else the Python reference), `reference` (never the kernel) or `required` (the kernel,
+    #: or refuse to run).
+    kernel: Literal["auto", "reference", "required"] = "auto"
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
@@ -54,10 +59,19 @@ class Settings(BaseSettings):
     #: Seconds an unacknowledged task stays reserved before the broker redelivers it (Redis); must
     #: exceed the longest task, since tasks are acknowledged only when they finish.
     broker_visibility_timeout: int = 3600
-    #: Accounts per chunk of a batch job (each chunk is one transaction and one progress step).
-    job_chunk_size: int = 200
+    #: Accounts per chunk of a batch job (each chunk is one transaction and one progress step). A chunk
+    #: locks its accounts for its transaction: about 0.2 s for 500 accounts of interest accrual here
+    #: (docs/benchmarks.md); 500 spreads the fixed per-chunk statements over enough accounts (200: 20% slower).
+    job_chunk_size: int = 500
     #: Hour (UTC) of the daily ledger verification scheduled by beat; `None` schedules none.
     verification_hour_utc: int | None = 3
+
+    #: The events feed (docs/events.md): days an event is kept before beat's hourly retention task deletes
+    #: it (at least 1); how often a long-polling `GET /v1/events?wait=` reads again while it waits, and the
+    #: longest wait this deployment grants (at most 30 s; lower it behind a proxy with a shorter timeout).
+    event_retention_days: int = Field(default=7, ge=1)
+    event_poll_seconds: float = Field(default=0.25, gt=0, le=5)
+    event_max_wait_seconds: float = Field(default=30.0, ge=0, le=30)
 
     #: Flower, the task monitor, served under /flower. Basic auth is always on; the defaults are for a
     #: developer's machine only. Bound to 127.0.0.1 so its unauthenticated /metrics stays on the host.

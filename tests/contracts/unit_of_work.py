@@ -29,6 +29,9 @@ from uuid import UUID
 
 import pytest
 
+from application import feed
+from application.events import Event, EventType
+from application.feed import START, EventFilter
 from application.ports import RetryableConflict, UnitOfWork, UnitOfWorkFactory
 from domain import ledger
 from domain.accounts import Account, AccountStatus, Balances, Layer, Side
@@ -66,6 +69,11 @@ class Implementation(Protocol):
     def await_a_waiting_unit_of_work(self) -> None:
         """Return once some unit of work waits for a lock; fail after `WAIT_SECONDS`. Called only
         when `waits_for_other_units_of_work`."""
+        ...
+
+    def settle_events(self) -> None:
+        """Return once every committed event is readable (below the watermark: on PostgreSQL, another
+        session's long transaction can hold it back for a while)."""
         ...
 
 
@@ -439,3 +447,46 @@ class UnitOfWorkContract:
         with uow() as tx:
             assert [(t.asset, t.accounts, t.balanced) for t in tx.accounts.totals(None)] == [("BRL", 1, True)]
             assert tx.accounts.totals("USD") == []
+
+    # --- events --------------------------------------------------------------------------------------
+
+    def test_events_are_published_on_commit_in_order_and_read_back(
+        self, uow: UnitOfWorkFactory, implementation: Implementation
+    ) -> None:
+        alice, bob = add_account(uow), add_account(uow, code="bob")
+        document = {"id": alice.id, "at": AT, "n": 10**30, "nested": {"b": [1, None], "a": "ção"}}
+        first = Event(EventType.ACCOUNT_FROZEN, AT, document, (alice.id,))
+        second = Event(EventType.TRANSFER_POSTED, AT, {"x": 1}, (alice.id, bob.id), transfer_id=bob.id)
+        third = Event(EventType.JOB_FAILED, AT, {}, job_id=alice.id)
+        with uow() as tx:
+            tx.events.add([first])
+            tx.events.add([second])
+            tx.commit()
+        with uow() as tx:
+            tx.events.add([Event(EventType.ACCOUNT_CLOSED, AT, {}, (bob.id,))])  # never committed
+        with uow() as tx:
+            tx.events.add([third])
+            tx.commit()
+        implementation.settle_events()
+
+        page = feed.read_events(uow())  # type: ignore[arg-type]
+        assert [(e.type, e.account_ids, e.transfer_id, e.job_id) for e in page.items] == [
+            ("account.frozen", (alice.id,), None, None),
+            ("transfer.posted", (alice.id, bob.id), bob.id, None),
+            ("job.failed", (), None, alice.id),
+        ]
+        assert page.items[0].data == {
+            "id": str(alice.id),
+            "at": AT.isoformat(),
+            "n": 10**30,
+            "nested": {"b": [1, None], "a": "ção"},
+        }
+        assert all(e.occurred_at == AT for e in page.items)
+        positions = [e.position for e in page.items]
+        assert START < positions[0] < positions[1] < positions[2] <= page.next_cursor
+        assert positions[0].txid == positions[1].txid < positions[2].txid
+        assert len({e.id for e in page.items}) == 3
+        assert feed.read_events(uow(), after=positions[0], limit=1).items == page.items[1:2]  # type: ignore[arg-type]
+        assert feed.read_events(uow(), after=page.next_cursor).items == []  # type: ignore[arg-type]
+        only = EventFilter(frozenset({EventType.TRANSFER_POSTED, EventType.JOB_FAILED}), bob.id)
+        assert feed.read_events(uow(), only).items == page.items[1:2]  # type: ignore[arg-type]

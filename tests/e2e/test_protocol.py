@@ -19,7 +19,9 @@ from adapters.http.problems import PROBLEM_TYPES
 from adapters.http.services import Readiness, Services
 from application.api_keys import Forbidden, Unauthenticated, create_api_key, revoke_api_key
 from application.ports import ExecutionUnavailable, RetryableConflict
+from domain import kernel
 from domain.errors import ALL_ERRORS, DomainError
+from tests.conftest import kernel_mode
 from tests.e2e.conftest import Api, KeyUow, make_api, new_id, problem_code
 
 PROBLEM_FIELDS = {"type", "title", "status", "detail", "code", "request_id"}
@@ -286,6 +288,16 @@ def test_live_and_ready(api: Api) -> None:
     assert ready.json()["execution_mode"] == "db"
     assert ready.json()["app_code_version"] == ready.json()["database_code_version"]
     assert ready.json()["schema_revision"]
+    assert _kernels(ready.json()["kernel"]) == {"app": _expected_kernel(), "database": _expected_kernel()}
+
+
+def _expected_kernel() -> str:
+    """What this run's kernel mode (RAZAO_KERNEL) runs on both sides: `make test` installs the kernel."""
+    return "reference" if kernel_mode() == "reference" else f"razao_kernel {kernel.VERSION}"
+
+
+def _kernels(sides: dict[str, Any]) -> dict[str, str]:
+    return {side: info["kernel"] for side, info in sides.items()}
 
 
 def test_not_ready_is_a_503_problem_with_the_checks(services: Services, key_uow: KeyUow) -> None:
@@ -312,6 +324,7 @@ def test_openapi_declares_problems_security_and_examples(api: Api) -> None:
         "accounts",
         "transfers",
         "reports",
+        "events",
         "admin",
         "jobs",
         "health",
@@ -326,12 +339,22 @@ def test_openapi_declares_problems_security_and_examples(api: Api) -> None:
     assert {"type", "title", "status", "detail", "code", "request_id", "errors"} <= set(
         schemas["Problem"]["properties"]
     )
-    for name in ("TransferIn", "TransferOut", "AccountIn", "AccountOut", "Problem", "BatchIn", "BulkIn"):
+    for name in (
+        "TransferIn",
+        "TransferOut",
+        "AccountIn",
+        "AccountOut",
+        "Problem",
+        "BatchIn",
+        "BulkIn",
+        "EventOut",
+        "EventPage",
+    ):
         assert schemas[name]["examples"], name
 
     operations = [(path, method, op) for path, item in doc["paths"].items() for method, op in item.items()]
-    assert len(operations) == 26
-    assert len({op["operationId"] for _, _, op in operations}) == 26
+    assert len(operations) == 27
+    assert len({op["operationId"] for _, _, op in operations}) == 27
     for path, method, op in operations:
         statuses = set(op["responses"])
         successes = {s for s in statuses if s.startswith("2")}
@@ -358,6 +381,7 @@ def test_function_statistics_need_admin_and_list_the_ledger_functions(api: Api) 
     for item in response.json()["items"]:
         assert set(item) == {"name", "calls", "total_time_ms", "self_time_ms"}
         assert item["calls"] >= 0
+    assert _kernels(response.json()["kernel"]) == {"app": _expected_kernel(), "database": _expected_kernel()}
 
 
 def test_a_write_path_that_cannot_run_is_a_503_problem(services: Services, key_uow: KeyUow) -> None:

@@ -15,11 +15,12 @@ from typing import Any, TypeVar
 import pytest
 from pytest_bdd import given, parsers, then, when
 
+from application.feed import StoredEvent
 from domain.accounts import AccountStatus, Side
 from domain.errors import DomainError
 from domain.ledger import Outcome
 from domain.transfers import TransferRequest, TransferStatus, posted_amount
-from tests.features.driver import LedgerDriver, Line, format_money
+from tests.features.driver import EVENT_WORDS, LedgerDriver, Line, format_money
 from tests.features.modes import MODES, NEEDS_POSTGRES, ledger_for
 
 
@@ -568,3 +569,49 @@ def _(ledger: LedgerDriver) -> None:
     sizes = ledger.group_sizes
     assert sum(sizes) == len(ledger.each), f"{len(ledger.each)} payments, booked in groups of {sizes}"
     assert len(sizes) < len(ledger.each), f"each payment was booked on its own: groups of {sizes}"
+
+
+# --- the events feed ----------------------------------------------------------------------------------
+
+
+def _rows(datatable: list[list[str]]) -> list[tuple[str, str]]:
+    header, *rows = datatable
+    assert header == ["what happened", "about"], (
+        f"the table's columns are: what happened | about, not {header}"
+    )
+    return [(what, about) for what, about in rows]
+
+
+def _shown(ledger: LedgerDriver, events: list[StoredEvent]) -> list[tuple[str, str]]:
+    return [(ledger.described(e), ledger.about(e)) for e in events]
+
+
+@then(words('the feed of "{name:Name}" shows, in this order:'))
+def _(ledger: LedgerDriver, name: str, datatable: list[list[str]]) -> None:
+    ledger.settled()
+    assert _shown(ledger, ledger.feed(name)) == _rows(datatable)
+
+
+@then(words('the feed of "{name:Name}" since then shows, in this order:'))
+def _(ledger: LedgerDriver, name: str, datatable: list[list[str]]) -> None:
+    ledger.settled()
+    assert _shown(ledger, ledger.feed(name, since=name)) == _rows(datatable)
+
+
+@then(words('the feed of "{name:Name}" has nothing new'))
+def _(ledger: LedgerDriver, name: str) -> None:
+    ledger.settled()
+    assert _shown(ledger, ledger.feed(name, since=name)) == []
+
+
+@then(words('the feed\'s "{kind}" events show, in this order:'))
+def _(ledger: LedgerDriver, kind: str, datatable: list[list[str]]) -> None:
+    ledger.settled()
+    assert kind in EVENT_WORDS, f"unknown kind of event {kind!r}; the kinds are: {', '.join(EVENT_WORDS)}"
+    assert _shown(ledger, ledger.feed(kinds=[kind])) == _rows(datatable)
+
+
+@given(words('the feed of "{name:Name}" has been read up to here'))
+def _(ledger: LedgerDriver, name: str) -> None:
+    ledger.settled()
+    ledger.read_feed_up_to_here(name)

@@ -21,8 +21,9 @@ from typing import Protocol, TypeVar
 from uuid import UUID
 
 from adapters.http.groups import GroupCommit, GroupSettings
-from application import accounts, transfers
+from application import accounts, feed, transfers
 from application.accounts import OpenAccount
+from application.feed import EventFilter, Position, StoredEvent
 from application.ports import Clock, IdSource, StatementLine, UnitOfWorkFactory
 from application.read_path import ReadPath
 from application.write_path import WritePath
@@ -34,6 +35,20 @@ from domain.reports import AssetTotals
 from domain.transfers import Posting, ReversalRequest, Transfer, TransferRequest
 
 T = TypeVar("T")
+
+#: How the specs name the events of the feed (`application.events`), and what each says of its object.
+EVENT_WORDS = {
+    "account opened": ("account.opened", "active"),
+    "account frozen": ("account.frozen", "frozen"),
+    "account unfrozen": ("account.unfrozen", "active"),
+    "account closed": ("account.closed", "closed"),
+    "payment made": ("transfer.posted", "posted"),
+    "hold placed": ("transfer.pending", "pending"),
+    "hold captured": ("transfer.captured", "posted"),
+    "hold voided": ("transfer.voided", "voided"),
+    "hold expired": ("transfer.expired", "expired"),
+    "payment reversed": ("transfer.reversed", "posted"),
+}
 
 #: How the specs write currencies; any other asset is written by its code (`KWD 1.250`, `POINTS 10`).
 SYMBOLS = {"R$": "BRL", "US$": "USD", "€": "EUR", "¥": "JPY"}
@@ -107,6 +122,7 @@ class LedgerDriver:
         clock: Clock,
         timeline: Timeline,
         ids: IdSource,
+        settle: Callable[[], None] = lambda: None,
     ) -> None:
         self.mode = mode
         self._uow = uow
@@ -116,6 +132,10 @@ class LedgerDriver:
         self.clock = clock
         self.timeline = timeline
         self._ids = ids
+        #: Returns once everything committed is readable in the feed (on PostgreSQL, the watermark).
+        self._settle = settle
+        #: Where each named reader of the feed got to.
+        self._feed_read: dict[str, Position] = {}
         self._accounts: dict[str, UUID] = {}
         self._references: dict[str, UUID] = {}
         self._requests: dict[str, TransferRequest] = {}
@@ -197,13 +217,13 @@ class LedgerDriver:
         return accounts.get_account(self._accounts[name], self._uow())
 
     def freeze(self, name: str) -> None:
-        accounts.freeze_account(self._accounts[name], self._uow())
+        accounts.freeze_account(self._accounts[name], self._uow(), self.clock)
 
     def unfreeze(self, name: str) -> None:
-        accounts.unfreeze_account(self._accounts[name], self._uow())
+        accounts.unfreeze_account(self._accounts[name], self._uow(), self.clock)
 
     def close(self, name: str) -> None:
-        accounts.close_account(self._accounts[name], self._uow())
+        accounts.close_account(self._accounts[name], self._uow(), self.clock)
 
     def statement(self, name: str) -> list[StatementLine]:
         return self.read.statement(self._accounts[name], limit=1000).items
@@ -360,6 +380,55 @@ class LedgerDriver:
             raise AssertionError(f"payment {reference!r} was not among the payments sent together")
         return found
 
+    # --- the events feed -------------------------------------------------------------------------
+    def feed(
+        self, name: str | None = None, kinds: Sequence[str] = (), since: str | None = None
+    ) -> list[StoredEvent]:
+        """Everything the feed has (about account `name`, of these kinds), after where `since` left off."""
+        self._settle()
+        types = None if not kinds else feed.parse_types(EVENT_WORDS[k][0] for k in kinds)
+        where = EventFilter(types, None if name is None else self._accounts[name])
+        after = None if since is None else self._feed_read[since]
+        items: list[StoredEvent] = []
+        while True:
+            page = feed.read_events(self._uow(), where, after=after, limit=2)  # type: ignore[arg-type]
+            items += page.items
+            after = page.next_cursor
+            if not page.items:
+                if since is not None:
+                    self._feed_read[since] = after
+                return items
+
+    def read_feed_up_to_here(self, name: str) -> None:
+        """A reader of account `name`'s feed reads all there is, and notes where it got to."""
+        self._feed_read[name] = START_OF_FEED
+        self.feed(name, since=name)
+
+    def about(self, event: StoredEvent) -> str:
+        """What a spec calls the object of an event: an account's name, a payment's or hold's reference,
+        or "the reversal of <reference>" for an unnamed reversal."""
+        if event.transfer_id is None:
+            return next(n for n, i in self._accounts.items() if i in event.account_ids)
+        for reference, transfer_id in self._references.items():
+            if transfer_id == event.transfer_id:
+                return reference
+        reverses = event.data.get("reverses_id")
+        named = [r for r, i in self._references.items() if str(i) == reverses]
+        return f"the reversal of {named[0]}" if named else str(event.transfer_id)
+
+    @staticmethod
+    def described(event: StoredEvent) -> str:
+        """The words of the specs for an event, once checked that its payload says the same."""
+        words = next(w for w, (t, _) in EVENT_WORDS.items() if t == event.type)
+        status = EVENT_WORDS[words][1]
+        if event.data.get("status") != status:
+            raise AssertionError(
+                f"the {event.type} event shows the object {event.data.get('status')}, not {status}"
+            )
+        return words
+
+
+START_OF_FEED = Position(0, 0)
 
 #: The most payments sent at once that one booking call takes (see `LedgerDriver.at_once`).
 GROUP_SIZE = 4

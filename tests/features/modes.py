@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import Engine, text
@@ -29,6 +30,7 @@ from application.read_path import InAppReadPath
 from application.write_path import InAppWritePath
 from tests.fakes import FakeClock, InMemoryStore, SequentialIds
 from tests.features.driver import LedgerDriver
+from tests.outbox import settle_events
 
 #: The execution modes every scenario runs in (they become part of the test ids).
 MODES = ["memory", "app", "database"]
@@ -90,13 +92,14 @@ def ledger_for(mode: str, request: pytest.FixtureRequest) -> LedgerDriver:
             mode, uow, InAppWritePath(uow, clock), InAppReadPath(uow), clock, FakeTimeline(clock), ids
         )
     uow = request.getfixturevalue("uow_factory")
+    engine: Engine = request.getfixturevalue("app_engine")
+    settle = partial(settle_events, engine)  # the feed shows what the watermark has passed
     if mode == "app":
         clock = FakeClock()
         return LedgerDriver(
-            mode, uow, InAppWritePath(uow, clock), InAppReadPath(uow), clock, FakeTimeline(clock), ids
+            mode, uow, InAppWritePath(uow, clock), InAppReadPath(uow), clock, FakeTimeline(clock), ids, settle
         )
     if mode == "database":
-        engine: Engine = request.getfixturevalue("app_engine")
         version = app_code_version()
         database_clock = DatabaseClock(engine)
         return LedgerDriver(
@@ -107,5 +110,6 @@ def ledger_for(mode: str, request: pytest.FixtureRequest) -> LedgerDriver:
             database_clock,
             database_clock,
             ids,
+            settle,
         )
     raise ValueError(f"unknown execution mode {mode!r}; the modes are {', '.join(MODES)}")

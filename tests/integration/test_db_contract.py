@@ -20,6 +20,7 @@ from application.ports import UnitOfWork, UnitOfWorkFactory
 from domain.accounts import Account
 from domain.assets import Asset
 from tests.contracts.unit_of_work import WAIT_SECONDS, Implementation, UnitOfWorkContract
+from tests.outbox import settle_events
 
 Uow = Callable[[], SqlUnitOfWork]
 
@@ -68,6 +69,9 @@ class OnPostgres:
                 if time.monotonic() > deadline:
                     pytest.fail(f"no unit of work waited for a lock within {WAIT_SECONDS} s")
                 time.sleep(0.01)
+
+    def settle_events(self) -> None:
+        settle_events(self._admin)
 
 
 class TestSqlUnitOfWork(UnitOfWorkContract):

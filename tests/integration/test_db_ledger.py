@@ -141,19 +141,19 @@ def test_list_accounts_by_prefix_asset_and_cursor(uow_factory: Uow, open_: Open)
 
 
 def test_account_status_changes_persist(
-    uow_factory: Uow, write_path: InAppWritePath, cash: Account, alice: Account
+    uow_factory: Uow, write_path: InAppWritePath, clock: ManualClock, cash: Account, alice: Account
 ) -> None:
-    account_cases.freeze_account(alice.id, uow_factory())
+    account_cases.freeze_account(alice.id, uow_factory(), clock)
     assert account_cases.get_account(alice.id, uow_factory()).status is AccountStatus.FROZEN
     with pytest.raises(AccountInactive):
         write_path.post_transfers([_pay(cash, alice, 10)])
 
-    account_cases.unfreeze_account(alice.id, uow_factory())
+    account_cases.unfreeze_account(alice.id, uow_factory(), clock)
     write_path.post_transfers([_pay(cash, alice, 10)])
     with pytest.raises(InvalidState):
-        account_cases.close_account(alice.id, uow_factory())
+        account_cases.close_account(alice.id, uow_factory(), clock)
     write_path.post_transfers([_pay(alice, cash, 10)])
-    account_cases.close_account(alice.id, uow_factory())
+    account_cases.close_account(alice.id, uow_factory(), clock)
     assert account_cases.get_account(alice.id, uow_factory()).status is AccountStatus.CLOSED
 
 

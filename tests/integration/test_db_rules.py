@@ -675,8 +675,8 @@ def test_the_use_cases_keep_balances_equal_to_the_journal(
     clock.advance(seconds=61)
     assert [t.id for t in write_path.expire_due()] == [expiring.id]
     write_path.reverse(ReversalRequest(uuid.uuid4(), paid_by_carol.id))
-    account_cases.freeze_account(books.bob.id, uow_factory())
-    account_cases.unfreeze_account(books.bob.id, uow_factory())
+    account_cases.freeze_account(books.bob.id, uow_factory(), clock)
+    account_cases.unfreeze_account(books.bob.id, uow_factory(), clock)
 
     with admin_engine.connect() as conn:
         assert conn.execute(text(DRIFTED)).all() == []

@@ -12,9 +12,11 @@ database's clock). Accounts get the same ids in both, and transfer ids come from
 the two can be compared:
 
 - after every step: the outcome, or the refusal (code, detail, context, field issues);
-- at the end: every account, the `accounts`, `transfers` and `entries` tables, every transfer of the
-  pool, the list of transfers, the trial balance, paged statements, balances as of every instant a
-  step booked at (and just before it), and statement windows between such instants.
+- at the end: every account, the `accounts`, `transfers` and `entries` tables, the `events` each mode
+  wrote (in position order: types, the objects they concern, payloads; ids and positions left out,
+  instants ranked or masked), every transfer of the pool, the list of transfers, the trial balance, paged
+  statements, balances as of every instant a step booked at (and just before it), and statement windows
+  between such instants.
 
 Instants come from two clocks, so they are never compared as values: a transfer's `timeout_at` is
 compared as seconds after its `created_at`, an `effective_at` as "the booking time" or the date the
@@ -75,7 +77,8 @@ from domain.errors import DomainError
 from domain.ledger import Outcome
 from domain.reports import AssetTotals
 from domain.transfers import Posting, ReversalRequest, Transfer, TransferRequest, TransferStatus
-from tests.conftest import APP_ROLE, TestDatabase
+from tests.conftest import APP_ROLE, TestDatabase, set_kernel_mode
+from tests.outbox import settle_events
 
 EXAMPLES = int(os.environ.get("RAZAO_DIFFERENTIAL_EXAMPLES", "25"))
 NAMESPACE = uuid.UUID("0d1f3c5e-7a9b-4c2d-8e6f-102132435465")
@@ -376,6 +379,7 @@ def _clone(server: Engine, template: str, admin_url: str) -> TestDatabase:
     name = f"razao_diff_{uuid.uuid4().hex[:16]}"
     with server.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        set_kernel_mode(conn, name)
     url = make_url(admin_url).set(database=name)
     return TestDatabase(
         name,
@@ -719,7 +723,9 @@ class Script:
                 use_case = getattr(account_cases, f"{action}_account")
                 account_id = self.ids[account]
                 return Call(
-                    f"{action} {self.account(account)}", lambda m: use_case(account_id, m.uow()), "status"
+                    f"{action} {self.account(account)}",
+                    lambda m: use_case(account_id, m.uow(), SystemClock()),
+                    "status",
                 )
             case ReadBalance(account, instant):
                 account_id = self.ids[account]
@@ -952,15 +958,23 @@ def _rows(engine: Engine, sql: str) -> list[dict[str, Any]]:
         return [dict(row) for row in connection.execute(text(sql)).mappings()]
 
 
+#: The outbox in position order, without what the database assigns (the id, the position itself).
+EVENTS = "SELECT type, occurred_at, account_ids, transfer_id, job_id, data FROM events ORDER BY txid, n"
+
+
 def tables(engine: Engine) -> dict[str, list[dict[str, Any]]]:
-    """The ledger's tables, with every instant replaced by its rank in this database's timeline."""
+    """The ledger's tables and its events, with every instant replaced by its rank in this database's
+    timeline (in the events' payloads, instants read from a clock are masked)."""
+    settle_events(engine)
     accounts = _rows(engine, "SELECT * FROM accounts ORDER BY id")
     transfers = _rows(engine, "SELECT * FROM transfers ORDER BY id")
     entries = _rows(engine, "SELECT * FROM entries ORDER BY created_at, transfer_id, layer, line")
+    events = _rows(engine, EVENTS)
     instants = sorted(
         {a["created_at"] for a in accounts}
         | {t[c] for t in transfers for c in ("created_at", "resolved_at") if t[c] is not None}
         | {e["created_at"] for e in entries}
+        | {e["occurred_at"] for e in events}
     )
     rank = {at: n for n, at in enumerate(instants)}
     for row in transfers:
@@ -970,7 +984,10 @@ def tables(engine: Engine) -> dict[str, list[dict[str, Any]]]:
         row["resolved_at"] = None if row["resolved_at"] is None else rank[row["resolved_at"]]
     for row in [*accounts, *transfers, *entries]:
         row["created_at"] = rank[row["created_at"]]
-    return {"accounts": accounts, "transfers": transfers, "entries": entries}
+    for row in events:
+        row["occurred_at"] = rank[row["occurred_at"]]
+        row["data"] = masked(row["data"])
+    return {"accounts": accounts, "transfers": transfers, "entries": entries, "events": events}
 
 
 def _pages(read: ReadPath, account_id: uuid.UUID, **window: Any) -> list[Any]:
@@ -1148,6 +1165,18 @@ def test_a_known_sequence_gives_the_same_expected_answers_in_both_modes(
     """Every kind of operation at least once, whatever hypothesis happens to generate."""
     with two_ledgers() as (app, db):
         log = run_sequence(app, db, FIXED_ACCOUNTS + KNOWN_WALLETS, [op for op, _ in KNOWN])
+        written = {e["type"] for e in tables(db.engine)["events"]}  # the same in both: compared above
+    assert written == {
+        "account.opened",
+        "account.frozen",
+        "account.unfrozen",
+        "transfer.posted",
+        "transfer.pending",
+        "transfer.captured",
+        "transfer.voided",
+        "transfer.expired",
+        "transfer.reversed",
+    }
     answers = {line.split(". ", 1)[0]: line.rsplit(" -> ", 1)[1] for line in log if " -> " in line}
     for index, (op, expected) in enumerate(KNOWN):
         if expected is not None:

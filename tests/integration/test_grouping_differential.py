@@ -18,7 +18,8 @@ compared as values (`test_differential.tables` ranks them). Asserted:
 - every request gets the same result in all four runs: the outcome (instants masked), or the refusal's
   code, detail, context and field issues;
 - the `accounts`, `transfers` and `entries` tables hold the same rows in all four, instants aside
-  (entries by account and seq);
+  (entries by account and seq), and so does the outbox (`events`, in position order: one event per
+  booked transfer, in request order, whether booked alone or in a group);
 - the order of events: the two one-by-one runs rank every row's instant alike and so do the two grouped
   runs; one by one, each booked transfer has its own instant, later than the one before; in groups, the
   transfers a group booked share one instant and later groups are later; and the grouped timeline is
@@ -144,7 +145,7 @@ def _prepare(run: Run) -> list[UUID]:
     )
     for n, spec in enumerate(SPECS):
         if spec.frozen:
-            account_cases.freeze_account(ids[n], run.uow())
+            account_cases.freeze_account(ids[n], run.uow(), SystemClock())
     return [*ids, uid("account:nobody")]
 
 
@@ -173,7 +174,8 @@ def _book(run: Run, requests: Sequence[TransferRequest], lengths: Sequence[int])
 
 def _rows_and_timeline(engine: Engine) -> tuple[dict[str, list[dict[str, Any]]], dict[tuple[Any, ...], int]]:
     """The tables without their ranked instants (entries by account and seq), and the instants' ranks
-    by row: ("account", id), ("transfer", id), ("entry", account id, seq)."""
+    by row: ("account", id), ("transfer", id), ("entry", account id, seq), ("event", its place in the
+    events' order)."""
     ranked = tables(engine)
     timeline: dict[tuple[Any, ...], int] = {}
     for row in ranked["accounts"]:
@@ -184,6 +186,8 @@ def _rows_and_timeline(engine: Engine) -> tuple[dict[str, list[dict[str, Any]]],
     for row in ranked["entries"]:
         timeline["entry", row["account_id"], row["seq"]] = row.pop("created_at")
     ranked["entries"].sort(key=lambda e: (e["account_id"], e["seq"]))
+    for n, row in enumerate(ranked["events"]):  # in position order, the same in every run
+        timeline["event", n] = row.pop("occurred_at")
     return ranked, timeline
 
 

@@ -31,7 +31,12 @@ from sqlalchemy import Engine, NullPool, create_engine, event, make_url, text
 
 from adapters.db.code_bundle import app_code_version
 from adapters.db.engine import SESSION_OPTIONS, make_engine
-from adapters.db.in_database import DomainVersionMismatch, InDatabaseReadPath, InDatabaseWritePath
+from adapters.db.in_database import (
+    DomainVersionMismatch,
+    InDatabaseReadPath,
+    InDatabaseWritePath,
+    KernelUnavailable,
+)
 from adapters.db.unit_of_work import SqlUnitOfWork
 from application import accounts as account_cases
 from application import codec
@@ -40,13 +45,14 @@ from application.accounts import BalanceAsOf, OpenAccount, open_account
 from application.pages import Page
 from application.read_path import InAppReadPath, ReadPath
 from application.write_path import InAppWritePath, WritePath
+from domain import kernel
 from domain.accounts import Account, Side
 from domain.assets import MAX_AMOUNT
 from domain.errors import DomainError, IdempotencyConflict, NotFound
 from domain.ledger import Outcome
 from domain.reports import AssetTotals
 from domain.transfers import Posting, ReversalRequest, Transfer, TransferRequest
-from tests.conftest import APP_ROLE, TestDatabase
+from tests.conftest import APP_ROLE, TestDatabase, set_kernel_mode
 from tests.integration.conftest import ManualClock
 
 NAMESPACE = uuid.UUID("5b0a63c4-96a4-4a43-8d0e-1f0b2a9c7e11")
@@ -94,6 +100,7 @@ def _clone(server: Engine, template: str, admin_url: str) -> TestDatabase:
     name = f"razao_test_{uuid.uuid4().hex[:16]}"
     with server.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        set_kernel_mode(conn, name)
     url = make_url(admin_url).set(database=name)
     return TestDatabase(
         name,
@@ -208,7 +215,7 @@ def scenario(m: Mode) -> list[tuple[str, tuple[str, Any]]]:
     alice, bob = m.open("wallets:alice"), m.open("wallets:bob")
     dollars, frozen = m.open("wallets:usd", asset="USD"), m.open("wallets:frozen")
     overdraft = m.open("wallets:overdraft", min_balance=-500)
-    account_cases.freeze_account(frozen.id, m.uow())
+    account_cases.freeze_account(frozen.id, m.uow(), m.clock)
 
     fund = _pay(
         cash, alice, 10_000, "fund", description="Top-up", metadata={"ref": "t-1", "n": {"b": [1, 2]}}
@@ -496,6 +503,81 @@ def test_another_code_version_is_refused_and_changes_nothing(db_engine: Engine, 
         transfer_cases.get_transfer(uid("t"), in_db.uow())
 
 
+# --- the kernel inside PostgreSQL -----------------------------------------------------------------
+
+#: Plants a `razao_kernel` of another version in the backend's Python (a server whose kernel drifted
+#: from the one the deployed code pins); only a superuser may run PL/Python code directly.
+_DRIFTED_KERNEL = (
+    "DO $$ import sys, types; m = types.ModuleType('razao_kernel'); m.__version__ = '9.9.9';"
+    " sys.modules['razao_kernel'] = m $$ LANGUAGE plpython3u"
+)
+
+
+def _drifted_engine(database: TestDatabase, mode: str) -> Engine:
+    """Superuser connections whose server-side Python has the drifted kernel, in kernel mode `mode`."""
+    engine = make_engine(database.admin_url, pool_size=1, max_overflow=0, kernel=mode)
+
+    def plant(dbapi: Any, _record: Any) -> None:
+        dbapi.execute(_DRIFTED_KERNEL)
+        dbapi.commit()
+
+    event.listen(engine, "connect", plant)
+    return engine
+
+
+def _kernel_info(engine: Engine) -> dict[str, Any]:
+    with engine.connect() as connection:
+        info: dict[str, Any] = connection.execute(
+            text("SELECT razao.kernel_info(:v)"), {"v": app_code_version()}
+        ).scalar_one()
+    return info
+
+
+def test_the_database_runs_the_pinned_kernel_when_its_server_has_it(db_database: TestDatabase) -> None:
+    engine = make_engine(db_database.app_url, pool_size=1, max_overflow=0, kernel="required")
+    try:
+        assert _kernel_info(engine)["kernel"] == f"razao_kernel {kernel.VERSION}"
+    finally:
+        engine.dispose()
+
+
+def test_a_drifted_kernel_in_the_database_falls_back_to_the_reference_and_says_so(
+    db_database: TestDatabase, in_db: Mode
+) -> None:
+    cash = in_db.open("assets:cash", side="debit", min_balance=None)
+    alice = in_db.open("wallets:alice")
+    engine = _drifted_engine(db_database, "auto")
+    try:
+        info = _kernel_info(engine)
+        assert (
+            info["kernel"] == "reference" and info["found"] == "9.9.9" and info["expected"] == kernel.VERSION
+        )
+        assert "falling back" in info["reason"]
+        [outcome] = InDatabaseWritePath(engine, app_code_version()).post_transfers(
+            [_pay(cash, alice, 5, "t")]
+        )
+        assert outcome.entries[-1].balance_after == 5  # booked by the reference, same result
+    finally:
+        engine.dispose()
+
+
+def test_a_drifted_kernel_in_the_database_is_refused_in_mode_required(
+    db_database: TestDatabase, in_db: Mode
+) -> None:
+    cash = in_db.open("assets:cash", side="debit", min_balance=None)
+    alice = in_db.open("wallets:alice")
+    engine = _drifted_engine(db_database, "required")
+    try:
+        with pytest.raises(KernelUnavailable, match="pins razao_kernel"):
+            InDatabaseWritePath(engine, app_code_version()).post_transfers([_pay(cash, alice, 5, "t")])
+        with pytest.raises(KernelUnavailable):
+            InDatabaseReadPath(engine, app_code_version()).trial_balance()
+    finally:
+        engine.dispose()
+    with pytest.raises(NotFound):
+        transfer_cases.get_transfer(uid("t"), in_db.uow())
+
+
 # --- every use case over the PL/Python store ------------------------------------------------------
 
 #: Runs in this process over `SqlUnitOfWork` and inside PostgreSQL over `razao_store.PlpyUnitOfWork`
@@ -584,13 +666,13 @@ step("list with a bad limit", lambda: A.list_accounts(uow(), limit=0), page)
 step("fund", lambda: T.post_transfers([pay("t1", cash.id, alice.id, 500)], uow(), clock), len)
 step("hold", lambda: T.post_transfers([pay("t2", alice.id, bob.id, 100, pending=True)], uow(), clock), len)
 step("pay bob", lambda: T.post_transfers([pay("t3", cash.id, bob.id, 7)], uow(), clock), len)
-step("freeze", lambda: A.freeze_account(bob.id, uow()), acct)
+step("freeze", lambda: A.freeze_account(bob.id, uow(), clock), acct)
 step("pay a frozen account", lambda: T.post_transfers([pay("t4", cash.id, bob.id, 1)], uow(), clock))
-step("unfreeze", lambda: A.unfreeze_account(bob.id, uow()), acct)
-step("close with a balance", lambda: A.close_account(alice.id, uow()), acct)
-step("close an empty account", lambda: A.close_account(of("ab"), uow()), acct)
-step("freeze a closed account", lambda: A.freeze_account(of("ab"), uow()), acct)
-step("freeze nobody", lambda: A.freeze_account(uuid5(NS, "nobody"), uow()), acct)
+step("unfreeze", lambda: A.unfreeze_account(bob.id, uow(), clock), acct)
+step("close with a balance", lambda: A.close_account(alice.id, uow(), clock), acct)
+step("close an empty account", lambda: A.close_account(of("ab"), uow(), clock), acct)
+step("freeze a closed account", lambda: A.freeze_account(of("ab"), uow(), clock), acct)
+step("freeze nobody", lambda: A.freeze_account(uuid5(NS, "nobody"), uow(), clock), acct)
 step("transfers", lambda: T.list_transfers(uow()), page)
 step("transfers of bob", lambda: T.list_transfers(uow(), TransferFilter(account_id=bob.id)), page)
 pending = TransferFilter(status=TransferStatus.PENDING)

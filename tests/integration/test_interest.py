@@ -3,11 +3,13 @@ same results: idempotent reruns, overlapping ranges, a policy changed mid-range,
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -324,7 +326,7 @@ def test_an_account_that_cannot_be_accrued_is_reported_and_the_others_go_ahead(
     frozen_payer = open_("frozen-payer", normal_side="debit", min_balance=None).id
     _policy(uow_factory, clock, books.savings, books.expense, date(2025, 3, 1))
     _policy(uow_factory, clock, books.bank, frozen_payer, date(2025, 3, 1))
-    freeze_account(frozen_payer, uow_factory())
+    freeze_account(frozen_payer, uow_factory(), clock)
     summary = batch.accrue_interest([books.savings, books.bank], date(2025, 3, 1), date(2025, 3, 31))
     assert [(f.account_id, f.code) for f in summary.failures] == [(books.bank, "account_inactive")]
     assert [p.account_id for p in summary.postings] == [books.savings]
@@ -389,3 +391,18 @@ def test_a_chunk_costs_the_same_statements_whatever_its_size(
         event.remove(app_engine, "before_cursor_execute", count)
     assert (small.accounts, len(small.postings), large.accounts, len(large.postings)) == (3, 3, 30, 30)
     assert len(statements) == few, statements
+
+
+def test_both_adapters_write_accruals_with_the_same_statements() -> None:
+    """`adapters.db.interest` and `plpython/razao_store.py` state the chunk's writes twice (the in-database
+    bundle cannot import the SQLAlchemy adapter): the same SQL, but for the parameters' spelling."""
+    from adapters.db import interest as sql_adapter
+
+    path = Path(__file__).resolve().parents[2] / "plpython" / "razao_store.py"
+    spec = importlib.util.spec_from_file_location("razao_store_under_test", path)
+    assert spec is not None and spec.loader is not None
+    store = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(store)
+    for name in ("_ADD_ACCRUALS", "_SET_CARRIES"):
+        plpy_sql = getattr(store, name).replace("$1", ":rows").replace("$2", ":at")
+        assert str(getattr(sql_adapter, name)) == plpy_sql, name

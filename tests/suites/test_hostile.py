@@ -7,6 +7,9 @@ ledger (accounts, a posted and a pending transfer, an interest policy, a custom 
   every operation, once with an admin key and once without credentials. Every answer must be
   documented (status, content type, body schema), never 5xx; invalid data must be refused with a 4xx;
   without credentials every `/v1` answer is a 401 problem. Refused requests must change nothing.
+- the events feed's parameters: injections, unknown and empty types, crafted cursors (another listing, a
+  transaction id beyond 64 bits or not a number, a negative or BIGINT-overflowing number), bad ids, page
+  sizes and waits (negative, NaN, infinite, over 30 s): each a 422 naming its field;
 - an explicit list (`hostile_payloads.py`): bodies over the size limit, batches over 1000 items, bulk
   requests over 10,000 items, bulk items of the wrong type or shape (the whole request is refused with
   a 422 naming `transfers[i]...`; NUL characters too) or breaking the ledger's rules only (that item
@@ -56,6 +59,7 @@ from razao.container import Container, build_container, dispose_engines
 from razao.settings import Settings
 from tests.conftest import TestDatabase
 from tests.e2e.conftest import Api, make_api, new_id, unique
+from tests.outbox import settle_events
 from tests.suites import hostile_payloads
 from tests.suites.hostile_payloads import (
     BAD_AMOUNTS,
@@ -87,6 +91,7 @@ TABLES = (
     "razao.interest_policies",
     "razao.interest_accruals",
     "razao.interest_carry",
+    "events",
 )
 CHECKS = [
     not_a_server_error,
@@ -236,6 +241,7 @@ def target(run: SuiteRecord, database: TestDatabase) -> Iterator[Target]:
         db_max_overflow=2,
         broker_url=REDIS_URL,
         task_queue=queue,
+        event_max_wait_seconds=0.2,  # a valid `wait` of the events feed must not stall the fuzzing
     )
     container = build_container(settings_)
     services = container.services()
@@ -738,7 +744,9 @@ def bulk_checked(
             )
             target.acknowledged.append(Acknowledged(uuid.UUID(item["id"]), "posted", lines))
     booked = len(items) - len(refused)
-    target.accept(what, {"transfers": booked, "entries": 2 * booked}, touched=frozenset({"accounts"}))
+    target.accept(
+        what, {"transfers": booked, "entries": 2 * booked, "events": booked}, touched=frozenset({"accounts"})
+    )
     for index in refused:
         got = target.api.client.get(
             f"/v1/transfers/{items[index]['id']}", headers=target.api.headers("admin")
@@ -1044,9 +1052,9 @@ def verbatim(target: Target, h: Hostile, where: list[str], value: Any) -> None:
         if _get(document, field) != value:
             target.fail(f"{what}: {source} {str(_get(document, field))[:80]!r}, not what was sent")
     if kind == "accounts":
-        target.accept(what, {"accounts": 1})
+        target.accept(what, {"accounts": 1, "events": 1})
     else:
-        target.accept(what, {"transfers": 1, "entries": 2}, touched=frozenset({"accounts"}))
+        target.accept(what, {"transfers": 1, "entries": 2, "events": 1}, touched=frozenset({"accounts"}))
 
 
 def _quoted(value: str) -> str:
@@ -1207,3 +1215,54 @@ def test_hostile_bodies_without_credentials(target: Target) -> None:
             ),
         )
     target.assert_no_failures("hostile bodies without credentials")
+
+
+def test_hostile_events_feed_parameters(target: Target) -> None:
+    """Every parameter of `GET /v1/events` refuses what it cannot take with a 422 naming it, and a read
+    changes nothing (the seeded ledger's events are there to be read)."""
+    crafted = {
+        "another listing": ["entries", 5],
+        "not a pair": ["events", "1"],
+        "txid as a number": ["events", [1, 1]],
+        "txid not digits": ["events", ["1e3", 1]],
+        "txid negative": ["events", ["-1", 1]],
+        "txid beyond 64 bits": ["events", [str(2**64), 1]],
+        "txid huge": ["events", ["9" * 400, 1]],
+        "n negative": ["events", ["1", -1]],
+        "n beyond bigint": ["events", ["1", 2**63]],
+        "n a float": ["events", ["1", 1.5]],
+        "n a bool": ["events", ["1", True]],
+        "three parts": ["events", ["1", 1, 1]],
+    }
+    cases: list[tuple[str, str, str]] = [
+        (f"after {label}", f"after={_quoted(_cursor(position))}", "after")
+        for label, position in crafted.items()
+    ]
+    for label, value in some(INJECTIONS).items():
+        v = _quoted(value)
+        cases += [
+            (f"after {label}", f"after={v}", "after"),
+            (f"types {label}", f"types={v}", "types"),
+            (f"account_id {label}", f"account_id={v}", "account_id"),
+            (f"limit {label}", f"limit={v}", "limit"),
+            (f"wait {label}", f"wait={v}", "wait"),
+        ]
+    cases += [
+        ("types unknown", "types=transfer.posted,account.deleted", "types"),
+        ("types empty", "types=", "types"),
+        ("types only commas", "types=,,", "types"),
+        ("types upper case", "types=TRANSFER.POSTED", "types"),
+        *[(f"limit {v}", f"limit={v}", "limit") for v in ("0", "-1", "1001", "1.5", str(10**40))],
+        *[(f"wait {v}", f"wait={v}", "wait") for v in ("-1", "30.001", "nan", "inf", "-inf", "1e400")],
+    ]
+    for label, query, field_ in cases:
+        response = refuse(target, Hostile(label, "GET", f"/v1/events?{query}", as_="read"))
+        if response.status_code == 422 and field_ not in {
+            e["field"] for e in response.json().get("errors", [])
+        }:
+            target.fail(f"{label}: the problem does not name {field_}: {response.text[:300]}")
+    settle_events(target.superuser)
+    seeded = read(target, Hostile("the seeded feed", "GET", "/v1/events?limit=1000", as_="read"))
+    if seeded.status_code != 200 or len(seeded.json()["items"]) < 5:
+        target.fail(f"the seeded ledger's events are not in the feed: {seeded.text[:300]}")
+    target.assert_no_failures("hostile events feed parameters")

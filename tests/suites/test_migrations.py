@@ -10,7 +10,8 @@ new revision is covered without touching this file). At each revision it
    triggers keep the balances, before that this suite keeps them as the application then had to; once
    code is deployed the same operations also run through the PL/Python functions; once the batch tables
    exist, interest policies, accruals (posted interest and carry) and jobs queued, running, succeeded
-   and failed;
+   and failed; once the outbox exists (0010_events), the events of all of it (before, this checkout's
+   use cases drop theirs);
 3. takes a snapshot of every table (a hash of each row) and of the catalog;
 4. downgrades one step: every table the revision created is dropped (its rows are necessarily lost:
    `details["rows_lost_by_downgrades"]` says which), every other table keeps exactly its rows (the code
@@ -219,6 +220,7 @@ class Features:
     code_version: str | None  # 0003: the version of the code deployed in the database
     functions: frozenset[str]  # the functions razao_app may call in schema razao
     batch: bool  # 0004: jobs, interest policies, accruals, carry
+    events: bool  # 0010_events: the outbox
 
     @classmethod
     def of(cls, conn: Connection) -> Features:
@@ -237,7 +239,8 @@ class Features:
             else None
         )
         batch = conn.execute(text("SELECT to_regclass('razao.interest_accruals') IS NOT NULL")).scalar()
-        return cls(bool(rules), code, functions, bool(batch))
+        events = conn.execute(text("SELECT to_regclass('public.events') IS NOT NULL")).scalar()
+        return cls(bool(rules), code, functions, bool(batch), bool(events))
 
 
 #: Before revision 0002 no trigger keeps the balances: the application wrote them. This recomputes
@@ -294,6 +297,14 @@ class Books:
             admin.dispose()
 
 
+class _NoOutbox:
+    """Before revision 0010_events there is no outbox: the events of this checkout's use cases, which
+    the app path runs at every revision, are dropped (the code deployed at those revisions has none)."""
+
+    def add(self, events: Any) -> None:
+        pass
+
+
 class _Round:
     """One round of operations on fresh accounts, by every write path the revision offers."""
 
@@ -311,7 +322,10 @@ class _Round:
                 self.db_batch = InDatabaseBatchPath(app, features.code_version)
 
     def uow(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.app)
+        uow = SqlUnitOfWork(self.app)
+        if not self.features.events:
+            uow.events = _NoOutbox()  # type: ignore[assignment]
+        return uow
 
     def _op(self, kind: str, call: Callable[[], T]) -> T:
         result = call()
@@ -408,8 +422,8 @@ class _Round:
             uuid4(), debit_account_id=self.cash.id, credit_account_id=frozen.id, amount=70
         )
         self._post("transfers posted", self.app_path, funding)
-        self._op("accounts frozen", lambda: account_cases.freeze_account(frozen.id, self.uow()))
-        self._op("accounts closed", lambda: account_cases.close_account(closed.id, self.uow()))
+        self._op("accounts frozen", lambda: account_cases.freeze_account(frozen.id, self.uow(), self.clock))
+        self._op("accounts closed", lambda: account_cases.close_account(closed.id, self.uow(), self.clock))
 
     def _api_keys(self) -> None:
         def admin_uow() -> SqlUnitOfWork:

@@ -8,6 +8,10 @@ interest, jobs, API keys), each operation below runs as razao_app in its own con
   a status), of assets, of the append-only accruals and of the other batch tables, of alembic_version;
 - writing balances, or any account column but the status, directly;
 - minting, widening or un-revoking API keys (keys are managed with the administrative connection);
+- the events' outbox (revision 0010_events): rewriting or deleting events, or the retention horizon;
+  inserting an event with a forged id or position (txid, n: the database assigns them); retention
+  (`razao.prune_events`, SECURITY DEFINER) asked to delete events younger than a day (SQLSTATE 22023);
+  disabling the trigger that refuses updates;
 - reading or replacing the deployed code (razao.code_modules, razao.code_version);
 - DDL: creating, altering and dropping tables, views, indexes, schemas, triggers, rules, policies,
   types, operators, sequences and publications; CLUSTER, REINDEX, COMMENT, LOCK ... ACCESS EXCLUSIVE;
@@ -129,6 +133,31 @@ FORBIDDEN: list[Forbidden] = [
         "UPDATE api_keys SET secret_hash = 'x'",
         "DELETE FROM api_keys",
         "TRUNCATE api_keys",
+    ),
+    *_all(
+        "events",
+        "UPDATE events SET data = '{}'",
+        "UPDATE events SET occurred_at = now()",
+        "DELETE FROM events",
+        "TRUNCATE events",
+        "INSERT INTO events (txid, type, occurred_at, data) VALUES ('1', 'transfer.posted', now(), '{}')",
+        "INSERT INTO events (id, type, occurred_at, data)"
+        " VALUES (gen_random_uuid(), 'transfer.posted', now(), '{}')",
+        "INSERT INTO events (n, type, occurred_at, data) OVERRIDING SYSTEM VALUE"
+        " VALUES (1, 'transfer.posted', now(), '{}')",
+        "UPDATE events_horizon SET txid = '0', n = 0",
+        "DELETE FROM events_horizon",
+        "INSERT INTO events_horizon (singleton, txid, n) VALUES (true, '0', 0)",
+        "LOCK TABLE events_horizon IN EXCLUSIVE MODE",
+        "ALTER TABLE events DISABLE TRIGGER events_immutable",
+        "DROP FUNCTION razao.prune_events(timestamptz, integer)",
+    ),
+    *_all(
+        "events",
+        "SELECT razao.prune_events(now(), 1000000)",
+        "SELECT razao.prune_events(now() + interval '100 years', 1000000)",
+        "SELECT razao.prune_events(now() - interval '30 days', 0)",
+        expected="22023",  # invalid_parameter_value: retention keeps the last day, whoever asks
     ),
     *_all(
         "deployed code",
@@ -301,7 +330,7 @@ class Attempt:
     def refused(self) -> bool:
         if self.forbidden.expected == NOTHING_GRANTED:
             return self.completed and self.sqlstate == NOTHING_GRANTED
-        return not self.completed and self.sqlstate == REFUSED
+        return not self.completed and self.sqlstate == self.forbidden.expected
 
 
 def attempt(engine: Engine, forbidden: Forbidden) -> Attempt:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from adapters.tasks.celery_app import EXPIRE_HOLDS, RUN_JOB, VERIFY_LEDGER, CeleryConfig, create_celery
+from adapters.tasks.celery_app import (
+    EXPIRE_HOLDS,
+    PRUNE_EVENTS,
+    RUN_JOB,
+    VERIFY_LEDGER,
+    CeleryConfig,
+    create_celery,
+)
 from adapters.tasks.runtime import TaskRuntime
 from razao.container import build_container
 from razao.settings import Settings
@@ -23,7 +30,7 @@ def test_delivery_is_at_least_once_with_one_task_reserved_at_a_time() -> None:
     assert conf.broker_transport_options["visibility_timeout"] == 7200
     assert conf.worker_send_task_events and conf.task_send_sent_event
     assert conf.task_serializer == "json" and list(conf.accept_content) == ["json"]
-    assert {EXPIRE_HOLDS, RUN_JOB, VERIFY_LEDGER} <= set(app.tasks)
+    assert {EXPIRE_HOLDS, RUN_JOB, VERIFY_LEDGER, PRUNE_EVENTS} <= set(app.tasks)
 
 
 def test_beat_expires_holds_every_minute_and_verifies_daily() -> None:
@@ -37,6 +44,13 @@ def test_beat_expires_holds_every_minute_and_verifies_daily() -> None:
 
     unscheduled = create_celery(CeleryConfig("redis://x", verification_hour_utc=None), _unused_runtime)
     assert "verify-ledger" not in unscheduled.conf.beat_schedule
+
+
+def test_beat_prunes_old_events_hourly() -> None:
+    schedule = create_celery(CeleryConfig("redis://x"), _unused_runtime).conf.beat_schedule
+    assert schedule["prune-events"]["task"] == PRUNE_EVENTS
+    assert schedule["prune-events"]["schedule"].minute == {17}
+    assert len(schedule["prune-events"]["schedule"].hour) == 24
 
 
 def test_the_container_wires_the_app_from_settings_without_connecting() -> None:

@@ -46,6 +46,9 @@ class InMemory:
     def await_a_waiting_unit_of_work(self) -> None:
         raise AssertionError("the fake never waits")
 
+    def settle_events(self) -> None:
+        """One writer at a time: every committed event is readable at once."""
+
 
 class TestFakeUnitOfWork(UnitOfWorkContract):
     @pytest.fixture

@@ -1,4 +1,6 @@
-"""The fast path of the hot endpoints spells the same JSON as their documented models.
+"""The fast path of the hot endpoints spells the same JSON as their documented models, and the events'
+payloads (the same documents, `application.documents`, through the outbox's JSON encoder) are what the
+API answers for the object.
 
 `AccountOut.document`, `BalanceOut.document`, `EntryOut.document`, `TransferOut.document` and `bulk_item`,
 encoded by `dump_json` (orjson, or the standard library for integers beyond 64 bits), must give the bytes
@@ -7,6 +9,7 @@ pydantic gives for the models: same fields, same order, instants in UTC, metadat
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID
@@ -14,10 +17,16 @@ from uuid import UUID
 from hypothesis import given
 from hypothesis import strategies as st
 
+from adapters.http import cursors
 from adapters.http.schemas.accounts import AccountOut, BalanceOut, EntryOut
 from adapters.http.schemas.common import dump_json, utc
+from adapters.http.schemas.events import EventOut
+from adapters.http.schemas.jobs import JobOut
 from adapters.http.schemas.transfers import BulkItemOut, TransferOut, bulk_item
+from application import events
 from application.accounts import BalanceAsOf
+from application.feed import Position, StoredEvent
+from application.jobs import Job, JobState
 from application.ports import StatementLine
 from domain.accounts import Account, AccountStatus, Balances, Layer, Side
 from domain.assets import Asset
@@ -147,3 +156,69 @@ def test_bulk_item_documents_are_the_models_json(transfer: Transfer, replayed: b
     )
     problem = {"type": "urn:razao:problem:insufficient_funds", "status": 422, "code": "insufficient_funds"}
     same_json(bulk_item(422, problem=problem), BulkItemOut(status=422, problem=problem))
+
+
+# --- the events' payloads: the same documents, through the outbox's encoder ---------------------------
+
+
+def outbox_json(document: Any) -> Any:
+    """A document as the outbox stores it (`json` with a default for UUIDs and datetimes: what
+    `adapters.db.tx` and the PL/Python store send), read back as the feed gives it."""
+
+    def plain(value: object) -> str:
+        if isinstance(value, UUID):
+            return str(value)
+        if isinstance(value, datetime):
+            return value.isoformat()
+        raise TypeError(type(value).__name__)
+
+    return json.loads(json.dumps(document, default=plain, separators=(",", ":"), ensure_ascii=False))
+
+
+@given(transfers())
+def test_a_transfer_events_payload_is_what_the_api_answers(transfer: Transfer) -> None:
+    event = events.of_transfer(events.EventType.TRANSFER_POSTED, transfer, transfer.created_at)
+    assert outbox_json(event.data) == json.loads(TransferOut.of(transfer).model_dump_json())
+    assert event.account_ids == tuple(sorted({p.account_id for p in transfer.postings}))
+
+
+@given(accounts())
+def test_an_account_events_payload_is_what_the_api_answers(account: Account) -> None:
+    event = events.of_account(events.EventType.ACCOUNT_FROZEN, account, account.created_at)
+    assert outbox_json(event.data) == json.loads(AccountOut.of(account).model_dump_json())
+    assert event.account_ids == (account.id,)
+
+
+@given(
+    st.uuids(), st.sampled_from(JobState), st.none() | st.dictionaries(text, json_value, max_size=3), instants
+)
+def test_a_job_events_payload_is_what_the_api_answers(
+    job_id: UUID, state: JobState, result: dict[str, Any] | None, at: datetime
+) -> None:
+    job = Job(
+        job_id, "interest-accrual", state, {"start": "2026-01-01"}, at, "req-1", 3, 4, result, [], at, at
+    )
+    event = events.of_job(events.EventType.JOB_SUCCEEDED, job, at)
+    assert outbox_json(event.data) == json.loads(JobOut.of(job).model_dump_json())
+    assert (event.job_id, event.account_ids, event.transfer_id) == (job_id, (), None)
+
+
+def stored_events() -> st.SearchStrategy[StoredEvent]:
+    return st.builds(
+        StoredEvent,
+        id=st.uuids(),
+        position=st.builds(Position, st.integers(1, 2**64 - 1), st.integers(1, 2**63 - 1)),
+        type=st.sampled_from([t.value for t in events.EventType]),
+        occurred_at=instants,
+        account_ids=st.lists(st.uuids(), max_size=3).map(tuple),
+        transfer_id=st.none() | st.uuids(),
+        job_id=st.none() | st.uuids(),
+        data=st.dictionaries(text, json_value, max_size=4),
+    )
+
+
+@given(stored_events())
+def test_event_document_is_the_models_json(event: StoredEvent) -> None:
+    document = EventOut.document(event)
+    assert json.loads(dump_json(document)) == json.loads(EventOut.model_validate(document).model_dump_json())
+    assert cursors.after_event(document["position"]) == event.position

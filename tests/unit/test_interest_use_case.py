@@ -8,6 +8,7 @@ from fractions import Fraction
 import pytest
 
 from application import interest
+from application.accounts import freeze_account
 from application.batch_path import InAppBatchPath
 from application.interest import SetPolicy
 from domain.errors import AccountNotFound, AssetMismatch, ValidationError
@@ -54,6 +55,32 @@ def test_accrues_posts_and_reruns_add_nothing(
     again = batch.accrue_interest([savings.id], date(2024, 1, 1), date(2024, 2, 29))
     assert (again.days, again.postings) == (0, ())
     assert store.accounts[savings.id].posted_balance == 365_000 + 5900
+
+
+def test_each_interest_posting_is_told_twice_and_a_rerun_tells_nothing(
+    store: InMemoryStore, clock: FakeClock, open_: OpenFn, move: MoveFn, batch: InAppBatchPath
+) -> None:
+    bank = open_("bank", normal_side="debit", min_balance=None)
+    expense = open_("interest", normal_side="debit", min_balance=None)
+    savings = open_("savings")
+    move(bank, savings, 365_000)
+    _set(store, clock, savings.id, expense.id)
+    clock.set(datetime(2024, 3, 1, tzinfo=UTC))
+    before = len(store.events)
+
+    summary = batch.accrue_interest([savings.id], date(2024, 1, 1), date(2024, 2, 29))
+
+    told = store.events[before:]
+    assert [e.type for e in told] == ["transfer.posted", "account.interest_posted"] * 2
+    pairs = zip(told[::2], told[1::2], strict=True)
+    for posting, (booked, interest_event) in zip(summary.postings, pairs, strict=True):
+        assert booked.transfer_id == interest_event.transfer_id == posting.transfer_id
+        assert set(booked.account_ids) == {savings.id, expense.id}
+        assert interest_event.account_ids == (savings.id,)
+        assert interest_event.data == booked.data
+        assert interest_event.data["id"] == str(posting.transfer_id)
+    batch.accrue_interest([savings.id], date(2024, 1, 1), date(2024, 2, 29))
+    assert len(store.events) == before + 4
 
 
 def test_sub_unit_interest_carries_into_later_periods(
@@ -129,3 +156,32 @@ def test_only_days_that_have_ended_accrue(
             batch.accrue_interest([savings.id], date(2024, 2, 1), end)
     assert store.interest_accruals == {}
     assert batch.accrue_interest([savings.id], date(2024, 2, 1), date(2024, 2, 29)).days == 29
+
+
+def test_a_refused_account_leaves_its_chunk_as_if_it_were_not_there(
+    store: InMemoryStore, clock: FakeClock, open_: OpenFn, move: MoveFn, batch: InAppBatchPath
+) -> None:
+    """The chunk books its accounts together; one refused after a first posting on the counterpart the
+    others share is put back whole, and the others book as they would have without it."""
+    bank = open_("bank", normal_side="debit", min_balance=None)
+    expense = open_("interest", normal_side="debit", min_balance=None)
+    frozen = open_("frozen-payer", normal_side="debit", min_balance=None)
+    savers = [open_(f"savings-{n}") for n in range(3)]
+    for saver in savers:
+        move(bank, saver, 365_000)  # 2 January 2024
+        _set(store, clock, saver.id, expense.id)
+    refused = savers[1]
+    _set(store, clock, refused.id, frozen.id, effective_from=date(2024, 2, 1))  # January still posts first
+    freeze_account(frozen.id, store.unit_of_work(), clock)
+    clock.set(datetime(2024, 3, 1, tzinfo=UTC))
+
+    summary = batch.accrue_interest([s.id for s in savers], date(2024, 1, 1), date(2024, 2, 29))
+    assert [(f.account_id, f.code) for f in summary.failures] == [(refused.id, "account_inactive")]
+    others = [savers[0].id, savers[2].id]
+    assert sorted((p.account_id, p.amount) for p in summary.postings) == sorted(
+        (a, amount) for a in others for amount in (3000, 2900)
+    )
+    assert store.accounts[refused.id].posted_balance == 365_000
+    assert store.accounts[expense.id].posted_balance == 2 * 5900
+    assert {a for a, _ in store.interest_accruals} == set(others)
+    assert refused.id not in store.interest_carry

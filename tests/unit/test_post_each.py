@@ -205,7 +205,7 @@ def _books() -> tuple[InMemoryStore, FakeClock, list[uuid.UUID]]:
     transfer_cases.post_transfers(funding_requests, store.unit_of_work(), clock)
     for n, s in enumerate(SPECS):
         if s.frozen:
-            account_cases.freeze_account(opened[n], store.unit_of_work())
+            account_cases.freeze_account(opened[n], store.unit_of_work(), clock)
     return store, clock, [*opened, uid("account:nobody")]
 
 

@@ -145,9 +145,9 @@ def run(world: World, operation: tuple[Any, ...]) -> None:
         world.clock.advance(args[0])
         uc.expire_due(uow(), world.clock)
     elif kind == "freeze":
-        account_uc.freeze_account(world.account(args[0]).id, uow())
+        account_uc.freeze_account(world.account(args[0]).id, uow(), world.clock)
     elif kind == "unfreeze":
-        account_uc.unfreeze_account(world.account(args[0]).id, uow())
+        account_uc.unfreeze_account(world.account(args[0]).id, uow(), world.clock)
 
 
 def state(store: InMemoryStore) -> Any:

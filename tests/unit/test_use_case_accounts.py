@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 
 import pytest
 
@@ -68,7 +69,7 @@ def test_a_replayed_opening_answers_as_the_first_time(
     first = uc.open_account(command, uow(), clock, ids)
     bank = uc.open_account(OpenAccount("bank", "Bank", "BRL", "debit", None), uow(), clock, ids)
     move(bank.account, first.account, 500)
-    uc.freeze_account(first.account.id, uow())
+    uc.freeze_account(first.account.id, uow(), clock)
 
     again = uc.open_account(command, uow(), clock, ids)
     assert again.replayed
@@ -85,29 +86,39 @@ def test_a_used_code_with_other_attributes_is_an_idempotency_conflict(
     assert len(store.accounts) == 1
 
 
-def test_freeze_unfreeze_and_close_are_stored(store: InMemoryStore, uow: Uow, open_: OpenFn) -> None:
+def test_freeze_unfreeze_and_close_are_stored(
+    store: InMemoryStore, uow: Uow, clock: FakeClock, open_: OpenFn
+) -> None:
     alice = open_("alice")
-    assert uc.freeze_account(alice.id, uow()).status is AccountStatus.FROZEN
+    assert uc.freeze_account(alice.id, uow(), clock).status is AccountStatus.FROZEN
     assert store.accounts[alice.id].status is AccountStatus.FROZEN
-    assert uc.unfreeze_account(alice.id, uow()).status is AccountStatus.ACTIVE
-    assert uc.close_account(alice.id, uow()).status is AccountStatus.CLOSED
+    assert uc.unfreeze_account(alice.id, uow(), clock).status is AccountStatus.ACTIVE
+    assert uc.close_account(alice.id, uow(), clock).status is AccountStatus.CLOSED
     assert store.accounts[alice.id].status is AccountStatus.CLOSED
     with pytest.raises(InvalidState):
-        uc.unfreeze_account(alice.id, uow())
+        uc.unfreeze_account(alice.id, uow(), clock)
     assert store.accounts[alice.id].status is AccountStatus.CLOSED
 
 
 def test_an_account_with_money_stays_open(
-    store: InMemoryStore, uow: Uow, open_: OpenFn, move: MoveFn
+    store: InMemoryStore, uow: Uow, clock: FakeClock, open_: OpenFn, move: MoveFn
 ) -> None:
     bank, alice = open_("bank", normal_side="debit", min_balance=None), open_("alice")
     move(bank, alice, 100)
     with pytest.raises(InvalidState):
-        uc.close_account(alice.id, uow())
+        uc.close_account(alice.id, uow(), clock)
     assert store.accounts[alice.id].status is AccountStatus.ACTIVE
 
 
-@pytest.mark.parametrize("action", [uc.freeze_account, uc.unfreeze_account, uc.close_account, uc.get_account])
+@pytest.mark.parametrize(
+    "action",
+    [
+        partial(uc.freeze_account, clock=FakeClock()),
+        partial(uc.unfreeze_account, clock=FakeClock()),
+        partial(uc.close_account, clock=FakeClock()),
+        uc.get_account,
+    ],
+)
 def test_unknown_accounts_are_not_found(uow: Uow, action: Callable[..., object]) -> None:
     with pytest.raises(AccountNotFound) as error:
         action(new_id(), uow())

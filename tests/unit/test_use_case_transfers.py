@@ -237,7 +237,7 @@ def test_a_frozen_account_blocks_new_transfers_and_reversals(
 ) -> None:
     request = simple(ids, alice, bob, 2_500)
     uc.post_transfers([request], uow(), clock)
-    freeze_account(bob.id, uow())
+    freeze_account(bob.id, uow(), clock)
     with pytest.raises(AccountInactive):
         uc.post_transfers([simple(ids, alice, bob, 1)], uow(), clock)
     with pytest.raises(AccountInactive):

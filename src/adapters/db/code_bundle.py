@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError
 
 ROOT = Path(__file__).resolve().parents[3]
 PACKAGES = ("domain", "application")
@@ -573,6 +574,29 @@ def database_code(engine: Any) -> DatabaseCode:
             connection.execute(text("SELECT razao.deployed_code_version()")).scalar() if deployed else None
         )
     return DatabaseCode(plpython, version)
+
+
+def database_kernel(engine: Any) -> dict[str, Any]:
+    """What runs the hot functions inside PostgreSQL for this engine's connections (`razao.kernel_info`,
+    `domain.kernel.describe()` there), or why that is unknown (`{"kernel": None, "reason": ...}`)."""
+    with engine.connect() as connection:
+        deployed = connection.execute(
+            text("SELECT to_regprocedure('razao.kernel_info(text)') IS NOT NULL")
+        ).scalar()
+        if not deployed:
+            return {
+                "kernel": None,
+                "reason": "the database has no razao.kernel_info (not deployed, or app mode)",
+            }
+        try:
+            info: dict[str, Any] = connection.execute(
+                text("SELECT razao.kernel_info(:version)"), {"version": app_code_version()}
+            ).scalar_one()
+        except DBAPIError as error:
+            connection.rollback()
+            diag = getattr(error.orig, "diag", None)
+            return {"kernel": None, "reason": str(getattr(diag, "message_primary", None) or error.orig)}
+    return info
 
 
 def function_stats(engine: Any) -> list[dict[str, Any]]:

@@ -18,6 +18,8 @@ from typing import Any
 import orjson
 from sqlalchemy import Engine, create_engine, event, exc, make_url
 
+from domain.kernel import check_mode
+
 #: Session settings of every pooled connection: UTC timestamps, and no statement or idle transaction
 #: that can hold locks on hot accounts for long.
 SESSION_OPTIONS = "-c timezone=UTC -c statement_timeout=30000 -c idle_in_transaction_session_timeout=60000"
@@ -56,11 +58,21 @@ def _check_on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None
         raise exc.InvalidatePoolError("the server closed a pooled connection")
 
 
-def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, pre_ping: bool = True) -> Engine:
+def make_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    max_overflow: int = 10,
+    pre_ping: bool = True,
+    kernel: str | None = None,
+) -> Engine:
     """An engine on `url` (`postgresql://` means psycopg 3); connects lazily.
 
     `pre_ping=False` skips the check on checkout (the in-database execution mode's one-call promise); a
-    connection found dead then fails its call, which callers retry (see `adapters.db.errors`).
+    connection found dead then fails its call, which callers retry (see `adapters.db.errors`). `kernel`
+    (`domain.kernel`'s mode) travels as the session's `razao.kernel` setting, which the PL/Python loader
+    reads when it loads the code: the database side then runs the same implementation as this process
+    (None sends nothing: the database's or role's own setting applies, `auto` without one).
     """
     parsed = make_url(url)
     if parsed.drivername in ("postgresql", "postgres"):
@@ -75,7 +87,7 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, pre_pi
         connect_args={
             "connect_timeout": 5,
             "application_name": "razao",
-            "options": SESSION_OPTIONS,
+            "options": SESSION_OPTIONS + ("" if kernel is None else f" -c razao.kernel={check_mode(kernel)}"),
         },
     )
     if pre_ping:

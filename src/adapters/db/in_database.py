@@ -10,6 +10,8 @@ Errors coming back:
   (by its code), with its detail, context and field issues;
 - RZ002: the database runs another version of the code than this process: `DomainVersionMismatch`;
 - RZ003: no (intact) code is deployed in the database: `DatabaseCodeUnavailable`;
+- RZ004: the connection asks for kernel mode `required` (`razao.kernel`) and the server has no Rust kernel at
+  the version the deployed code pins: `KernelUnavailable`;
 - a retryable database error (unique violation on an idempotency key, serialization failure,
   deadlock): `RetryableConflict`, and the write path runs the call again with the same policy as
   `InAppWritePath` (`application.retry.retrying`).
@@ -48,6 +50,7 @@ T = TypeVar("T")
 DOMAIN_ERROR = "RZ001"
 VERSION_MISMATCH = "RZ002"
 CODE_UNAVAILABLE = "RZ003"
+KERNEL_UNAVAILABLE = "RZ004"
 
 
 class DatabaseCodeError(ExecutionUnavailable):
@@ -69,6 +72,10 @@ class DomainVersionMismatch(DatabaseCodeError):
 
 class DatabaseCodeUnavailable(DatabaseCodeError):
     """No code, or code that does not match its recorded version, is deployed in the database."""
+
+
+class KernelUnavailable(DatabaseCodeError):
+    """Kernel mode `required`, and the database's Python has no kernel at the version its code pins."""
 
 
 def _sql(function: str, **casts: str) -> TextClause:
@@ -130,6 +137,8 @@ def translate(exc: DBAPIError, expected_version: str) -> Exception | None:
         return DomainVersionMismatch(expected_version, deployed if isinstance(deployed, str) else None)
     if sqlstate == CODE_UNAVAILABLE:
         return DatabaseCodeUnavailable(f"{message} ({detail})" if detail else str(message))
+    if sqlstate == KERNEL_UNAVAILABLE:
+        return KernelUnavailable(f"the database refuses to run without its kernel: {message}")
     return as_retryable(exc)
 
 

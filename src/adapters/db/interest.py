@@ -12,12 +12,12 @@ from fractions import Fraction
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Uuid, any_, cast, insert, select, text
+from sqlalchemy import Uuid, any_, cast, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from adapters.db.models import interest_accruals, interest_carry, interest_policies
-from adapters.db.tx import Tx
+from adapters.db.tx import Tx, _json_rows, _rows
 from domain.interest import Accrual, DayCount, InterestPolicy
 
 # The closing balance of each (account, instant): the last posted entry at or before it, one index-only
@@ -29,6 +29,41 @@ _BALANCES_AS_OF = text(
     " ORDER BY e.created_at DESC, e.seq DESC LIMIT 1), 0) AS balance"
     " FROM unnest(CAST(:ids AS uuid[])) AS a(account_id)"
     " CROSS JOIN unnest(CAST(:instants AS timestamptz[])) AS i(instant)"
+)
+
+#: The writes of a chunk: ONE statement per table whatever the number of rows, the rows travelling as
+#: one JSON parameter (`json_to_recordset`, as `adapters.db.tx` does for the journal): a constant text,
+#: prepared once, instead of a multi-row INSERT compiled afresh for every chunk. `plpython/razao_store.py`
+#: states the same statements (with `$1`, `$2` for `:rows`, `:at`); keep the two identical.
+_ACCRUAL_COLUMNS = {
+    "account_id": "uuid",
+    "day": "date",
+    "balance": "numeric",
+    "rate_bps": "integer",
+    "day_count": "text",
+    "numerator": "numeric",
+    "denominator": "numeric",
+    "transfer_id": "uuid",
+}
+_CARRY_COLUMNS = {
+    "account_id": "uuid",
+    "numerator": "numeric",
+    "denominator": "numeric",
+    "through_day": "date",
+}
+assert {*_ACCRUAL_COLUMNS, "created_at"} == set(interest_accruals.c.keys()), "every column is written"
+assert {*_CARRY_COLUMNS, "updated_at"} == set(interest_carry.c.keys()), "every column is written"
+_ADD_ACCRUALS = text(
+    "INSERT INTO razao.interest_accruals (account_id, day, balance, rate_bps, day_count, numerator,"
+    " denominator, transfer_id, created_at)"
+    " SELECT account_id, day, balance, rate_bps, day_count, numerator, denominator, transfer_id,"
+    f" CAST(:at AS timestamptz) FROM {_rows(_ACCRUAL_COLUMNS)}"
+)
+_SET_CARRIES = text(
+    "INSERT INTO razao.interest_carry (account_id, numerator, denominator, through_day, updated_at)"
+    f" SELECT account_id, numerator, denominator, through_day, CAST(:at AS timestamptz) FROM {_rows(_CARRY_COLUMNS)}"
+    " ON CONFLICT (account_id) DO UPDATE SET numerator = excluded.numerator,"
+    " denominator = excluded.denominator, through_day = excluded.through_day, updated_at = excluded.updated_at"
 )
 
 
@@ -100,23 +135,20 @@ class SqlInterestRepository:
     def add_accruals(self, accruals: Sequence[tuple[Accrual, UUID | None]], at: datetime) -> None:
         if not accruals:
             return
-        self._tx.execute(
-            insert(interest_accruals),
-            [
-                {
-                    "account_id": a.account_id,
-                    "day": a.day,
-                    "balance": a.balance,
-                    "rate_bps": a.rate_bps,
-                    "day_count": a.day_count.value,
-                    "numerator": a.amount.numerator,
-                    "denominator": a.amount.denominator,
-                    "transfer_id": transfer_id,
-                    "created_at": at,
-                }
-                for a, transfer_id in accruals
-            ],
-        )
+        rows = [
+            {
+                "account_id": a.account_id,
+                "day": a.day.isoformat(),
+                "balance": a.balance,
+                "rate_bps": a.rate_bps,
+                "day_count": a.day_count.value,
+                "numerator": a.amount.numerator,
+                "denominator": a.amount.denominator,
+                "transfer_id": transfer_id,
+            }
+            for a, transfer_id in accruals
+        ]
+        self._tx.execute(_ADD_ACCRUALS, {"rows": _json_rows(rows), "at": at})
 
     def carries(self, account_ids: Collection[UUID]) -> dict[UUID, Fraction]:
         rows = self._tx.execute(
@@ -129,30 +161,16 @@ class SqlInterestRepository:
     def set_carries(self, carries: Sequence[tuple[UUID, Fraction, date]], at: datetime) -> None:
         if not carries:
             return
-        statement = pg_insert(interest_carry).values(
-            [
-                {
-                    "account_id": account_id,
-                    "numerator": carry.numerator,
-                    "denominator": carry.denominator,
-                    "through_day": through,
-                    "updated_at": at,
-                }
-                for account_id, carry, through in carries
-            ]
-        )
-        excluded = statement.excluded
-        self._tx.execute(
-            statement.on_conflict_do_update(
-                index_elements=["account_id"],
-                set_={
-                    "numerator": excluded.numerator,
-                    "denominator": excluded.denominator,
-                    "through_day": excluded.through_day,
-                    "updated_at": excluded.updated_at,
-                },
-            )
-        )
+        rows = [
+            {
+                "account_id": account_id,
+                "numerator": carry.numerator,
+                "denominator": carry.denominator,
+                "through_day": through.isoformat(),
+            }
+            for account_id, carry, through in carries
+        ]
+        self._tx.execute(_SET_CARRIES, {"rows": _json_rows(rows), "at": at})
 
     def accounts_with_policies(self, after_id: UUID | None, limit: int) -> list[UUID]:
         statement = (

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     MetaData,
@@ -35,8 +36,9 @@ from sqlalchemy import (
     Uuid,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSON, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import UserDefinedType
 
 #: PostgreSQL's own default names, so that constraint names read the same in SQL, in errors and here.
 NAMING_CONVENTION = {
@@ -51,6 +53,16 @@ Money = Numeric(38, 0)
 #: Numerators and denominators of exact fractions (interest carried between periods).
 Exact = Numeric(78, 0)
 Timestamp = DateTime(timezone=True)
+
+
+class Xid8(UserDefinedType[int]):
+    """PostgreSQL's 64-bit transaction id (`xid8`), which SQLAlchemy does not know. Reflection reads it
+    as an unknown type, which `adapters.db.migrate.differences` expects (and Alembic then skips)."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return "xid8"
 
 
 class Base(DeclarativeBase):
@@ -185,6 +197,61 @@ class EntryRow(Base):
     created_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
+class EventRow(Base):
+    """The outbox: what happened to the ledger, written by the use case in the transaction of the change.
+
+    An event's position is (`txid`, `n`): the writing transaction's id and a per-row number that grows
+    within a transaction. Readers return only rows whose `txid` is below the oldest transaction still
+    running (`pg_snapshot_xmin(pg_current_snapshot())`), in position order: an event committed later
+    always sorts after everything a reader has returned (docs/events.md). razao_app inserts the
+    payload columns only (the database assigns `id`, `txid` and `n`) and never updates or deletes;
+    retention deletes through `razao.prune_events` (revision 0010_events).
+    """
+
+    __tablename__ = "events"
+    __table_args__ = (
+        PrimaryKeyConstraint("txid", "n"),
+        CheckConstraint(r"type ~ '^[a-z]+(_[a-z]+)*\.[a-z]+(_[a-z]+)*$'", name="type"),
+        # The feed's filters: the accounts an event concerns, and its type in position order.
+        Index("ix_events_account_ids", "account_ids", postgresql_using="gin"),
+        Index("ix_events_type_txid_n", "type", "txid", "n"),
+    )
+
+    #: Random (v4), assigned by the database; stable: deliveries of the same event carry the same id.
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, server_default=text("gen_random_uuid()"))
+    #: The writing transaction (`pg_current_xact_id()`): the first part of the position.
+    txid: Mapped[int] = mapped_column(Xid8, server_default=text("pg_current_xact_id()"))
+    #: Grows within a transaction (a session's identity values only grow): the second part.
+    n: Mapped[int] = mapped_column(BigInteger, Identity(always=True, cache=32))
+    #: `transfer.posted`, `account.frozen`, ... (application.events.EventType).
+    type: Mapped[str] = mapped_column(Text)
+    #: When it happened, by the clock of the use case that wrote it.
+    occurred_at: Mapped[datetime] = mapped_column(Timestamp)
+    #: The accounts it concerns (a transfer's accounts, or the one account of an account event).
+    account_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid), server_default=text("'{}'::uuid[]"))
+    transfer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    job_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    #: What the API answered for the object at that moment (`GET /v1/transfers/{id}`, ...). `json`, not
+    #: `jsonb`: kept as written, with the API's key order, and cheaper to insert.
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class EventHorizonRow(Base):
+    """At most one row, written by retention (`razao.prune_events`): the position of the last event it
+    deleted (events up to it are gone), so a cursor before it is known to have missed events
+    (`cursor_expired`). No row: nothing was ever deleted."""
+
+    __tablename__ = "events_horizon"
+    __table_args__ = (CheckConstraint("singleton", name="singleton"),)
+
+    singleton: Mapped[bool] = mapped_column(Boolean, primary_key=True, server_default=text("true"))
+    txid: Mapped[int] = mapped_column(Xid8)
+    n: Mapped[int] = mapped_column(BigInteger)
+    #: How many events retention has deleted so far, and when it last did.
+    pruned: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    pruned_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
 class ApiKeyRow(Base):
     """An API key: only the SHA-256 of its secret is stored."""
 
@@ -301,3 +368,5 @@ accounts = cast(Table, AccountRow.__table__)
 transfers = cast(Table, TransferRow.__table__)
 entries = cast(Table, EntryRow.__table__)
 api_keys = cast(Table, ApiKeyRow.__table__)
+events = cast(Table, EventRow.__table__)
+events_horizon = cast(Table, EventHorizonRow.__table__)

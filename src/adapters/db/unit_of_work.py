@@ -18,6 +18,7 @@ from adapters.db.accounts import SqlAccountRepository
 from adapters.db.api_keys import SqlApiKeyRepository
 from adapters.db.assets import SqlAssetRepository
 from adapters.db.errors import DatabaseUnavailable, as_retryable
+from adapters.db.events import SqlEventLog
 from adapters.db.interest import SqlInterestRepository
 from adapters.db.jobs import SqlJobRepository
 from adapters.db.transfers import SqlTransferRepository
@@ -31,8 +32,9 @@ from application.verification import LedgerScan
 
 
 class SqlUnitOfWork:
-    """Implements `application.ports.UnitOfWork`, `application.api_keys.ApiKeyUnitOfWork` and the
-    units of work of the background use cases (`interest`, `jobs`, `ledger_scan`).
+    """Implements `application.ports.UnitOfWork`, `application.api_keys.ApiKeyUnitOfWork`, the
+    units of work of the background use cases (`interest`, `jobs`, `ledger_scan`) and of the events
+    feed (`application.feed.FeedUnitOfWork`).
 
     Create one per use case (a factory: `lambda: SqlUnitOfWork(engine)`). It may be entered again
     once its block has ended, never while it is open; its repositories work only inside the block.
@@ -45,6 +47,8 @@ class SqlUnitOfWork:
     interest: InterestRepository
     jobs: JobRepository
     ledger_scan: LedgerScan
+    #: The outbox: `EventLog` for the use cases that record, `EventFeed` for the feed and retention.
+    events: SqlEventLog
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -56,6 +60,7 @@ class SqlUnitOfWork:
         self.interest = SqlInterestRepository(tx)
         self.jobs = SqlJobRepository(tx)
         self.ledger_scan = SqlLedgerScan(tx)
+        self.events = SqlEventLog(tx)
 
     def __enter__(self) -> Self:
         if self._tx.is_open:

@@ -1,110 +1,80 @@
-"""The ledger scan of verification: the journal and the per-transfer sums, streamed, whole or a range of
-accounts (transfers) at a time: `after_id` and `limit` page by primary key (the nil UUID sorts first;
-`LIMIT NULL` is no limit), and a journal page may resume inside an account and stop after `max_rows` rows
-(`application.verification.verify_part`).
+"""The ledger scan of verification: the journal and the per-transfer sums, a page of plain row tuples at a
+time, whole or a range of accounts (transfers) at a time (`application.verification.verify_part`).
 
-Both queries run on a server-side cursor (`stream_results`, fetched `yield_per` rows at a time), in
-one REPEATABLE READ, READ ONLY transaction, so the two see the same snapshot and memory stays bounded
-whatever the size of the journal.
+The SQL is stated once, in `plpython/razao_store.py` (the in-database adapter, whose scan runs the same
+statements over SPI): this module reads those four constants from its source (`ast.literal_eval`; no code
+of it runs here) and sends them as they are, with PostgreSQL's own `$n` parameters, through psycopg's raw
+cursors. The statements read amounts as decimal text (`NUMERIC(38)` exactly, without `Decimal`) and ids
+as text, and each row arrives as the tuple `domain.verification.LedgerVerifier` takes
+(`JournalRow`, `TransferRow`): no object per row on the way.
+
+Both scans run on a server-side cursor (fetched `BATCH_ROWS` rows at a time), in one REPEATABLE READ,
+READ ONLY transaction, so the two see the same snapshot and memory stays bounded whatever the size of the
+journal. A driver error is raised as SQLAlchemy raises it (a lost connection invalidates the pooled
+connection), so the unit of work translates it as it does every other.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import ast
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import cache
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import text
+import psycopg
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError
 
+from adapters.db.code_bundle import PLPYTHON
 from adapters.db.tx import Tx
-from domain.accounts import Balances, Layer, Side
-from domain.transfers import TransferStatus
-from domain.verification import JournalLine, StoredAccount, TransferSums
+from domain.verification import JOURNAL_COLUMNS, TRANSFER_COLUMNS, JournalRow, TransferRow
 
-BATCH_ROWS = 2000
-
-# Both scans read one page of accounts (transfers) by primary key and then, per account (transfer), only its own
-# rows through a LATERAL join on the primary key of `entries` (account_id, seq) or its unique
-# (transfer_id, layer, line): a part costs what it reads, not what the whole ledger holds. With :resume_seq
-# the page starts with the account :after_id itself, from its entries after that seq; :max_rows bounds the
-# rows of a part (the inner LIMIT keeps one busy account from being read past it).
-_JOURNAL = text(
-    "SELECT a.id, a.asset_code, a.normal_side, a.min_balance, a.posted_debits, a.posted_credits,"
-    " a.pending_debits, a.pending_credits, a.last_seq, e.seq, e.transfer_id, e.layer, e.side, e.amount,"
-    " e.asset_code AS entry_asset, e.balance_after, e.transfer_status"
-    " FROM (SELECT * FROM public.accounts WHERE id >= coalesce(:after_id, :nil)"
-    " AND (CAST(:resume_seq AS bigint) IS NOT NULL OR id IS DISTINCT FROM :after_id)"
-    " ORDER BY id LIMIT :lim) a"
-    " LEFT JOIN LATERAL (SELECT e.*, t.status AS transfer_status FROM public.entries e"
-    " JOIN public.transfers t ON t.id = e.transfer_id"
-    " WHERE e.account_id = a.id"
-    " AND e.seq > CASE WHEN a.id = :after_id THEN coalesce(CAST(:resume_seq AS bigint), 0) ELSE 0 END"
-    " ORDER BY e.seq LIMIT :max_rows) e ON true"
-    " ORDER BY a.id, e.seq"
-    " LIMIT :max_rows"
-).execution_options(stream_results=True)
-
-_TRANSFER_SUMS = text(
-    "SELECT t.id, t.status, e.layer, e.asset_code,"
-    " coalesce(e.debits, 0) AS debits, coalesce(e.credits, 0) AS credits"
-    " FROM (SELECT id, status FROM public.transfers WHERE id > coalesce(:after_id, :nil) ORDER BY id LIMIT :lim) t"
-    " LEFT JOIN LATERAL (SELECT e.layer, e.asset_code,"
-    " sum(e.amount) FILTER (WHERE e.side = 'debit') AS debits,"
-    " sum(e.amount) FILTER (WHERE e.side = 'credit') AS credits"
-    " FROM public.entries e WHERE e.transfer_id = t.id GROUP BY e.layer, e.asset_code) e ON true"
-    " ORDER BY t.id, e.layer, e.asset_code"
-).execution_options(stream_results=True)
+#: Rows per fetch of a server-side cursor (a round trip each).
+BATCH_ROWS = 5000
+#: The module that states the scan's SQL, and the constants read from it.
+SQL_SOURCE = PLPYTHON / "razao_store.py"
+STATEMENTS = ("SCAN_JOURNAL", "SCAN_TRANSFER_SUMS", "SCAN_OPEN_HOLDS", "SCAN_COUNTS")
 
 
-# The holds of a resumed account up to a seq that are still open: its entries by primary key.
-_OPEN_HOLDS = text(
-    "SELECT coalesce(sum(e.amount) FILTER (WHERE e.side = 'debit'), 0) AS debits,"
-    " coalesce(sum(e.amount) FILTER (WHERE e.side = 'credit'), 0) AS credits"
-    " FROM public.entries e JOIN public.transfers t ON t.id = e.transfer_id"
-    " WHERE e.account_id = :account_id AND e.seq <= :through_seq AND e.layer = 'pending'"
-    " AND t.status = 'pending'"
-)
-
-_COUNTS = text("SELECT (SELECT count(*) FROM public.accounts), (SELECT count(*) FROM public.transfers)")
-
-NIL = UUID(int=0)
-
-
-def journal_row(row: Any) -> tuple[StoredAccount, JournalLine | None]:
-    account = StoredAccount(
-        id=row.id,
-        asset=row.asset_code,
-        normal_side=Side(row.normal_side),
-        min_balance=None if row.min_balance is None else int(row.min_balance),
-        balances=Balances(
-            int(row.posted_debits), int(row.posted_credits), int(row.pending_debits), int(row.pending_credits)
-        ),
-        last_seq=row.last_seq,
-    )
-    if row.seq is None:
-        return account, None
-    return account, JournalLine(
-        account_id=row.id,
-        seq=row.seq,
-        transfer_id=row.transfer_id,
-        layer=Layer(row.layer),
-        side=Side(row.side),
-        amount=int(row.amount),
-        asset=row.entry_asset,
-        balance_after=int(row.balance_after),
-        transfer_status=TransferStatus(row.transfer_status),
-    )
+@cache
+def statements() -> dict[str, str]:
+    """The scan's statements as `plpython/razao_store.py` states them, by name."""
+    tree = ast.parse(SQL_SOURCE.read_text(encoding="utf-8"), str(SQL_SOURCE))
+    found: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            name = node.targets[0].id
+            if name in STATEMENTS:
+                found[name] = ast.literal_eval(node.value)
+    missing = set(STATEMENTS) - set(found)
+    if missing:
+        raise RuntimeError(f"{SQL_SOURCE} does not state {', '.join(sorted(missing))}")
+    return found
 
 
-def transfer_sums(row: Any) -> TransferSums:
-    return TransferSums(
-        transfer_id=row.id,
-        status=TransferStatus(row.status),
-        layer=None if row.layer is None else Layer(row.layer),
-        asset=row.asset_code,
-        debits=int(row.debits),
-        credits=int(row.credits),
-    )
+def _driver(connection: Connection) -> psycopg.Connection[Any]:
+    driver = connection.connection.driver_connection
+    if not isinstance(driver, psycopg.Connection):
+        raise TypeError(f"the ledger scan needs psycopg, not {type(driver).__name__}")
+    return driver
+
+
+@contextmanager
+def _driver_errors(connection: Connection, sql: str, params: Sequence[Any]) -> Iterator[None]:
+    """Raise a psycopg error as SQLAlchemy would have: a `DBAPIError`, the connection invalidated when
+    it was lost."""
+    try:
+        yield
+    except psycopg.Error as error:
+        caught: Any = error
+        lost = connection.dialect.is_disconnect(caught, connection.connection.dbapi_connection, None)
+        if lost and not connection.invalidated:
+            connection.invalidate(error)
+        raise DBAPIError.instance(
+            sql, list(params), error, psycopg.Error, connection_invalidated=lost, dialect=connection.dialect
+        ) from error
 
 
 class SqlLedgerScan:
@@ -113,34 +83,50 @@ class SqlLedgerScan:
 
     def snapshot(self) -> None:
         self._tx.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+        # A part's statements are planned for the data they meet, and their estimates (a nested loop
+        # per account or transfer) far exceed jit_above_cost: compiling them costs more than it saves.
+        self._tx.execute(text("SET LOCAL jit = off"))
 
-    def journal(
+    def _pages(self, name: str, params: Sequence[Any], columns: Sequence[str]) -> Iterator[list[Any]]:
+        sql, connection = statements()[name], self._tx.connection
+        with (
+            _driver_errors(connection, sql, params),
+            psycopg.RawServerCursor(_driver(connection), "razao_scan") as cursor,
+        ):
+            cursor.execute(sql, params, binary=True)  # arrays (an account's columns) load fastest in binary
+            names = tuple(column.name for column in cursor.description or ())
+            if names != tuple(columns):
+                raise RuntimeError(f"{name} reads {names}, the verifier takes {tuple(columns)}")
+            while rows := cursor.fetchmany(BATCH_ROWS):
+                yield rows
+
+    def journal_pages(
         self,
         after_id: UUID | None = None,
         limit: int | None = None,
         *,
         resume_seq: int | None = None,
         max_rows: int | None = None,
-    ) -> Iterator[tuple[StoredAccount, JournalLine | None]]:
-        page = {
-            "after_id": after_id,
-            "nil": NIL,
-            "lim": limit,
-            "resume_seq": resume_seq,
-            "max_rows": max_rows,
-        }
-        for row in self._tx.execute(_JOURNAL, page).yield_per(BATCH_ROWS):
-            yield journal_row(row)
+    ) -> Iterator[list[JournalRow]]:
+        yield from self._pages("SCAN_JOURNAL", (after_id, limit, resume_seq, max_rows), JOURNAL_COLUMNS)
 
-    def transfer_sums(self, after_id: UUID | None = None, limit: int | None = None) -> Iterator[TransferSums]:
-        page = {"after_id": after_id, "nil": NIL, "lim": limit}
-        for row in self._tx.execute(_TRANSFER_SUMS, page).yield_per(BATCH_ROWS):
-            yield transfer_sums(row)
+    def transfer_sum_pages(
+        self, after_id: UUID | None = None, limit: int | None = None
+    ) -> Iterator[list[TransferRow]]:
+        yield from self._pages("SCAN_TRANSFER_SUMS", (after_id, limit), TRANSFER_COLUMNS)
+
+    def _one(self, name: str, params: Sequence[Any]) -> tuple[Any, ...]:
+        sql, connection = statements()[name], self._tx.connection
+        with _driver_errors(connection, sql, params), psycopg.RawCursor(_driver(connection)) as cursor:
+            row = cursor.execute(sql, params).fetchone()
+        if row is None:
+            raise RuntimeError(f"{name} returned no row")
+        return tuple(row)
 
     def counts(self) -> tuple[int, int]:
-        accounts, transfers = (int(value) for value in self._tx.execute(_COUNTS).one())
-        return accounts, transfers
+        accounts, transfers = self._one("SCAN_COUNTS", ())
+        return int(accounts), int(transfers)
 
     def open_holds(self, account_id: UUID, through_seq: int) -> tuple[int, int]:
-        row = self._tx.execute(_OPEN_HOLDS, {"account_id": account_id, "through_seq": through_seq}).one()
-        return int(row.debits), int(row.credits)
+        debits, credits = self._one("SCAN_OPEN_HOLDS", (account_id, through_seq))
+        return int(debits), int(credits)

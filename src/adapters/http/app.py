@@ -23,7 +23,7 @@ from adapters.http.metrics import MetricsMiddleware
 from adapters.http.metrics import router as metrics_router
 from adapters.http.middleware import RequestContextMiddleware, request_id_of
 from adapters.http.problems import CODE_BY_STATUS, Problem, problem
-from adapters.http.routes import accounts, admin, assets, health, interest, jobs, reports, transfers
+from adapters.http.routes import accounts, admin, assets, events, health, interest, jobs, reports, transfers
 from adapters.http.services import Services
 from application.api_keys import Unauthenticated
 from application.ports import ExecutionUnavailable, RetryableConflict
@@ -46,13 +46,14 @@ TAGS = [
     {"name": "accounts", "description": "Accounts, their balances and statements."},
     {"name": "transfers", "description": "Balanced movements of value, single- or two-phase."},
     {"name": "reports", "description": "Whole-ledger reports."},
+    {"name": "events", "description": "What happened to the ledger, in order: the feed, with long polling."},
     {"name": "admin", "description": "Operators' views: statistics of the ledger's database functions."},
     {"name": "jobs", "description": "Background jobs: expire holds, accrue interest, verify the ledger."},
     {"name": "health", "description": "Liveness and readiness probes (no authentication)."},
 ]
 
 _LOCATIONS = {"body", "query", "path", "header", "cookie"}
-_RESOURCES = (assets, accounts, interest, transfers, reports, admin, jobs, health)
+_RESOURCES = (assets, accounts, interest, transfers, reports, events, admin, jobs, health)
 
 
 def _version() -> str:

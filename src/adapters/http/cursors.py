@@ -2,7 +2,7 @@
 
 Clients must treat them as opaque. A cursor that does not decode, belongs to another listing, or holds
 a position no listing could have produced (a number out of range, text no column can hold), is a
-`validation_error` on the `cursor` field.
+`validation_error` on the `cursor` field (on `after` for the events feed, whose positions are cursors).
 """
 
 from __future__ import annotations
@@ -14,11 +14,14 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from application.feed import Position
 from application.ports import TransferCursor
 from domain.errors import ValidationError
 
 #: Entry numbers are BIGINT.
 _MAX_SEQ = 2**63 - 1
+#: An event's position: a transaction id (xid8, unsigned 64 bits) and a BIGINT.
+_MAX_TXID = 2**64 - 1
 
 
 def _encode(kind: str, position: Any) -> str:
@@ -26,18 +29,18 @@ def _encode(kind: str, position: Any) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def _invalid() -> ValidationError:
-    return ValidationError.of("cursor", "is not a valid cursor")
+def _invalid(field: str = "cursor") -> ValidationError:
+    return ValidationError.of(field, "is not a valid cursor")
 
 
-def _decode(kind: str, cursor: str) -> Any:
+def _decode(kind: str, cursor: str, field: str = "cursor") -> Any:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         tag, position = json.loads(raw)
     except (binascii.Error, ValueError, TypeError):
-        raise _invalid() from None
+        raise _invalid(field) from None
     if tag != kind:
-        raise ValidationError.of("cursor", "belongs to another listing")
+        raise ValidationError.of(field, "belongs to another listing")
     return position
 
 
@@ -93,3 +96,25 @@ def after_transfer(cursor: str | None) -> TransferCursor | None:
         return TransferCursor(at, UUID(transfer_id))
     except (TypeError, ValueError, AttributeError):
         raise _invalid() from None
+
+
+def event_cursor(position: Position) -> str:
+    """An event's position (or the feed's `next_cursor`); the transaction id travels as text."""
+    return _encode("events", [str(position.txid), position.n])
+
+
+def after_event(cursor: str | None) -> Position | None:
+    if cursor is None:
+        return None
+    position = _decode("events", cursor, "after")
+    try:
+        txid, n = position
+        if not isinstance(txid, str) or not txid.isascii() or not txid.isdigit() or len(txid) > 20:
+            raise ValueError
+        if not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= _MAX_SEQ:
+            raise ValueError
+        if int(txid) > _MAX_TXID:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise _invalid("after") from None
+    return Position(int(txid), n)

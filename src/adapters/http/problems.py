@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import JSONResponse
 
 from application.api_keys import Forbidden, Unauthenticated
+from application.feed import CursorExpired
 from domain import errors
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -45,6 +46,7 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         _domain(errors.IdempotencyConflict, 409),
         _domain(errors.InvalidState, 409),
         _domain(errors.NotFound, 404),
+        _domain(CursorExpired, 410),
         _domain(errors.DomainError, 422),
         _domain(Unauthenticated, 401),
         _domain(Forbidden, 403),

@@ -8,20 +8,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 from adapters.http.groups import GroupCommit
 from adapters.http.metrics import HttpMetrics
 from application.api_keys import ApiKeyUnitOfWork
+from application.events import EventLog
+from application.feed import EventFeed
 from application.jobs import JobUnitOfWork
 from application.ports import Clock, IdSource, UnitOfWork
 from application.read_path import ReadPath
 from application.write_path import WritePath
 
 
+class Outbox(EventLog, EventFeed, Protocol):
+    """The events: recorded by the use cases, read back by the feed."""
+
+
 class LedgerUnitOfWork(UnitOfWork, ApiKeyUnitOfWork, Protocol):
-    """A unit of work over the ledger's repositories and the API keys."""
+    """A unit of work over the ledger's repositories, the API keys and the events (also a
+    `application.feed.FeedUnitOfWork`)."""
+
+    events: Outbox
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +45,8 @@ class Readiness:
     #: Version (SHA-256) of the domain code this process runs, and of the code deployed in the database.
     app_code_version: str | None = None
     database_code_version: str | None = None
+    #: What runs the hot pure functions on each side (`domain.kernel.describe()`): "app" and "database".
+    kernel: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +86,8 @@ class Services:
     read_path: ReadPath
     readiness: Callable[[], Readiness]
     function_stats: Callable[[], list[FunctionStat]]
+    #: What runs the hot pure functions in this process and in the database (see `Readiness.kernel`).
+    kernels: Callable[[], dict[str, dict[str, Any]]] = dict
     #: Seconds an authenticated API key is cached in this process (revocation delay).
     api_key_cache_seconds: float = 10.0
     #: Largest request body accepted, in bytes.
@@ -83,3 +96,7 @@ class Services:
     metrics: HttpMetrics | None = None
     #: Background jobs (`/v1/jobs`); None serves no job endpoints.
     jobs: JobServices | None = None
+    #: Long polling of the events feed: how often a waiting request reads again, and the longest wait
+    #: granted (a request asking for more waits this long).
+    event_poll_seconds: float = 0.25
+    event_max_wait_seconds: float = 30.0

@@ -23,6 +23,7 @@ from adapters.tasks.signals import connect_signals
 EXPIRE_HOLDS = "razao.expire_holds"
 RUN_JOB = "razao.run_job"
 VERIFY_LEDGER = "razao.verify_ledger"
+PRUNE_EVENTS = "razao.prune_events"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +39,13 @@ class CeleryConfig:
 
 def _schedule(config: CeleryConfig) -> dict[str, Any]:
     schedule: dict[str, Any] = {
-        "expire-holds": {"task": EXPIRE_HOLDS, "schedule": timedelta(minutes=1), "options": {"expires": 55}}
+        "expire-holds": {"task": EXPIRE_HOLDS, "schedule": timedelta(minutes=1), "options": {"expires": 55}},
+        # Retention of the events feed, hourly (at :17, away from the top of the hour's other work).
+        "prune-events": {
+            "task": PRUNE_EVENTS,
+            "schedule": crontab(minute=17),
+            "options": {"expires": 3000},
+        },
     }
     if config.verification_hour_utc is not None:
         schedule["verify-ledger"] = {
@@ -100,6 +107,13 @@ def create_celery(
         """Run, or resume after a redelivery, the job record `job_id` (started through the API)."""
         return runtime().run_job(UUID(job_id))
 
+    def prune_events() -> dict[str, Any]:
+        """Delete the events older than the retention setting (beat runs it hourly)."""
+        prune = runtime().prune_events
+        if prune is None:
+            return {"skipped": "retention is not wired"}
+        return {"deleted": prune()}
+
     def verify_ledger() -> dict[str, Any]:
         """Beat's daily verification: record a job, then run it like one started through the API."""
         if start_verification is None:
@@ -109,4 +123,5 @@ def create_celery(
     app.task(name=EXPIRE_HOLDS)(expire_holds)
     app.task(name=RUN_JOB)(run_job)
     app.task(name=VERIFY_LEDGER)(verify_ledger)
+    app.task(name=PRUNE_EVENTS)(prune_events)
     return app

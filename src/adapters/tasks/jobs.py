@@ -56,7 +56,7 @@ class JobRunner:
     clock: Clock
     write_path: WritePath
     batch_path: BatchPath
-    chunk_size: int = 200
+    chunk_size: int = 500
     expire_batch: int = 500
     verify_chunk: int = 10_000
     verify_rows: int = PART_ROWS

@@ -18,6 +18,8 @@ class TaskRuntime:
     write_path: WritePath
     #: Runs (or resumes) one job record to its end and returns its result summary.
     run_job: Callable[[UUID], dict[str, Any]]
+    #: Deletes the events older than the retention setting; how many (None: not wired).
+    prune_events: Callable[[], int] | None = None
 
 
 def expire_all_due(write_path: WritePath, batch: int = EXPIRE_BATCH) -> int:

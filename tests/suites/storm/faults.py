@@ -134,6 +134,14 @@ class Faults:
         self.cluster.restart(mode)
         self.log.add(POSTGRES_RESTARTED, mode)
 
+    def _job_diagnosis(self, job_id: str) -> str:
+        """What a stuck job looks like: its record, and the end of every worker's log."""
+        lines = [f"job: {self.admin.job(job_id)}"]
+        for worker in self.workers:
+            tail = "\n    ".join(worker.output().splitlines()[-25:])
+            lines.append(f"worker {worker.log.name} (alive: {worker.alive()}):\n    {tail}")
+        return "\n".join(lines)
+
     def kill_worker_during_job(self, start: date, end: date, timeout: float) -> dict[str, Any]:
         """SIGKILL the worker running an interest accrual of `start`..`end` once the job is midway,
         and start a replacement; the pool must finish the job (the task is redelivered after the
@@ -149,9 +157,12 @@ class Faults:
                 return current
             return current if progress["total"] and 0 < progress["processed"] < progress["total"] else None
 
-        job: dict[str, Any] = wait_for(
-            midway_or_finished, timeout, f"job {job_id} to be midway", interval=0.05
-        )
+        try:
+            job: dict[str, Any] = wait_for(
+                midway_or_finished, timeout, f"job {job_id} to be midway", interval=0.05
+            )
+        except AssertionError as timed_out:
+            raise AssertionError(f"{timed_out}\n{self._job_diagnosis(job_id)}") from None
         if job["state"] in ("succeeded", "failed"):  # too late to strike: the storm reports it
             self.log.note("job_finished_before_the_strike", job_id)
             return job

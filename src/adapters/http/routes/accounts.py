@@ -92,7 +92,7 @@ async def get_account(account_id: UUID, services: ServicesDep) -> JsonResponse:
     responses=problem_responses(*WRITE_ERRORS, 404, 409),
 )
 def freeze_account(account_id: UUID, services: ServicesDep) -> AccountOut:
-    return AccountOut.of(accounts.freeze_account(account_id, services.uow()))
+    return AccountOut.of(accounts.freeze_account(account_id, services.uow(), services.clock))
 
 
 @router.post(
@@ -102,7 +102,7 @@ def freeze_account(account_id: UUID, services: ServicesDep) -> AccountOut:
     responses=problem_responses(*WRITE_ERRORS, 404, 409),
 )
 def unfreeze_account(account_id: UUID, services: ServicesDep) -> AccountOut:
-    return AccountOut.of(accounts.unfreeze_account(account_id, services.uow()))
+    return AccountOut.of(accounts.unfreeze_account(account_id, services.uow(), services.clock))
 
 
 @router.post(
@@ -113,7 +113,7 @@ def unfreeze_account(account_id: UUID, services: ServicesDep) -> AccountOut:
     responses=problem_responses(*WRITE_ERRORS, 404, 409),
 )
 def close_account(account_id: UUID, services: ServicesDep) -> AccountOut:
-    return AccountOut.of(accounts.close_account(account_id, services.uow()))
+    return AccountOut.of(accounts.close_account(account_id, services.uow(), services.clock))
 
 
 @router.get(

@@ -1,4 +1,4 @@
-"""Administration: how the ledger's database functions are doing (calls and time)."""
+"""Administration: how the ledger's database functions are doing (calls and time), and which kernel runs."""
 
 from __future__ import annotations
 
@@ -19,10 +19,12 @@ router = APIRouter(prefix="/v1/admin", tags=["admin"])
     summary="Database function statistics",
     description=(
         "Calls, total and self time (ms) of each of Razão's functions inside PostgreSQL, from "
-        "`pg_stat_user_functions` (`track_functions = 'pl'`), busiest first. Needs the `admin` scope."
+        "`pg_stat_user_functions` (`track_functions = 'pl'`), busiest first, and what runs the hot pure "
+        "functions on each side (`kernel`: the Rust kernel at its version, or the Python reference, and "
+        "why). Needs the `admin` scope."
     ),
     dependencies=[authorize(Scope.ADMIN)],
     responses=problem_responses(*READ_ERRORS),
 )
 def function_stats(services: ServicesDep) -> FunctionStatsOut:
-    return FunctionStatsOut.of(services.function_stats())
+    return FunctionStatsOut.of(services.function_stats(), services.kernels())

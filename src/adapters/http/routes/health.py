@@ -31,12 +31,21 @@ def readiness(request: Request, services: ServicesDep) -> ReadyOut | Response:
         "app_code_version": state.app_code_version,
         "database_code_version": state.database_code_version,
     }
+    sides = {"kernel": state.kernel}
     if state.ok:
-        return ReadyOut(status="ok", checks=state.checks, schema_revision=state.schema_revision, **versions)
+        return ReadyOut.model_validate(
+            {
+                "status": "ok",
+                "checks": state.checks,
+                "schema_revision": state.schema_revision,
+                **versions,
+                **sides,
+            }
+        )
     failed = ", ".join(name for name, result in state.checks.items() if result != "ok")
     return problem(
         "not_ready",
         f"failing checks: {failed or 'unknown'}",
         request_id=request_id_of(request.scope),
-        extra={"checks": state.checks, "schema_revision": state.schema_revision, **versions},
+        extra={"checks": state.checks, "schema_revision": state.schema_revision, **versions, **sides},
     )

@@ -7,8 +7,9 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from adapters.http.schemas.common import AssetCode, Balance, Instant, Metadata, metadata_document, utc
+from adapters.http.schemas.common import AssetCode, Balance, Instant, Metadata, utc
 from application.accounts import BalanceAsOf, OpenAccount
+from application.documents import account_document
 from application.ports import StatementLine
 from domain.accounts import Account, AccountStatus, Side
 
@@ -106,27 +107,9 @@ class AccountOut(BaseModel):
 
     @staticmethod
     def document(account: Account) -> dict[str, Any]:
-        """The JSON of an account (this model's fields), without building the model: the read fast path."""
-        b = account.balances
-        return {
-            "id": account.id,
-            "code": account.code,
-            "name": account.name,
-            "asset": account.asset.code,
-            "normal_side": account.normal_side,
-            "min_balance": account.min_balance,
-            "status": account.status,
-            "metadata": metadata_document(account.metadata),
-            "created_at": utc(account.created_at),
-            "balances": {
-                "posted_debits": b.posted_debits,
-                "posted_credits": b.posted_credits,
-                "pending_debits": b.pending_debits,
-                "pending_credits": b.pending_credits,
-                "posted": account.posted_balance,
-                "available": account.available_balance,
-            },
-        }
+        """The JSON of an account (this model's fields), without building the model: the read fast path,
+        and the `data` of its events (`application.documents`)."""
+        return account_document(account)
 
 
 class AccountPage(BaseModel):

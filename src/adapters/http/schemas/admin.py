@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict
 
+from adapters.http.schemas.health import KERNEL_EXAMPLE, KernelOut
 from adapters.http.services import FunctionStat
 
 
@@ -26,21 +29,25 @@ class FunctionStatsOut(BaseModel):
                             "total_time_ms": 2410.5,
                             "self_time_ms": 2410.5,
                         }
-                    ]
+                    ],
+                    "kernel": KERNEL_EXAMPLE,
                 }
             ]
         }
     )
 
     items: list[FunctionStatOut]
+    #: "app" and "database": what runs the hot pure functions on each side (as in `/health/ready`).
+    kernel: dict[str, KernelOut] = {}
 
     @classmethod
-    def of(cls, stats: list[FunctionStat]) -> FunctionStatsOut:
+    def of(cls, stats: list[FunctionStat], kernel: dict[str, dict[str, Any]]) -> FunctionStatsOut:
         return cls(
+            kernel={side: KernelOut.model_validate(info) for side, info in kernel.items()},
             items=[
                 FunctionStatOut(
                     name=s.name, calls=s.calls, total_time_ms=s.total_time_ms, self_time_ms=s.self_time_ms
                 )
                 for s in stats
-            ]
+            ],
         )

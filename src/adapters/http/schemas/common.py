@@ -20,6 +20,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from application.documents import metadata_document as metadata_document  # re-exported for the schemas
+from application.documents import utc as utc
 from domain.assets import MAX_AMOUNT, MAX_DIGITS
 from domain.values import canonical_json
 
@@ -39,19 +41,10 @@ def _sorted_json(value: dict[str, Any]) -> dict[str, Any]:
 
 
 # --- the fast path of responses: plain documents, encoded by orjson ----------------------------------
-# The read endpoints build their bodies as plain dicts (`*Out.document(...)`, next to each model) and
-# encode them here, skipping pydantic's validation of data that came from the ledger; the models stay
-# the documented schema, and tests/unit/test_http_documents.py checks that both spell the same JSON.
-
-
-def utc(value: datetime) -> datetime:
-    """`value` in UTC: orjson then writes it as `Instant` does (ISO 8601 with `+00:00`)."""
-    return value if value.tzinfo is UTC else value.astimezone(UTC)
-
-
-def metadata_document(value: dict[str, Any]) -> dict[str, Any]:
-    """Client metadata as `Metadata` serializes it: keys sorted at every level."""
-    return _sorted_json(value)
+# The read endpoints build their bodies as plain dicts (`*Out.document(...)`, next to each model; the
+# ledger's objects from `application.documents`, which the events' payloads share) and encode them
+# here, skipping pydantic's validation of data that came from the ledger; the models stay the
+# documented schema, and tests/unit/test_http_documents.py checks that both spell the same JSON.
 
 
 def _fallback(value: Any) -> Any:

@@ -3,12 +3,43 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
+from pydantic.config import JsonDict
 
 
 class LiveOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ok"}]})
 
     status: str
+
+
+class KernelOut(BaseModel):
+    """What runs the hot pure functions on one side: `razao_kernel <version>` (the Rust kernel) or
+    `reference` (the Python reference), or null when it cannot be used or told, with the reason."""
+
+    kernel: str | None
+    mode: str | None = None
+    expected: str | None = None
+    found: str | None = None
+    reason: str
+
+
+#: The example of both sides, for the documents that report them.
+KERNEL_EXAMPLE: JsonDict = {
+    "app": {
+        "kernel": "razao_kernel 0.1.0",
+        "mode": "auto",
+        "expected": "0.1.0",
+        "found": "0.1.0",
+        "reason": "the kernel is installed at the pinned version",
+    },
+    "database": {
+        "kernel": "reference",
+        "mode": "auto",
+        "expected": "0.1.0",
+        "found": "0.2.0",
+        "reason": "razao_kernel 0.2.0 is installed, this code pins 0.1.0: falling back",
+    },
+}
 
 
 class ReadyOut(BaseModel):
@@ -22,6 +53,7 @@ class ReadyOut(BaseModel):
                     "execution_mode": "db",
                     "app_code_version": "1f2e3d4c5b6a...",
                     "database_code_version": "1f2e3d4c5b6a...",
+                    "kernel": KERNEL_EXAMPLE,
                 }
             ]
         }
@@ -33,3 +65,5 @@ class ReadyOut(BaseModel):
     execution_mode: str | None = None
     app_code_version: str | None = None
     database_code_version: str | None = None
+    #: "app" and "database": what runs the hot pure functions on each side.
+    kernel: dict[str, KernelOut] = {}

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from adapters.http.schemas.common import DayIn
+from adapters.http.schemas.common import DayIn, Instant
+from application.documents import job_document
 from application.jobs import Job
 
 JobKind = Literal["expire-holds", "interest-accrual", "ledger-verification"]
@@ -44,8 +44,8 @@ class JobOut(BaseModel):
                     "result": {"accounts": 400, "days": 12400, "postings": 400, "amount": 91234},
                     "errors": [],
                     "request_id": "4f1c2b",
-                    "created_at": "2026-02-01T03:00:00Z",
-                    "started_at": "2026-02-01T03:00:01Z",
+                    "created_at": "2026-02-01T03:00:00+00:00",
+                    "started_at": "2026-02-01T03:00:01+00:00",
                     "finished_at": None,
                 }
             ]
@@ -60,22 +60,10 @@ class JobOut(BaseModel):
     result: dict[str, Any] | None
     errors: list[dict[str, Any]]
     request_id: str | None
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
+    created_at: Instant
+    started_at: Instant | None
+    finished_at: Instant | None
 
     @classmethod
     def of(cls, job: Job) -> JobOut:
-        return cls(
-            id=job.id,
-            kind=job.kind,
-            state=job.state.value,
-            params=job.params,
-            progress=ProgressOut(processed=job.processed, total=job.total),
-            result=job.result,
-            errors=job.errors,
-            request_id=job.request_id,
-            created_at=job.created_at,
-            started_at=job.started_at,
-            finished_at=job.finished_at,
-        )
+        return cls.model_validate(job_document(job))

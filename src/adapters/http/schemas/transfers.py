@@ -9,15 +9,8 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 from pydantic_core import PydanticCustomError
 
-from adapters.http.schemas.common import (
-    Amount,
-    AssetCode,
-    Instant,
-    InstantIn,
-    Metadata,
-    metadata_document,
-    utc,
-)
+from adapters.http.schemas.common import Amount, AssetCode, Instant, InstantIn, Metadata
+from application.documents import posting_document, transfer_document
 from domain.accounts import Side
 from domain.errors import FieldIssue, ValidationError
 from domain.ledger import MAX_BATCH, MAX_EACH
@@ -206,12 +199,7 @@ class PostingOut(BaseModel):
     @staticmethod
     def document(posting: Posting) -> dict[str, Any]:
         """The JSON of a posting (this model's fields), without building the model."""
-        return {
-            "account_id": posting.account_id,
-            "side": posting.side,
-            "amount": posting.amount,
-            "asset": posting.asset,
-        }
+        return posting_document(posting)
 
 
 class TransferOut(BaseModel):
@@ -264,22 +252,8 @@ class TransferOut(BaseModel):
     @staticmethod
     def document(t: Transfer) -> dict[str, Any]:
         """The JSON of a transfer (this model's fields), without building the model: the write path's
-        answers (`deps.json_response`)."""
-        return {
-            "id": t.id,
-            "status": t.status,
-            "two_phase": t.two_phase,
-            "postings": [PostingOut.document(p) for p in t.postings],
-            "posted": [PostingOut.document(p) for p in t.posted],
-            "description": t.description,
-            "metadata": metadata_document(t.metadata),
-            "effective_at": utc(t.effective_at),
-            "created_at": utc(t.created_at),
-            "timeout_at": None if t.timeout_at is None else utc(t.timeout_at),
-            "resolved_at": None if t.resolved_at is None else utc(t.resolved_at),
-            "reverses_id": t.reverses_id,
-            "reversed_by_id": t.reversed_by_id,
-        }
+        answers (`deps.json_response`), and the `data` of its events (`application.documents`)."""
+        return transfer_document(t)
 
 
 class BatchOut(BaseModel):

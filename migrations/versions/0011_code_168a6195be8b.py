@@ -1,31 +1,40 @@
-"""Deploy Razão's code into PostgreSQL: bundle 0dc92f83300f.
+"""Deploy Razão's code into PostgreSQL: bundle 168a6195be8b.
 
 Carries a frozen copy of `src/domain`, `src/application` and `plpython/` in
-`migrations/bundles/0010_code_0dc92f83300f.json` and (re)creates the PL/Python functions of its catalog.
+`migrations/bundles/0011_code_168a6195be8b.json` and (re)creates the PL/Python functions of its catalog.
 Downgrade redeploys bundle 0008_code_0672d0963e62 exactly.
 
 Why (docs/operations.md, "Group commit"; docs/execution-modes.md, "The first call of a connection";
-docs/benchmarks.md):
+docs/architecture.md, "The Rust kernel"; docs/events.md; docs/benchmarks.md):
 - `razao.post_each` books many transfers in one transaction, each decided on its own in order
   (`domain.ledger.post_each`): what the API's groups of concurrent single transfers and the bulk endpoint
   run. A refused transfer gets its own error and changes nothing; an id booked earlier in the same call
   replays;
-- the write kernel (`domain.ledger._apply`) keeps plain running sums per account instead of building a
-  new `Balances` per move, and the common balanced case is checked without building sets; the codec
-  reuses parsed UUIDs and enum members;
+- the write kernel keeps plain running sums per account, the common balanced case is checked without
+  building sets, and the codec reuses parsed UUIDs and enum members;
 - a new connection's first call is cheaper: the deployment compiles the bundle with the server's own
   Python (`razao.compile_code()`, recorded with a digest), the loader loads it in one statement and runs
-  modules lazily, and no longer imports what it does not use.
+  modules lazily;
+- the hot pure functions may run in the Rust kernel (`razao_kernel`, pinned by `domain.kernel.VERSION`):
+  a batch's posting arithmetic, interest settlement, and verification's page loops; the loader sets the
+  kernel mode from the connection's `razao.kernel` setting, and `razao.kernel_info()` reports it;
+- verification reads pages of plain rows (its SQL stated once, in `razao_store`), interest accrual
+  writes its accrual and carry rows with one statement each;
+- every state change records its events in the same transaction (`application.events`, table
+  `events` of revision 0010_events): transfers, accounts, interest postings and jobs.
 
 Compared with the previous bundle:
-- added: nothing
-- changed: application.codec, application.transfers, application.write_path, domain.accounts,
-  domain.ledger, domain.transfers, razao_entry, razao_functions, razao_loader, razao_store
+- added: application.documents, application.events, application.feed, domain.kernel
+- changed: application.accounts, application.codec, application.interest, application.jobs,
+  application.ports, application.transfers, application.verification, application.write_path,
+  domain.accounts, domain.interest, domain.ledger, domain.transfers, domain.values,
+  domain.verification, razao_entry, razao_functions, razao_loader, razao_store
 - removed: nothing
 
 Functions:
 post_transfers, post_each, post_pending, void_pending, reverse_transfer, expire_due, balance_as_of,
-  statement, trial_balance, accrue_interest, accounts_with_policies, verify_ledger, verify_part
+  statement, trial_balance, accrue_interest, accounts_with_policies, verify_ledger, verify_part,
+  kernel_info
 
 Create Date: 2026-12-04
 Docs: docs/reference/functions.md
@@ -37,13 +46,13 @@ from alembic import op
 
 from adapters.db import code_bundle
 
-revision: str = "0010_code_0dc92f83300f"
-down_revision: str | None = "0009_entries_refs_in_trigger"
+revision: str = "0011_code_168a6195be8b"
+down_revision: str | None = "0010_events"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 #: The bundle this migration deploys, and the one it replaces (None for the first deployment).
-BUNDLE = "0010_code_0dc92f83300f"
+BUNDLE = "0011_code_168a6195be8b"
 PREVIOUS_BUNDLE: str | None = "0008_code_0672d0963e62"
 
 #: What the migration linter (squawk, tests/suites/test_migration_lint.py) reports on this revision's

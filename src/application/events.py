@@ -1,0 +1,116 @@
+"""Events: what happened to the ledger, recorded by the use cases in the transaction of the change.
+
+A use case that changes the books hands its events to `uow.events.add(...)` before `commit()`: they are
+written with the change, in both execution modes (inside PostgreSQL too, through the PL/Python store),
+so a rolled-back change leaves no event and a committed one always has its events. A replay (the same
+request again) changes nothing and records nothing. Each event carries the API's document of the object
+it concerns as it stood then (`application.documents`); the store gives it an id and a position
+(`application.feed`, docs/events.md).
+
+Transfers:
+- `transfer.posted`: a transfer was booked posted (a reversal too: its `reverses_id` names the original);
+- `transfer.pending`: a two-phase transfer was booked: its amounts are held;
+- `transfer.captured`: a pending transfer was posted, in full or in part;
+- `transfer.voided`, `transfer.expired`: a pending transfer was voided, or its time limit passed;
+- `transfer.reversed`: about the ORIGINAL transfer, which a new one reversed (its data's
+  `reversed_by_id`); the reversing transfer has its own `transfer.posted`, written just before.
+Accounts: `account.opened`, `account.frozen`, `account.unfrozen`, `account.closed`;
+`account.interest_posted`: interest accrual posted a period's interest to the account (its data: the
+posting transfer; the transfer also has its own `transfer.posted`, written just before).
+Jobs: `job.succeeded`, `job.failed`.
+
+A new type is one member of `EventType` and one call in the use case that records it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Protocol
+from uuid import UUID
+
+from application.documents import account_document, job_document, transfer_document
+from domain.accounts import Account
+from domain.transfers import Transfer, TransferStatus
+
+if TYPE_CHECKING:
+    from application.jobs import Job
+    from domain.ledger import Outcome
+
+
+class EventType(StrEnum):
+    TRANSFER_POSTED = "transfer.posted"
+    TRANSFER_PENDING = "transfer.pending"
+    TRANSFER_CAPTURED = "transfer.captured"
+    TRANSFER_VOIDED = "transfer.voided"
+    TRANSFER_EXPIRED = "transfer.expired"
+    TRANSFER_REVERSED = "transfer.reversed"
+    ACCOUNT_OPENED = "account.opened"
+    ACCOUNT_FROZEN = "account.frozen"
+    ACCOUNT_UNFROZEN = "account.unfrozen"
+    ACCOUNT_CLOSED = "account.closed"
+    ACCOUNT_INTEREST_POSTED = "account.interest_posted"
+    JOB_SUCCEEDED = "job.succeeded"
+    JOB_FAILED = "job.failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """An event as a use case records it: what happened, when (by the use case's clock), to which
+    ledger objects, and the API's document of the object then (`data`)."""
+
+    type: EventType
+    occurred_at: datetime
+    data: dict[str, Any]
+    account_ids: tuple[UUID, ...] = ()
+    transfer_id: UUID | None = None
+    job_id: UUID | None = None
+
+
+class EventLog(Protocol):
+    def add(self, events: Sequence[Event]) -> None:
+        """Record `events`, in this order, in the unit of work's transaction: they are written with
+        its other writes (one statement per transaction, whatever the number of calls) and committed
+        or rolled back with them."""
+        ...
+
+
+def of_transfer(type_: EventType, transfer: Transfer, at: datetime) -> Event:
+    return Event(
+        type_, at, transfer_document(transfer), tuple(sorted(transfer.account_ids())), transfer_id=transfer.id
+    )
+
+
+def interest_posted(account_id: UUID, transfer: Transfer, at: datetime) -> Event:
+    """Interest posted to `account_id` by `transfer` (which also pays or charges its counterpart)."""
+    return Event(
+        EventType.ACCOUNT_INTEREST_POSTED,
+        at,
+        transfer_document(transfer),
+        (account_id,),
+        transfer_id=transfer.id,
+    )
+
+
+def of_account(type_: EventType, account: Account, at: datetime) -> Event:
+    return Event(type_, at, account_document(account), (account.id,))
+
+
+def of_job(type_: EventType, job: Job, at: datetime) -> Event:
+    return Event(type_, at, job_document(job), job_id=job.id)
+
+
+def booked(outcomes: Iterable[Outcome], at: datetime) -> list[Event]:
+    """The events of newly booked transfers: `transfer.pending` for a hold, `transfer.posted` otherwise."""
+    return [
+        of_transfer(
+            EventType.TRANSFER_PENDING
+            if o.transfer.status is TransferStatus.PENDING
+            else EventType.TRANSFER_POSTED,
+            o.transfer,
+            at,
+        )
+        for o in outcomes
+    ]
