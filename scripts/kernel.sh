@@ -12,6 +12,10 @@ CRATE=rust/razao_kernel
 # The server's Python (Debian's python3, which PL/Python embeds) reads this directory.
 SERVER_SITE="${RAZAO_KERNEL_SERVER_SITE:-/usr/local/lib/python3.11/dist-packages}"
 
+# rustup installs cargo into ~/.cargo/bin, which a non-login shell may not have on its PATH.
+if ! command -v cargo >/dev/null && [ -x "$HOME/.cargo/bin/cargo" ]; then
+  export PATH="$HOME/.cargo/bin:$PATH"
+fi
 if ! command -v cargo >/dev/null; then
   log "no cargo on this machine: the app and PL/Python use the pure-Python reference"
   exit 0
