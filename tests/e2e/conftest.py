@@ -51,12 +51,28 @@ def problem_code(response: Any) -> str:
     return code
 
 
+#: A broker nothing listens on: jobs are recorded, and their enqueueing fails fast.
+UNREACHABLE_BROKER = "redis://127.0.0.1:9/0"
+
+
+@contextmanager
+def container_on(database: Any, **settings: Any) -> Iterator[Container]:
+    """The container of the app on `database` (with these settings), its engines disposed afterwards."""
+    container = build_container(
+        Settings(
+            database_url=database.app_url, admin_database_url=database.admin_url, db_pool_size=4, **settings
+        )
+    )
+    try:
+        yield container
+    finally:
+        dispose_engines(container)
+
+
 @pytest.fixture
 def container(database: Any) -> Iterator[Container]:
-    settings = Settings(database_url=database.app_url, admin_database_url=database.admin_url, db_pool_size=4)
-    container = build_container(settings)
-    yield container
-    dispose_engines(container)
+    with container_on(database) as container:
+        yield container
 
 
 @pytest.fixture

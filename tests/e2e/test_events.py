@@ -22,9 +22,8 @@ from sqlalchemy import Engine, text
 from application import feed
 from application.accounts import OpenAccount, open_account
 from domain.transfers import TransferRequest
-from razao.container import Container, build_container, dispose_engines
-from razao.settings import Settings
-from tests.e2e.conftest import Api, new_id, problem_code
+from razao.container import Container
+from tests.e2e.conftest import UNREACHABLE_BROKER, Api, container_on, new_id, problem_code
 from tests.fakes import FakeClock, SequentialIds
 from tests.outbox import settle_events
 
@@ -258,21 +257,11 @@ def test_the_metrics_show_the_watermark_lag(api: Api) -> None:
 
 # --- a job's end is an event too -------------------------------------------------------------------
 
-UNREACHABLE_BROKER = "redis://127.0.0.1:9/0"
-
 
 @pytest.fixture
 def jobs_container(database: Any) -> Iterator[Container]:
-    settings = Settings(
-        database_url=database.app_url,
-        admin_database_url=database.admin_url,
-        db_pool_size=4,
-        broker_url=UNREACHABLE_BROKER,
-        result_backend=None,
-    )
-    container = build_container(settings)
-    yield container
-    dispose_engines(container)
+    with container_on(database, broker_url=UNREACHABLE_BROKER, result_backend=None) as container:
+        yield container
 
 
 def test_a_failed_job_is_in_the_feed_with_its_record(

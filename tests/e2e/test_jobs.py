@@ -12,25 +12,14 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
-from razao.container import Container, build_container, dispose_engines
-from razao.settings import Settings
-from tests.e2e.conftest import Api, problem_code
-
-UNREACHABLE_BROKER = "redis://127.0.0.1:9/0"
+from razao.container import Container
+from tests.e2e.conftest import UNREACHABLE_BROKER, Api, container_on, problem_code
 
 
 @pytest.fixture
 def container(database: Any) -> Iterator[Container]:
-    settings = Settings(
-        database_url=database.app_url,
-        admin_database_url=database.admin_url,
-        db_pool_size=4,
-        broker_url=UNREACHABLE_BROKER,
-        result_backend=None,
-    )
-    container = build_container(settings)
-    yield container
-    dispose_engines(container)
+    with container_on(database, broker_url=UNREACHABLE_BROKER, result_backend=None) as container:
+        yield container
 
 
 TODAY = datetime.now(UTC).date()

@@ -23,7 +23,6 @@ from pydantic_core import PydanticCustomError
 from application.documents import metadata_document as metadata_document  # re-exported for the schemas
 from application.documents import utc as utc
 from domain.assets import MAX_AMOUNT, MAX_DIGITS
-from domain.values import canonical_json
 
 #: A number, which pydantic would otherwise read as seconds since 1970 where a date or instant is due.
 _NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
@@ -32,12 +31,6 @@ _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 def _utc_iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
-
-
-def _sorted_json(value: dict[str, Any]) -> dict[str, Any]:
-    """Keys in one order however the object was stored, so a replay answers byte for byte the same."""
-    result: dict[str, Any] = json.loads(canonical_json(value)) if value else {}
-    return result
 
 
 # --- the fast path of responses: plain documents, encoded by orjson ----------------------------------
@@ -130,6 +123,6 @@ Instant = Annotated[
 #: Client metadata: a JSON object (no fractional numbers, at most 8 KiB).
 Metadata = Annotated[
     dict[str, Any],
-    PlainSerializer(_sorted_json, return_type=dict[str, Any], when_used="json"),
+    PlainSerializer(metadata_document, return_type=dict[str, Any], when_used="json"),
     Field(description="A JSON object of your own (at most 8 KiB, no fractional numbers)."),
 ]
