@@ -311,3 +311,31 @@ def test_a_job_fails_when_the_database_stays_away(store: InMemoryStore) -> None:
     with pytest.raises(RetryableConflict):
         run(job_id)
     assert get_job(job_id, store.unit_of_work()).state is JobState.FAILED
+
+
+def test_the_job_record_is_written_through_an_outage(store: InMemoryStore) -> None:
+    """Starting and finishing the record meet a lost connection once each: the task waits and writes
+    them (a task that gave up there would be acknowledged and leave its job queued for good)."""
+    lost: list[int] = []
+
+    def unit_of_work():  # type: ignore[no-untyped-def]
+        calls = len(lost)
+        lost.append(calls)
+        if calls in (0, 4):  # the first start, and a later write of the record
+            raise RetryableConflict("the connection to the database was lost")
+        return store.unit_of_work()
+
+    job_id = new_job(store)
+    clock = FakeClock()
+    run = JobRunner(
+        unit_of_work,
+        clock,
+        InAppWritePath(store.unit_of_work, clock),
+        RecordingBatchPath(),
+        chunk_size=5,
+        retry_pause=0,
+    )
+
+    result = run(job_id)
+
+    assert result["accounts"] == 23 and get_job(job_id, store.unit_of_work()).state is JobState.SUCCEEDED

@@ -11,7 +11,8 @@ checks `verify_chunk` accounts (at most `verify_rows` journal rows: a part may s
 inside a busy account), then transfers, at a time, and keeps the combined report and where it got to in the
 partial result: a redelivered task resumes after the last finished part. When the database
 goes away during a job (a lost connection, a restart, no free connection), the runner waits and resumes
-the same way, in the same task, before giving up.
+the same way, in the same task, before giving up; writes of the job record itself (start, finish, fail)
+wait out an outage the same way, so a task never gives up and leaves its job queued or running.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ class JobRunner:
     retry_pause: float = 1.0
 
     def __call__(self, job_id: UUID) -> dict[str, Any]:
-        job = start_job(job_id, self.uow(), self.clock)
+        job = self._through_outages(lambda: start_job(job_id, self.uow(), self.clock))
         structlog.contextvars.bind_contextvars(job_id=str(job.id), job_kind=job.kind)
         if job.finished:
             log.info("job_already_finished", state=job.state.value)
@@ -74,16 +75,34 @@ class JobRunner:
         try:
             result = self._run_resuming(job)
         except DomainError as error:
-            fail_job(job.id, [{"code": error.code, "detail": error.detail}], self.uow(), self.clock)
+            self._record_failure(job, error.code, error.detail)
             log.warning("job_failed", code=error.code, detail=error.detail)
             return {"failed": error.code}
         except Exception as error:
-            fail_job(job.id, [{"code": "internal_error", "detail": str(error)}], self.uow(), self.clock)
+            self._record_failure(job, "internal_error", str(error))
             log.exception("job_failed")
             raise
-        finish_job(job.id, result, self.uow(), self.clock)
+        self._through_outages(lambda: finish_job(job.id, result, self.uow(), self.clock))
         log.info("job_succeeded", duration_ms=round((time.perf_counter() - began) * 1000, 2), **_flat(result))
         return result
+
+    def _through_outages(self, step: Callable[[], Job]) -> Job:
+        """`step` (one write to the job record), tried again after a pause while the database is away,
+        up to `run_attempts` times: a task that gave up here would be acknowledged as failed and leave
+        its job queued or running for good."""
+        for attempt in range(1, self.run_attempts + 1):
+            try:
+                return step()
+            except (RetryableConflict, ExecutionUnavailable) as error:
+                if attempt == self.run_attempts:
+                    raise
+                log.warning("job_record_unavailable", attempt=attempt, error=str(error))
+                time.sleep(self.retry_pause)
+        raise AssertionError("unreachable")
+
+    def _record_failure(self, job: Job, code: str, detail: str) -> None:
+        errors = [{"code": code, "detail": detail}]
+        self._through_outages(lambda: fail_job(job.id, errors, self.uow(), self.clock))
 
     def _run_resuming(self, job: Job) -> dict[str, Any]:
         """Run the job; when the database goes away mid-way (a lost connection, a restart, no free
