@@ -91,6 +91,25 @@ def test_a_sound_ledger_passes_every_check(app_engine: Engine, ledger: dict[str,
             "UPDATE entries SET amount = 20000 WHERE transfer_id = :refunded AND account_id = :alice",
             "min_balance",
         ),
+        ("DELETE FROM events WHERE transfer_id = :paid", "events"),
+        ("DELETE FROM events WHERE type = 'transfer.voided'", "events"),
+        ("DELETE FROM events WHERE type = 'transfer.reversed'", "events"),
+        (
+            "DELETE FROM events WHERE type = 'account.opened' AND account_ids = ARRAY[CAST(:bob AS uuid)]",
+            "events",
+        ),
+        (
+            "INSERT INTO events (type, occurred_at, account_ids, transfer_id, data)"
+            " SELECT type, occurred_at, account_ids, transfer_id, data FROM events"
+            " WHERE transfer_id = :paid AND type = 'transfer.posted'",
+            "events",
+        ),
+        (
+            "INSERT INTO events (type, occurred_at, account_ids, transfer_id, data) SELECT 'transfer.posted',"
+            " now(), '{}', x.id, json_build_object('id', x.id) FROM (SELECT gen_random_uuid() AS id) x",
+            "events",
+        ),
+        ("UPDATE transfers SET status = 'expired' WHERE id = :held", "events"),
     ],
 )
 def test_planted_corruption_is_named(

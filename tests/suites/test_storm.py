@@ -12,6 +12,10 @@ the client was told (bulk items one by one), no refused bulk item may exist (unl
 acknowledged by another answer), the product's own verification job must agree, and every account
 with an interest policy must have accrued exactly once per day.
 
+Events: the checker's `events` check finds every committed change with its events, once, and no event
+naming what does not exist; and a client tailing `GET /v1/events` through every fault (`FeedTail`) saw
+exactly the events stored, each once, in the stored order.
+
 Grouping must have happened: the single transfers the clients created are grouped by the transaction
 that wrote them (`xmin` of their rows, which a group shares: one transaction, or in `db` mode one
 subtransaction of the function call), and at least one transaction must hold several of them. The
@@ -63,6 +67,7 @@ from tests.suites.storm.processes import (
     service_env,
     wait_for,
 )
+from tests.suites.storm.tail import FeedTail, feed_problems
 from tests.suites.summary import SuiteRecord, is_long, recording, scaled
 
 CLIENTS = scaled(32, 48)
@@ -307,6 +312,7 @@ class Findings:
     groups: Groups
     refused_existing: list[str]
     api_counts: dict[str, float]
+    feed_problems: list[str]
 
     @property
     def lost_acknowledgements(self) -> int:
@@ -326,9 +332,11 @@ def _check(
     books: Books,
     jobs: list[dict[str, Any]],
     base_url: str,
+    tail: FeedTail,
 ) -> Findings:
-    """The product's own verification job, the independent checker, and the accruals."""
+    """The product's own verification job, the independent checker, the accruals and the feed."""
     verification = admin.finished_job(admin.call("POST", "/v1/jobs/ledger-verification")["id"], JOB_TIMEOUT)
+    tail.drain()
     report = check_ledger(engine, acknowledged=tally.transfers, baseline=baseline)
     return Findings(
         report,
@@ -338,6 +346,7 @@ def _check(
         _groups(engine, tally.single_ids),
         _refused_that_exist(engine, tally),
         _api_counts(base_url),
+        feed_problems(engine, tail),
     )
 
 
@@ -348,6 +357,7 @@ def _summarize(
     found: Findings,
     phases: dict[str, float],
     api_start_crashes: int,
+    tail: FeedTail,
 ) -> None:
     report = found.report
     entry.operations = tally.total(tally.attempted)
@@ -357,6 +367,7 @@ def _summarize(
         + len(tally.violations)
         + len(found.accrual_problems)
         + len(found.refused_existing)
+        + len(found.feed_problems)
     )
     entry.details = {
         "clients": CLIENTS,
@@ -366,6 +377,12 @@ def _summarize(
         "bulk_items": dict(tally.bulk_items),
         "lost_or_changed_acknowledgements": found.lost_acknowledgements,
         "refused_bulk_items_that_exist": len(found.refused_existing),
+        "feed_tail": {
+            "events_seen": len(tail.seen),
+            "reads": tail.reads,
+            "re_reads": dict(tail.retries),
+            "problems": len(found.feed_problems),
+        },
         "accounts": {"hot": HOT_ACCOUNTS, "cold": COLD_ACCOUNTS, "with_interest": WITH_INTEREST},
         "acknowledged": tally.total(tally.acknowledged),
         "transfers_acknowledged": len(tally.transfers),
@@ -386,6 +403,7 @@ def _summarize(
             *tally.violations[:5],
             *found.accrual_problems[:5],
             *found.refused_existing[:5],
+            *found.feed_problems[:5],
         ],
         "jobs": [
             {"kind": j["kind"], "state": j["state"], "result": j["result"], "errors": j["errors"]}
@@ -401,6 +419,7 @@ def _summarize(
         f"bulk items {dict(tally.bulk_items)}; "
         f"violations {entry.violations} (lost or changed acknowledgements {found.lost_acknowledgements}, "
         f"refused bulk items that exist {len(found.refused_existing)}); failed jobs {len(found.failed_jobs)}; "
+        f"feed tail {entry.details['feed_tail']}; "
         f"API crashes at start-up {api_start_crashes}; "
         f"retry causes {dict(tally.retry_causes)}; phases {entry.details['phases_s']}"
     )
@@ -437,6 +456,8 @@ def test_the_ledger_survives_a_storm_with_faults(
     ]
     threads = [threading.Thread(target=c.run, name=f"storm-client-{c.number}", daemon=True) for c in clients]
     terminator = BackendTerminator(cluster, log, TERMINATE_EVERY)
+    tail = FeedTail(services.base_url, started.admin_token, stop)
+    threads.append(threading.Thread(target=tail.run, name="storm-feed-tail", daemon=True))
 
     with recording("storm", mode) as entry:
         storm = time.monotonic()
@@ -454,12 +475,13 @@ def test_the_ledger_survives_a_storm_with_faults(
         phases["storm"] = time.monotonic() - storm
         assert not [t.name for t in threads if t.is_alive()], "clients still running"
         assert not [c.error for c in clients if c.error is not None], [c.error for c in clients]
+        assert tail.error is None, repr(tail.error)
 
         checking = time.monotonic()
-        found = _check(admin, admin_engine, tally, baseline, books, jobs, services.base_url)
+        found = _check(admin, admin_engine, tally, baseline, books, jobs, services.base_url, tail)
         admin.close()
         phases["checks"] = time.monotonic() - checking
-        _summarize(entry, tally, log, found, phases, len(services.crashed_starts))
+        _summarize(entry, tally, log, found, phases, len(services.crashed_starts), tail)
 
     assert not tally.unanswered, tally.unanswered[:10]
     assert not tally.violations, tally.violations[:20]
@@ -468,6 +490,8 @@ def test_the_ledger_survives_a_storm_with_faults(
     assert found.verification["result"]["ok"], found.verification["result"]
     assert not found.accrual_problems, found.accrual_problems[:10]
     assert not found.refused_existing, found.refused_existing[:10]
+    assert not found.feed_problems, found.feed_problems[:10]
+    assert len(tail.seen) > len(tally.transfers), "the feed tail saw fewer events than transfers booked"
     assert found.groups.shared >= 1, f"no two single transfers shared a transaction: {found.groups.details()}"
     assert tally.bulk_items["201"] >= 1, f"no bulk item was booked: {dict(tally.bulk_items)}"
     server_errors = {cause: n for cause, n in tally.retry_causes.items() if cause.startswith("500")}

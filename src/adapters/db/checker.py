@@ -26,7 +26,9 @@ The checks, by name (each `Violation.check` is one of these):
   the lines it was told, on that layer;
 - `journal_unchanged`: against a `journal_baseline` taken earlier, every transfer and entry then present
   is still there unchanged (entries are compared field by field through a digest), and every status
-  moved only forward (pending to posted, voided or expired).
+  moved only forward (pending to posted, voided or expired);
+- `events`: the outbox agrees with the books: every change has its events, once, and no event names
+  what does not exist (`adapters.db.checker_events`).
 
 `razao check` runs it from the command line against any Razão database.
 Docs: docs/operations.md (the checker), docs/reference/rules.md
@@ -40,6 +42,9 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Connection, Engine, text
+
+from adapters.db.checker_events import CHECK as CHECK_EVENTS
+from adapters.db.checker_events import check_events
 
 #: Most violations a report lists (all are counted).
 MAX_LISTED = 1000
@@ -59,6 +64,7 @@ CHECKS = (
     "reversals",
     "acknowledged",
     "journal_unchanged",
+    CHECK_EVENTS,
 )
 
 Line = tuple[UUID, str, int, str]
@@ -250,6 +256,7 @@ def check_ledger(
         _transfers(conn, report)
         _reversals(conn, report)
         _acknowledged(conn, report, acknowledged)
+        check_events(conn, report)
         if baseline is not None:
             _unchanged(conn, report, baseline)
     return report
