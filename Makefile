@@ -1,6 +1,6 @@
 # The two commands of the README: `make run` starts the service, `make test` runs every check.
 # Both set up a fresh machine first (PL/Python, PostgreSQL cluster, virtualenv, database).
-.PHONY: run test setup lint bench bench-jobs bench-sql bench-http suites docs
+.PHONY: run test setup lint bench bench-jobs bench-sql bench-http bench-webhooks suites docs
 
 run:
 	./scripts/run.sh
@@ -30,6 +30,11 @@ bench-http:
 # Interest accrual and ledger verification over 10k, 100k and 1M accounts, both modes (long: about an hour).
 bench-jobs:
 	./scripts/setup.sh && .venv/bin/python -m bench.jobs
+
+# Webhook deliveries/s of one worker process (ordered and unordered endpoints, 5,000 events each: about a
+# minute). Add ARGS="--quick" or ARGS="--json docs/data/events.json".
+bench-webhooks:
+	./scripts/setup.sh && .venv/bin/python -m bench.webhooks $(ARGS)
 
 # The long proving suites (model-based, storm with faults, hostile input, migrations, privileges) and their
 # summary table; `make test` runs the short version of each.

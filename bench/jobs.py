@@ -3,6 +3,7 @@ and in the database, on loopback and behind a ~1 ms link.
 
     python -m bench.jobs [--sizes 10000 100000 1000000] [--modes app db] [--link-sizes 10000]
                          [--kernels reference auto] [--delay-ms 0.35] [--json docs/data/jobs.json]
+                         [--jobs interest-accrual ledger-verification]
 
 For each size N (customer accounts, each with a few transfers of history and an interest policy: see
 `bench.seed_jobs`, which builds a template database per N once and keeps it) and each execution mode,
@@ -378,15 +379,24 @@ def _memory(measured: Measurement, sampler: Sampler) -> None:
 
 
 def run_size(
-    accounts: int, mode: str, link: Link | None, time_limit: float | None, kernel: str = "auto"
+    accounts: int,
+    mode: str,
+    link: Link | None,
+    time_limit: float | None,
+    kernel: str = "auto",
+    *,
+    verify: bool = True,
 ) -> list[Measurement]:
-    """Both jobs, one after the other, on a fresh clone of the size's template, in kernel mode `kernel`."""
+    """Both jobs (only the accrual without `verify`), one after the other, on a fresh clone of the size's
+    template, in kernel mode `kernel`."""
     template = seed_jobs.build(accounts)
     database = f"razao_bench_jobs_run_{os.getpid()}"
     seed_jobs.clone(template, database)
     try:
         params = {"start": seed_jobs.ACCRUAL_START.isoformat(), "end": seed_jobs.ACCRUAL_END.isoformat()}
         accrual = run_job(INTEREST_ACCRUAL, params, accounts, database, mode, link, time_limit, kernel=kernel)
+        if not verify:
+            return [accrual]
         verification = run_job(
             LEDGER_VERIFICATION,
             {},
@@ -479,8 +489,16 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         help="stop an accrual job after this many seconds (killed like a worker) and report its rate so far",
     )
+    parser.add_argument(
+        "--jobs",
+        nargs="+",
+        default=[INTEREST_ACCRUAL, LEDGER_VERIFICATION],
+        choices=[INTEREST_ACCRUAL, LEDGER_VERIFICATION],
+        help="the jobs to run (the verification always follows an accrual, which it needs)",
+    )
     parser.add_argument("--json", type=Path, help="merge the figures into this file")
     args = parser.parse_args(argv)
+    verify = LEDGER_VERIFICATION in args.jobs
 
     facts = {
         "machine": {
@@ -509,13 +527,13 @@ def main(argv: list[str] | None = None) -> int:
     for accounts in args.sizes:
         for mode in args.modes:
             for kernel in args.kernels:
-                record(run_size(accounts, mode, None, args.time_limit, kernel))
+                record(run_size(accounts, mode, None, args.time_limit, kernel, verify=verify))
     if args.link_sizes:
         with emulated_link(args.delay_ms) as link:
             for accounts in args.link_sizes:
                 for mode in args.modes:
                     for kernel in args.kernels:
-                        record(run_size(accounts, mode, link, args.time_limit, kernel))
+                        record(run_size(accounts, mode, link, args.time_limit, kernel, verify=verify))
     return 0 if all(m.ok or m.stopped for m in measurements) else 1
 
 

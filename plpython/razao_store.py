@@ -47,12 +47,14 @@ from application.ports import (
 )
 from domain.accounts import Account, AccountStatus, Balances, Layer, Side
 from domain.assets import Asset
+from domain.monitors import BalanceKind, Comparison, Condition, Monitor
 from domain.reports import AssetTotals
 from domain.transfers import Entry, Posting, Transfer, TransferStatus
 
 if TYPE_CHECKING:  # the interest and verification modules load with the functions that need them
     from application.events import Event, EventLog
     from application.interest import InterestRepository
+    from application.monitors import MonitorRepository
     from application.verification import LedgerScan
     from domain.interest import Accrual, InterestPolicy
     from domain.verification import JournalRow, TransferRow
@@ -1009,6 +1011,112 @@ class PlpyEventLog:
         )
 
 
+# --- balance monitors -----------------------------------------------------------------------------
+
+_MONITORS = (
+    "SELECT m.id, m.account_id, m.balance, m.comparison, m.threshold, m.description, m.metadata,"
+    f" {_ts('m.created_at')} AS created_at, m.triggered, {_ts('m.triggered_at')} AS triggered_at"
+    " FROM public.balance_monitors m"
+)
+#: (account_id, created_at, id): the order of `SqlMonitorRepository`, on its index.
+_MONITOR_ORDER = " ORDER BY m.account_id, m.created_at, m.id"
+
+
+def _monitor(row: Any) -> Monitor:
+    return Monitor(
+        id=UUID(row["id"]),
+        account_id=UUID(row["account_id"]),
+        condition=Condition(
+            BalanceKind(row["balance"]), Comparison(row["comparison"]), _int(row["threshold"])
+        ),
+        description=row["description"],
+        metadata=json.loads(row["metadata"]),
+        created_at=_datetime(row["created_at"]),
+        triggered=row["triggered"],
+        triggered_at=_optional_datetime(row["triggered_at"]),
+    )
+
+
+class PlpyMonitorRepository:
+    """`application.monitors.MonitorRepository` inside PostgreSQL, as `adapters.db.monitors`: the write
+    path reads the monitors of the accounts a change touched with ONE prepared statement (an SPI call, no
+    network round trip), and writes a monitor's state only when it changes."""
+
+    def __init__(self, spi: Spi) -> None:
+        self._spi = spi
+
+    def add(self, monitor: Monitor) -> None:
+        c = monitor.condition
+        self._spi.execute(
+            "INSERT INTO public.balance_monitors (id, account_id, balance, comparison, threshold, description,"
+            " metadata, created_at, triggered, triggered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            [
+                "uuid",
+                "uuid",
+                "text",
+                "text",
+                "numeric",
+                "text",
+                "jsonb",
+                "timestamptz",
+                "boolean",
+                "timestamptz",
+            ],
+            [
+                str(monitor.id),
+                str(monitor.account_id),
+                c.balance.value,
+                c.comparison.value,
+                c.threshold,
+                monitor.description,
+                _json(monitor.metadata),
+                _iso(monitor.created_at),
+                monitor.triggered,
+                _iso(monitor.triggered_at),
+            ],
+        )
+
+    def get(self, account_id: UUID, monitor_id: UUID) -> Monitor | None:
+        rows = self._spi.execute(
+            _MONITORS + " WHERE m.id = $1 AND m.account_id = $2",
+            ["uuid", "uuid"],
+            [str(monitor_id), str(account_id)],
+        )
+        return _monitor(rows[0]) if rows else None
+
+    def of_account(self, account_id: UUID) -> list[Monitor]:
+        rows = self._spi.execute(
+            _MONITORS + " WHERE m.account_id = $1" + _MONITOR_ORDER, ["uuid"], [str(account_id)]
+        )
+        return [_monitor(r) for r in rows]
+
+    def of_accounts(self, account_ids: Iterable[UUID]) -> list[Monitor]:
+        ids = sorted(set(account_ids))
+        if not ids:
+            return []
+        rows = self._spi.execute(
+            _MONITORS + " WHERE m.account_id = ANY($1)" + _MONITOR_ORDER, ["uuid[]"], [_ids(ids)]
+        )
+        return [_monitor(r) for r in rows]
+
+    def save(self, monitors: Iterable[Monitor]) -> None:
+        changed = list(monitors)
+        if changed:
+            self._spi.execute(
+                "UPDATE public.balance_monitors m SET triggered = u.triggered, triggered_at = u.triggered_at"
+                " FROM unnest($1, $2, $3) AS u(id, triggered, triggered_at) WHERE m.id = u.id",
+                ["uuid[]", "boolean[]", "timestamptz[]"],
+                [
+                    _ids(x.id for x in changed),
+                    [x.triggered for x in changed],
+                    [_iso(x.triggered_at) for x in changed],
+                ],
+            )
+
+    def delete(self, monitor_id: UUID) -> None:
+        self._spi.execute("DELETE FROM public.balance_monitors WHERE id = $1", ["uuid"], [str(monitor_id)])
+
+
 # --- the unit of work and the clock ----------------------------------------------------------------
 
 
@@ -1026,6 +1134,7 @@ class PlpyUnitOfWork:
     interest: InterestRepository
     ledger_scan: LedgerScan
     events: EventLog
+    monitors: MonitorRepository
 
     def __init__(self, plpy: Any) -> None:
         self._spi = spi = Spi(plpy)
@@ -1035,6 +1144,7 @@ class PlpyUnitOfWork:
         self.interest = PlpyInterestRepository(spi)
         self.ledger_scan = PlpyLedgerScan(spi)
         self.events = PlpyEventLog(spi)
+        self.monitors = PlpyMonitorRepository(spi)
 
     def __enter__(self) -> Self:
         if self._spi.is_open:

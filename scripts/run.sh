@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 
 export RAZAO_LOG_FORMAT="${RAZAO_LOG_FORMAT:-console}"
+# Webhook secrets are encrypted at rest under RAZAO_WEBHOOK_SECRET_KEY; on a developer's machine without
+# one, a key generated once into var/ (kept outside git). Production sets its own key (docs/security.md).
+export RAZAO_WEBHOOK_DEV_KEY_FILE="${RAZAO_WEBHOOK_DEV_KEY_FILE:-var/webhook-secret-key}"
 .venv/bin/razao db setup
 
 # A local admin key for trying the API, created once and kept outside git.

@@ -45,6 +45,7 @@ from application.events import Event
 from application.feed import START, EventFilter, FeedRead, Position, StoredEvent
 from application.interest import InterestRepository
 from application.jobs import Job, JobRepository
+from application.monitors import MonitorRepository
 from application.ports import (
     AccountRepository,
     AssetRepository,
@@ -57,6 +58,7 @@ from application.verification import LedgerScan
 from domain.accounts import Account, AccountStatus, Balances, Layer, Side
 from domain.assets import Asset
 from domain.interest import Accrual, InterestPolicy
+from domain.monitors import Monitor
 from domain.reports import AssetTotals
 from domain.transfers import Entry, Transfer, TransferStatus
 from domain.verification import JournalLine, StoredAccount, TransferSums
@@ -89,6 +91,8 @@ class InMemoryStore:
         #: account -> (carried remainder, last day accrued)
         self.interest_carry: dict[UUID, tuple[Fraction, date]] = {}
         self.jobs: dict[UUID, Job] = {}
+        #: Balance monitors (`application.monitors`), by id.
+        self.monitors: dict[UUID, Monitor] = {}
         #: The outbox, in position order; the last position retention deleted; the last transaction.
         self.events: list[StoredEvent] = []
         self.event_horizon: Position = START
@@ -171,6 +175,8 @@ class FakeUnitOfWork:
             "interest carry", store.interest_carry, idempotency_key=False
         )
         self.job_rows = _Table[UUID, Job]("job", store.jobs, idempotency_key=False)
+        #: A deleted monitor is written as None until commit (`FakeMonitors.delete`).
+        self.monitor_rows = _Table[UUID, Monitor | None]("monitor", store.monitors, idempotency_key=False)  # type: ignore[arg-type]
         self.new_entries: list[Entry] = []
         self.new_events: list[Event] = []
         self.assets: AssetRepository = FakeAssets(self)
@@ -181,6 +187,7 @@ class FakeUnitOfWork:
         self.jobs: JobRepository = FakeJobs(self)
         self.ledger_scan: LedgerScan = FakeLedgerScan(self)
         self.events = FakeEvents(self)
+        self.monitors: MonitorRepository = FakeMonitors(self)
 
     def _tables(self) -> tuple[_Table[Any, Any], ...]:
         return (
@@ -192,6 +199,7 @@ class FakeUnitOfWork:
             self.accrual_rows,
             self.carry_rows,
             self.job_rows,
+            self.monitor_rows,
         )
 
     def __enter__(self) -> Self:
@@ -221,6 +229,8 @@ class FakeUnitOfWork:
                 raise RetryableConflict(f"account code {code} was taken by a concurrent transaction")
         for table in self._tables():
             table.publish()
+        for monitor_id in [k for k, v in self.store.monitors.items() if v is None]:
+            del self.store.monitors[monitor_id]  # deleted in this transaction
         self.store.entries.extend(self.new_entries)
         self._publish_events()
         self._release()
@@ -749,6 +759,52 @@ def _page(ids: Iterable[UUID], after_id: UUID | None, limit: int | None) -> list
     """The ids above `after_id`, ascending, at most `limit` (as the SQL scans page)."""
     found = sorted(i for i in ids if after_id is None or i > after_id)
     return found if limit is None else found[:limit]
+
+
+class FakeMonitors:
+    """`application.monitors.MonitorRepository`: monitors are read as copies, ordered as the database's
+    index orders them (account, created_at, id)."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def _rows(self) -> list[Monitor]:
+        self._uow.ensure_open()
+        found = [m for m in self._uow.monitor_rows.rows() if m is not None]
+        return sorted(found, key=lambda m: (m.account_id, m.created_at, m.id))
+
+    def add(self, monitor: Monitor) -> None:
+        self._uow.ensure_open()
+        if self._uow.account_rows.get(monitor.account_id) is None:
+            raise AssertionError(f"monitor {monitor.id}: account {monitor.account_id} does not exist")
+        self._uow.monitor_rows.insert(monitor.id, copy.deepcopy(monitor))
+
+    def get(self, account_id: UUID, monitor_id: UUID) -> Monitor | None:
+        self._uow.ensure_open()
+        found = self._uow.monitor_rows.get(monitor_id)
+        return copy.deepcopy(found) if found is not None and found.account_id == account_id else None
+
+    def of_account(self, account_id: UUID) -> list[Monitor]:
+        return [copy.deepcopy(m) for m in self._rows() if m.account_id == account_id]
+
+    def of_accounts(self, account_ids: Iterable[UUID]) -> list[Monitor]:
+        wanted = set(account_ids)
+        return [copy.deepcopy(m) for m in self._rows() if m.account_id in wanted]
+
+    def save(self, monitors: Iterable[Monitor]) -> None:
+        table = self._uow.monitor_rows
+        for monitor in monitors:
+            stored = table.get(monitor.id)
+            if stored is None:
+                raise AssertionError(f"monitor {monitor.id} is saved but does not exist")
+            # Only the state is written (the database's grant: UPDATE (triggered, triggered_at)).
+            table.update(
+                monitor.id, replace(stored, triggered=monitor.triggered, triggered_at=monitor.triggered_at)
+            )
+
+    def delete(self, monitor_id: UUID) -> None:
+        self._uow.ensure_open()
+        self._uow.monitor_rows.update(monitor_id, None)
 
 
 class FakeEvents:

@@ -16,9 +16,13 @@ Creates
   are taken before commit, and a reader that moved past a committed value could skip an earlier one
   still in flight). Indexes: the primary key (position order), GIN on account_ids and btree on (type,
   txid, n) for the feed's filters; CHECK `events_type_check` (`family.action` in lower case);
-- table `events_horizon`: at most one row (CHECK `events_horizon_singleton_check`), written by the first
-  deletion: the position of the last event retention deleted, how many it deleted and when (no row:
-  nothing was ever deleted);
+- table `events_horizon`: at most one row (CHECK `events_horizon_singleton_check`): the position of the
+  last event retention deleted ((0, 0): none yet), how many it deleted and when, and the latest cut-off
+  it ran with (`pruned_before`: every deleted event occurred before it); and `started_at`, when the
+  outbox started in a ledger that already held accounts or jobs (they have no events). The upgrade
+  writes the row only in such a ledger, with `started_at = now()`; otherwise retention writes it on its
+  first deletion (no row: nothing was ever deleted, and every object has its events). The checker's
+  `events` check compares only the objects created since both instants;
 - triggers `events_immutable` (BEFORE UPDATE, each row) and `events_no_truncate` (BEFORE TRUNCATE)
   refusing with SQLSTATE RZ107 (`razao.refuse` of revision 0002), whoever asks: an event is never
   rewritten, and events leave only through retention, which records its horizon;
@@ -139,11 +143,12 @@ PRUNE_EVENTS = dedent(
         INTO deleted, last_txid, last_n
         FROM gone;
         IF deleted > 0 THEN
-            INSERT INTO public.events_horizon AS h (singleton, txid, n, pruned, pruned_at)
-            VALUES (true, last_txid, last_n, deleted, now())
+            INSERT INTO public.events_horizon AS h (singleton, txid, n, pruned, pruned_at, pruned_before)
+            VALUES (true, last_txid, last_n, deleted, now(), older_than)
             ON CONFLICT (singleton) DO UPDATE
             SET txid = excluded.txid, n = excluded.n, pruned = h.pruned + excluded.pruned,
-                pruned_at = excluded.pruned_at;
+                pruned_at = excluded.pruned_at,
+                pruned_before = greatest(h.pruned_before, excluded.pruned_before);
         END IF;
         RETURN deleted;
     END
@@ -183,10 +188,16 @@ def upgrade() -> None:
                 n bigint NOT NULL,
                 pruned bigint DEFAULT 0 NOT NULL,
                 pruned_at timestamptz,
+                pruned_before timestamptz,
+                started_at timestamptz,
                 CONSTRAINT events_horizon_pkey PRIMARY KEY (singleton),
                 CONSTRAINT events_horizon_singleton_check CHECK (singleton)
             )"""
         )
+    )
+    op.execute(
+        "INSERT INTO events_horizon (singleton, txid, n, started_at) SELECT true, '0', 0, now()"
+        " WHERE EXISTS (SELECT 1 FROM accounts) OR EXISTS (SELECT 1 FROM razao.jobs)"
     )
     for name, definition in TRIGGERS:
         op.execute(f"CREATE TRIGGER {name} {definition}")

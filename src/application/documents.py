@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from domain.accounts import Account
+from domain.monitors import Monitor
 from domain.transfers import Posting, Transfer
 from domain.values import canonical_json
 
@@ -86,6 +87,23 @@ def account_document(account: Account) -> dict[str, Any]:
             "posted": account.posted_balance,
             "available": account.available_balance,
         },
+    }
+
+
+def monitor_document(monitor: Monitor) -> dict[str, Any]:
+    """A balance monitor, as `GET /v1/accounts/{account_id}/monitors/{id}` answers it."""
+    c = monitor.condition
+    return {
+        "id": monitor.id,
+        "account_id": monitor.account_id,
+        "balance": c.balance,
+        "comparison": c.comparison,
+        "threshold": c.threshold,
+        "description": monitor.description,
+        "metadata": metadata_document(monitor.metadata),
+        "created_at": utc(monitor.created_at),
+        "triggered": monitor.triggered,
+        "triggered_at": _utc_or_none(monitor.triggered_at),
     }
 
 

@@ -18,6 +18,10 @@ Accounts: `account.opened`, `account.frozen`, `account.unfrozen`, `account.close
 `account.interest_posted`: interest accrual posted a period's interest to the account (its data: the
 posting transfer; the transfer also has its own `transfer.posted`, written just before).
 Jobs: `job.succeeded`, `job.failed`.
+Monitors: `balance.monitor_triggered`: a balance monitor's condition became true (`application.monitors`,
+recorded by the change that made it true, after that change's own events; or by the monitor's creation
+when it already held). Its data: the monitor (after firing), the account as the change left it, and the
+balance value that crossed the threshold.
 
 A new type is one member of `EventType` and one call in the use case that records it.
 """
@@ -31,8 +35,9 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
-from application.documents import account_document, job_document, transfer_document
+from application.documents import account_document, job_document, monitor_document, transfer_document
 from domain.accounts import Account
+from domain.monitors import Crossing
 from domain.transfers import Transfer, TransferStatus
 
 if TYPE_CHECKING:
@@ -54,6 +59,42 @@ class EventType(StrEnum):
     ACCOUNT_INTEREST_POSTED = "account.interest_posted"
     JOB_SUCCEEDED = "job.succeeded"
     JOB_FAILED = "job.failed"
+    BALANCE_MONITOR_TRIGGERED = "balance.monitor_triggered"
+
+
+#: What each type means, for people (the generated reference docs/api/event-types.md).
+DESCRIPTIONS: dict[EventType, str] = {
+    EventType.TRANSFER_POSTED: "A transfer was booked posted: its amounts moved (a reversal too: its"
+    " `reverses_id` names the original).",
+    EventType.TRANSFER_PENDING: "A two-phase transfer was booked: its amounts are held until it is captured,"
+    " voided or expires.",
+    EventType.TRANSFER_CAPTURED: "A pending transfer was posted, in full or in part (`posted` says how much).",
+    EventType.TRANSFER_VOIDED: "A pending transfer was voided: its hold was released, nothing moved.",
+    EventType.TRANSFER_EXPIRED: "A pending transfer's time limit passed: its hold was released, nothing moved.",
+    EventType.TRANSFER_REVERSED: "A transfer was reversed: `reversed_by_id` names the reversing transfer,"
+    " which has its own `transfer.posted`, recorded just before.",
+    EventType.ACCOUNT_OPENED: "An account was opened.",
+    EventType.ACCOUNT_FROZEN: "An account was frozen: it accepts no postings until it is unfrozen.",
+    EventType.ACCOUNT_UNFROZEN: "A frozen account was made active again.",
+    EventType.ACCOUNT_CLOSED: "An account was closed, for good.",
+    EventType.ACCOUNT_INTEREST_POSTED: "Interest accrual posted a period's interest to the account: `data` is"
+    " the posting transfer (which also has its own `transfer.posted`, recorded just before).",
+    EventType.JOB_SUCCEEDED: "A background job finished: `data.result` holds its summary.",
+    EventType.JOB_FAILED: "A background job failed: `data.errors` says why.",
+    EventType.BALANCE_MONITOR_TRIGGERED: "A balance monitor's condition became true (it fires again only after"
+    " it has been false in between): `data` holds the monitor, the account as the change left it, and the"
+    " balance value that crossed the threshold.",
+}
+
+#: Which API document each type's `data` holds: `transfer`, `account`, `job` or `monitor`.
+DOCUMENTS: dict[EventType, str] = {
+    **{t: "transfer" for t in EventType if t.value.startswith("transfer.")},
+    **{t: "account" for t in EventType if t.value.startswith("account.")},
+    EventType.ACCOUNT_INTEREST_POSTED: "transfer",
+    EventType.JOB_SUCCEEDED: "job",
+    EventType.JOB_FAILED: "job",
+    EventType.BALANCE_MONITOR_TRIGGERED: "monitor",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +137,16 @@ def interest_posted(account_id: UUID, transfer: Transfer, at: datetime) -> Event
 
 def of_account(type_: EventType, account: Account, at: datetime) -> Event:
     return Event(type_, at, account_document(account), (account.id,))
+
+
+def monitor_triggered(crossing: Crossing, at: datetime) -> Event:
+    """A monitor fired: its document, the account's document as the change left it, the value."""
+    data = {
+        "monitor": monitor_document(crossing.monitor),
+        "account": account_document(crossing.account),
+        "value": crossing.value,
+    }
+    return Event(EventType.BALANCE_MONITOR_TRIGGERED, at, data, (crossing.account.id,))
 
 
 def of_job(type_: EventType, job: Job, at: datetime) -> Event:

@@ -29,10 +29,9 @@ from uuid import UUID
 from application.events import EventType
 from application.pages import DEFAULT_LIMIT, check_limit
 from application.ports import Clock
+from application.retention import delete_older
 from domain.errors import DomainError, ValidationError
 
-#: The youngest events retention may delete (the database refuses a later cut-off as well).
-MINIMUM_RETENTION = timedelta(days=1)
 #: Events deleted per transaction by `prune_events`.
 PRUNE_BATCH = 10_000
 
@@ -163,14 +162,4 @@ def prune_events(
     uow: Callable[[], FeedUnitOfWork], clock: Clock, keep: timedelta, batch: int = PRUNE_BATCH
 ) -> int:
     """Delete the events that occurred more than `keep` ago, `batch` per transaction; how many."""
-    if keep < MINIMUM_RETENTION:
-        raise ValidationError.of("retention", f"must be at least {MINIMUM_RETENTION.days} day")
-    before = clock.now() - keep
-    total = 0
-    while True:
-        with uow() as tx:
-            deleted = tx.events.prune(before, batch)
-            tx.commit()
-        total += deleted
-        if deleted < batch:
-            return total
+    return delete_older(uow, clock, keep, lambda tx, before, n: tx.events.prune(before, n), batch)

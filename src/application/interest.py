@@ -18,7 +18,7 @@ from fractions import Fraction
 from typing import Any, Protocol
 from uuid import UUID
 
-from application import events
+from application import collector, events, monitors
 from application.pages import check_limit
 from application.ports import Clock, UnitOfWork
 from domain import ledger
@@ -30,11 +30,11 @@ from domain.interest import (
     InterestPolicy,
     Period,
     days,
+    interest_request,
     periods,
-    posting_sides,
     settle_periods,
 )
-from domain.transfers import Posting, Transfer, TransferRequest
+from domain.transfers import Transfer, TransferRequest
 
 #: Most days one accrual call may cover (a bit over ten years).
 MAX_DAYS = 3700
@@ -215,10 +215,22 @@ def accrue_interest(
     (`run` may wrap it in retries). A day accrues on its closing balance, so every day of the range must
     have ended (`check_ended`). An account a domain rule refuses is reported in `failures` and the others
     go ahead. Should the database refuse the chunk as a whole, each account is tried in a transaction of
-    its own, so that one bad account cannot hold back the rest."""
+    its own, so that one bad account cannot hold back the rest. The collector stays paused until the
+    chunk's objects are gone (`application.collector`)."""
     check_range(start, end)
     check_ended(end, clock.now())
-    ids = sorted(set(account_ids))
+    with collector.paused():
+        return _accrue_each(sorted(set(account_ids)), start, end, uow, clock, run)
+
+
+def _accrue_each(
+    ids: list[UUID],
+    start: date,
+    end: date,
+    uow: Callable[[], InterestUnitOfWork],
+    clock: Clock,
+    run: Callable[[Callable[[], AccrualSummary]], AccrualSummary],
+) -> AccrualSummary:
     try:
         return run(lambda: accrue_accounts(ids, start, end, uow(), clock))
     except DomainError:
@@ -236,27 +248,23 @@ def accrue_interest(
 
 
 def _request(account: Account, period: Period, amount: int) -> TransferRequest:
-    policy = period.policy
-    account_side, counterpart_side = posting_sides(account.normal_side, amount)
-    first, last = period.first_day.isoformat(), period.last_day.isoformat()
-    return TransferRequest(
-        period.transfer_id(),
-        (
-            Posting(account.id, account_side, abs(amount), account.asset.code),
-            Posting(policy.counterpart_account_id, counterpart_side, abs(amount), account.asset.code),
-        ),
-        effective_at=datetime.combine(period.last_day + timedelta(days=1), time(0), UTC),
-        description=f"Interest {first} to {last}",
-        metadata={
-            "interest": {
-                "account_id": str(account.id),
-                "from": first,
-                "to": last,
-                "rate_bps": policy.rate_bps,
-                "day_count": policy.day_count.value,
-            }
-        },
+    """The request that posts the period (`domain.interest.interest_request`: a `TransferRequest` made
+    without checking again what its construction guarantees)."""
+    return interest_request(account.id, account.normal_side, account.asset.code, period, amount)
+
+
+def _interest_events(account_id: UUID, outcome: ledger.Outcome, now: datetime) -> list[events.Event]:
+    """`events.booked([outcome], now)` and `events.interest_posted(account_id, ...)`: the same two events,
+    whose data is the same transfer document, made once (an accrual posts thousands of transfers)."""
+    booked = events.booked([outcome], now)[0]
+    posted = events.Event(
+        events.EventType.ACCOUNT_INTEREST_POSTED,
+        now,
+        booked.data,
+        (account_id,),
+        transfer_id=booked.transfer_id,
     )
+    return [booked, posted]
 
 
 @dataclass(slots=True)
@@ -277,10 +285,11 @@ def accrue_accounts(
     accounts and their counterparts (id order), read the policies, the days already accrued, the closing
     balances of the days to do and the carries of the whole chunk, then work out each account in memory
     (an account a domain rule refuses goes to `failures`, untouched), and write every posting, accrual
-    row and carry together."""
+    row and carry together. The chunk's many short-lived objects are made with Python's cycle collector
+    paused (`application.collector`)."""
     check_range(start, end)
     ids = sorted(set(account_ids))
-    with uow:
+    with collector.paused(), uow:
         policies = uow.interest.policies_of(ids)
         if not policies:
             return AccrualSummary(accounts=len(ids))
@@ -312,9 +321,11 @@ def accrue_accounts(
             for outcome in work.outcomes:
                 if not outcome.replayed:
                     uow.transfers.add(outcome.transfer, outcome.entries)
-                    posted += events.booked([outcome], now)
-                    posted.append(events.interest_posted(account_id, outcome.transfer, now))
+                    posted += _interest_events(account_id, outcome, now)
         uow.events.add(posted)
+        # Balance monitors of the accounts the postings moved, in this transaction (application.monitors).
+        moved = [o.transfer for work in accrued.values() for o in work.outcomes if not o.replayed]
+        uow.events.add(monitors.watch_transfers(uow, locked, moved, now))
         uow.accounts.save(locked.values())
         uow.interest.add_accruals(
             [

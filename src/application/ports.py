@@ -20,6 +20,7 @@ from domain.transfers import Entry, Transfer, TransferStatus
 
 if TYPE_CHECKING:  # inside PostgreSQL, the events module loads with the use cases that record events
     from application.events import EventLog
+    from application.monitors import MonitorRepository
 
 
 class Clock(Protocol):
@@ -139,6 +140,8 @@ class UnitOfWork(Protocol):
     accounts: AccountRepository
     transfers: TransferRepository
     events: EventLog
+    #: Balance monitors (`application.monitors`), evaluated by every change of balances.
+    monitors: MonitorRepository
 
     def __enter__(self) -> Self: ...
 

@@ -2,8 +2,9 @@
 
 Every write follows the same steps: lock the accounts involved (ascending id: no deadlocks), look for
 an earlier transfer with the same id (a replay), let `domain.ledger` decide, store what it returns and
-its events (`application.events`: none for a replay), commit. Locking before the replay check means a
-concurrent twin of the same request waits and then sees the first one's result.
+its events (`application.events`: none for a replay), evaluate the balance monitors of the accounts it
+changed (`application.monitors.watch`: their events follow the change's), commit. Locking before the
+replay check means a concurrent twin of the same request waits and then sees the first one's result.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
-from application import events
+from application import events, monitors
 from application.events import EventType
 from application.pages import Page, check_limit, paginate
 from application.ports import Clock, TransferCursor, UnitOfWork
@@ -37,6 +38,7 @@ def post_transfers(requests: Sequence[TransferRequest], uow: UnitOfWork, clock: 
                 uow.transfers.add(outcome.transfer, outcome.entries)
             uow.accounts.save(accounts.values())
             uow.events.add(events.booked(written, now))
+            uow.events.add(monitors.watch_transfers(uow, accounts, [o.transfer for o in written], now))
             uow.commit()
         return outcomes
 
@@ -57,6 +59,7 @@ def post_each(
             for outcome in written:
                 uow.transfers.add(outcome.transfer, outcome.entries)
             uow.events.add(events.booked(written, now))
+            uow.events.add(monitors.watch_transfers(uow, accounts, [o.transfer for o in written], now))
             uow.commit()
         return results
 
@@ -79,6 +82,7 @@ def post_pending(transfer_id: UUID, amount: int | None, uow: UnitOfWork, clock: 
             uow.transfers.save(outcome.transfer, outcome.entries)
             uow.accounts.save(accounts.values())
             uow.events.add([events.of_transfer(EventType.TRANSFER_CAPTURED, outcome.transfer, now)])
+            uow.events.add(monitors.watch(uow, accounts.values(), now))
             uow.commit()
         return outcome
 
@@ -93,6 +97,7 @@ def void_pending(transfer_id: UUID, uow: UnitOfWork, clock: Clock) -> Outcome:
             uow.transfers.save(outcome.transfer, ())
             uow.accounts.save(accounts.values())
             uow.events.add([events.of_transfer(EventType.TRANSFER_VOIDED, outcome.transfer, now)])
+            uow.events.add(monitors.watch(uow, accounts.values(), now))
             uow.commit()
         return outcome
 
@@ -111,6 +116,7 @@ def expire_due(uow: UnitOfWork, clock: Clock, limit: int = 500) -> list[Transfer
             uow.transfers.save(transfer, ())
         uow.accounts.save(accounts.values())
         uow.events.add([events.of_transfer(EventType.TRANSFER_EXPIRED, t, now) for t in expired])
+        uow.events.add(monitors.watch(uow, accounts.values(), now))
         uow.commit()
         return expired
 
@@ -135,6 +141,7 @@ def reverse_transfer(request: ReversalRequest, uow: UnitOfWork, clock: Clock) ->
                     events.of_transfer(EventType.TRANSFER_REVERSED, original, now),
                 ]
             )
+            uow.events.add(monitors.watch(uow, accounts.values(), now))
             uow.commit()
         return outcome
 

@@ -16,10 +16,12 @@ Day counts, applied to each daily period d -> d + 1:
 
 from __future__ import annotations
 
+import hashlib
+import re
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from fractions import Fraction
 from types import ModuleType
@@ -28,6 +30,7 @@ from uuid import UUID
 from domain import kernel
 from domain.accounts import Side
 from domain.errors import ValidationError
+from domain.transfers import Posting, TransferRequest
 
 BASIS_POINTS = 10_000
 MAX_RATE_BPS = 1_000_000  # 10,000 % a year: anything above is surely a typing error
@@ -252,3 +255,166 @@ def posting_sides(normal_side: Side, amount: int) -> tuple[Side, Side]:
     normal side; a negative one (interest on a negative balance) decreases it."""
     account_side = normal_side if amount > 0 else normal_side.opposite
     return account_side, account_side.opposite
+
+
+# --- the request that posts a period -----------------------------------------------------------
+
+#: Text that canonical JSON writes as it is (no escape): UUIDs, ISO dates, asset codes, day counts.
+_PLAIN = re.compile(r"[0-9A-Za-z:/_. +-]*")
+_METADATA_KEYS = frozenset({"account_id", "from", "to", "rate_bps", "day_count"})
+
+
+def interest_request(
+    account_id: UUID, normal_side: Side, asset: str, period: Period, amount: int
+) -> InterestRequest:
+    """The request that posts `amount` (signed, not 0) for `period` on the account (its normal side and
+    asset) against the policy's counterpart: field for field and fingerprint for fingerprint the
+    `TransferRequest` with the description and metadata below, made without checking again what this
+    construction guarantees (`InterestRequest`)."""
+    policy = period.policy
+    account_side, counterpart_side = posting_sides(normal_side, amount)
+    size = -amount if amount < 0 else amount
+    postings = (
+        Posting(account_id, account_side, size, asset),  # each posting checks its amount
+        Posting(policy.counterpart_account_id, counterpart_side, size, asset),
+    )
+    if type(asset) is not str or _PLAIN.fullmatch(asset) is None:  # not an asset's code: check it all
+        return _checked_request(account_id, period, postings)
+    account = str(account_id)
+    first, last = period.first_day.isoformat(), period.last_day.isoformat()
+    effective = period.last_day + timedelta(days=1)
+    description = f"Interest {first} to {last}"
+    rate, day_count = policy.rate_bps, policy.day_count.value
+    text = (
+        f'{{"description":"{description}","effective_at":"{effective.isoformat()}T00:00:00+00:00",'
+        f'"kind":"transfer","metadata":{{"interest":{{"account_id":"{account}","day_count":"{day_count}",'
+        f'"from":"{first}","rate_bps":{rate},"to":"{last}"}}}},"pending":false,"postings":['
+        f'["{account}","{account_side.value}",{size},"{asset}"],'
+        f'["{policy.counterpart_account_id}","{counterpart_side.value}",{size},"{asset}"]],'
+        '"timeout_seconds":null}'
+    )
+    request = object.__new__(InterestRequest)  # every field below, as `TransferRequest` would hold it
+    for name, value in (
+        ("id", period.transfer_id()),
+        ("postings", postings),
+        ("pending", False),
+        ("timeout_seconds", None),
+        ("effective_at", datetime.combine(effective, time(0), UTC)),
+        ("description", description),
+        (
+            "metadata",
+            {
+                "interest": {
+                    "account_id": account,
+                    "from": first,
+                    "to": last,
+                    "rate_bps": rate,
+                    "day_count": day_count,
+                }
+            },
+        ),
+        ("_fingerprint", hashlib.sha256(text.encode()).hexdigest()),
+    ):
+        object.__setattr__(request, name, value)
+    return request
+
+
+def _checked_request(account_id: UUID, period: Period, postings: tuple[Posting, ...]) -> InterestRequest:
+    first, last = period.first_day.isoformat(), period.last_day.isoformat()
+    policy = period.policy
+    return InterestRequest(
+        period.transfer_id(),
+        postings,
+        effective_at=datetime.combine(period.last_day + timedelta(days=1), time(0), UTC),
+        description=f"Interest {first} to {last}",
+        metadata={
+            "interest": {
+                "account_id": str(account_id),
+                "from": first,
+                "to": last,
+                "rate_bps": policy.rate_bps,
+                "day_count": policy.day_count.value,
+            }
+        },
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class InterestRequest(TransferRequest):
+    """A `TransferRequest` of the shape `interest_request` makes, thousands of which an accrual job
+    builds: `interest_request` fills its fields from values whose types and ranges it knows (a policy
+    checked when it was made, dates, a UUID) and writes its fingerprint from a template instead of a
+    general canonical JSON document; made any other way (`dataclasses.replace`, the constructor), it is
+    checked by its shape, and in full when the shape is another.
+
+    The shape (two postings, no hold, a UTC `effective_at`, the description "Interest <from> to <to>",
+    metadata {"interest": {account_id, from, to, rate_bps, day_count}} of plain strings and an integer)
+    satisfies every rule `TransferRequest` checks: an id that is a UUID, 2 to 128 postings, no timeout,
+    an aware `effective_at`, a description of at most 1,000 characters, metadata a JSON object of 2 levels
+    and well under 8 KiB without floats. The postings are `Posting`s, which check their own amounts. A
+    request of any other shape (`dataclasses.replace` to something else) is checked in full, as any
+    request is. tests/unit/test_interest_request.py proves the two equal, fingerprints included.
+    """
+
+    _fingerprint: str = field(default="", init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        fingerprint = _interest_fingerprint(self)
+        if fingerprint is None:
+            TransferRequest.__post_init__(self)
+            fingerprint = TransferRequest.fingerprint(self)
+        else:  # a copy of its own, as `check_metadata` makes
+            object.__setattr__(self, "metadata", {"interest": dict(self.metadata["interest"])})
+        object.__setattr__(self, "_fingerprint", fingerprint)
+
+    def fingerprint(self) -> str:
+        return self._fingerprint
+
+
+def _plain(value: object) -> bool:
+    return type(value) is str and _PLAIN.fullmatch(value) is not None
+
+
+def _interest_fingerprint(request: TransferRequest) -> str | None:
+    """`request.fingerprint()` when the request has the shape of `interest_request`'s (what canonical
+    JSON writes for it, written directly), else None."""
+    metadata = request.metadata
+    effective_at = request.effective_at
+    if (
+        type(request.id) is not UUID
+        or request.pending is not False
+        or request.timeout_seconds is not None
+        or type(request.postings) is not tuple
+        or len(request.postings) != 2
+        or type(effective_at) is not datetime
+        or effective_at.tzinfo is not UTC
+        or type(metadata) is not dict
+        or len(metadata) != 1
+    ):
+        return None
+    inner = metadata.get("interest")
+    if type(inner) is not dict or inner.keys() != _METADATA_KEYS:
+        return None
+    account, first, last, rate, day_count = (
+        inner["account_id"],
+        inner["from"],
+        inner["to"],
+        inner["rate_bps"],
+        inner["day_count"],
+    )
+    if not (_plain(account) and _plain(first) and _plain(last) and _plain(day_count) and type(rate) is int):
+        return None
+    if request.description != f"Interest {first} to {last}":
+        return None
+    postings = []
+    for posting in request.postings:
+        if type(posting) is not Posting or not _plain(posting.asset) or type(posting.amount) is not int:
+            return None
+        postings.append(f'["{posting.account_id}","{posting.side.value}",{posting.amount},"{posting.asset}"]')
+    text = (
+        f'{{"description":"{request.description}","effective_at":"{effective_at.isoformat()}",'
+        f'"kind":"transfer","metadata":{{"interest":{{"account_id":"{account}","day_count":"{day_count}",'
+        f'"from":"{first}","rate_bps":{rate},"to":"{last}"}}}},"pending":false,'
+        f'"postings":[{postings[0]},{postings[1]}],"timeout_seconds":null}}'
+    )
+    return hashlib.sha256(text.encode()).hexdigest()

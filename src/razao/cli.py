@@ -171,6 +171,28 @@ def flower() -> None:
     container.celery().start(argv)
 
 
+@app.command()
+def stream() -> None:
+    """Publish every event to RabbitMQ (docs/events.md#broker-stream) until stopped (SIGTERM, Ctrl-C).
+    Off unless RAZAO_EVENT_STREAM_URL is set: then it only waits to be stopped, connecting to nothing
+    (so that the Procfile's other processes keep running)."""
+    import signal
+    import threading
+
+    import structlog
+
+    container = _container()
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    runner = container.event_stream()
+    if runner is None:
+        structlog.get_logger("razao.stream").info("event_stream_off", setting="RAZAO_EVENT_STREAM_URL")
+        stop.wait()
+        return
+    runner.run(stop)
+
+
 @db.command("setup")
 def db_setup() -> None:
     """Create the database if missing, then migrate it to the latest revision (roles included)."""

@@ -20,29 +20,43 @@ from adapters.db.event_stats import watermark_lag
 from adapters.db.health import database_status
 from adapters.db.in_database import InDatabaseBatchPath, InDatabaseReadPath, InDatabaseWritePath
 from adapters.db.job_stats import job_stats
+from adapters.db.stream import SqlStreamCursors, stream_stats
 from adapters.db.unit_of_work import SqlUnitOfWork
+from adapters.db.webhooks import SqlWebhookUnitOfWork, webhook_stats
 from adapters.http.groups import GroupCommit, GroupSettings
 from adapters.http.metrics import HttpMetrics
-from adapters.http.services import FunctionStat, JobServices, Readiness, Services
+from adapters.http.schemas.common import dump_json
+from adapters.http.schemas.events import EventOut
+from adapters.http.services import FunctionStat, JobServices, Readiness, Services, WebhookServices
+from adapters.stream.amqp import AmqpPublisher
+from adapters.stream.runner import StreamRunner
 from adapters.system import RandomIds, SystemClock
 from adapters.tasks.celery_app import CeleryConfig, create_celery
 from adapters.tasks.jobs import LEDGER_VERIFICATION, JobRunner
 from adapters.tasks.queue import CeleryJobQueue
 from adapters.tasks.runtime import TaskRuntime
+from adapters.tasks.webhooks import WebhookWorker
+from adapters.webhooks.guard import UrlGuard
+from adapters.webhooks.secrets import FernetSecretBox, new_secret
+from adapters.webhooks.sender import HttpSender
 from application import feed
 from application.batch_path import InAppBatchPath
 from application.jobs import create_job
 from application.read_path import InAppReadPath
+from application.webhook_policy import AllowList
+from application.webhooks import DeliveryPolicy
 from application.write_path import InAppWritePath
 from domain import kernel
 from razao.logging import configure_logging
 from razao.metrics import (
     EventsCollector,
+    EventStreamCollector,
     FunctionStatsCollector,
     JobsCollector,
     MeteredReadPath,
     MeteredWritePath,
     UseCaseMetrics,
+    WebhooksCollector,
     new_registry,
 )
 from razao.modes import resolve_mode
@@ -89,6 +103,25 @@ def kernels(engine: Any, mode: str | None) -> dict[str, dict[str, Any]]:
         except Exception as error:  # reported, never raised
             sides["database"] = {"kernel": None, "reason": f"failed: {error}"}
     return sides
+
+
+def stream_runner(settings: Settings, feed_uow: Any, engine: providers.Provider[Any]) -> StreamRunner | None:
+    """The broker stream's publisher loop (`razao stream`), or None when `RAZAO_EVENT_STREAM_URL` is not
+    set: then nothing is built, nothing connects. Its messages carry the feed's own documents
+    (`EventOut.document`, encoded as the API encodes its answers)."""
+    if settings.event_stream_url is None:
+        return None
+    publisher = AmqpPublisher(
+        settings.event_stream_url, settings.event_stream_exchange, EventOut.document, dump_json
+    )
+    return StreamRunner(
+        settings.event_stream_exchange,
+        feed_uow,
+        SqlStreamCursors(engine()),
+        publisher,
+        close=publisher.close,
+        poll_seconds=settings.event_poll_seconds,
+    )
 
 
 def stats_of(engine: Any) -> list[FunctionStat]:
@@ -141,6 +174,12 @@ class Container(containers.DeclarativeContainer):
         providers.Factory(
             EventsCollector, providers.Callable(lambda engine: lambda: watermark_lag(engine), engine)
         ),
+        providers.Factory(
+            EventStreamCollector, providers.Callable(lambda engine: lambda: stream_stats(engine), engine)
+        ),
+        providers.Factory(
+            WebhooksCollector, providers.Callable(lambda engine: lambda: webhook_stats(engine), engine)
+        ),
     )
     use_case_metrics = providers.Singleton(UseCaseMetrics, metrics_registry)
     http_metrics = providers.Singleton(HttpMetrics, metrics_registry)
@@ -183,6 +222,7 @@ class Container(containers.DeclarativeContainer):
         queue=settings.provided.task_queue,
         visibility_timeout=settings.provided.broker_visibility_timeout,
         verification_hour_utc=settings.provided.verification_hour_utc,
+        webhook_dispatch_seconds=settings.provided.webhook_dispatch_seconds,
     )
     job_runner = providers.Singleton(
         JobRunner,
@@ -199,8 +239,60 @@ class Container(containers.DeclarativeContainer):
         clock,
         settings.provided.event_retention_days,
     )
+    #: The broker stream (`razao stream`): None unless `RAZAO_EVENT_STREAM_URL` is set.
+    event_stream = providers.Singleton(stream_runner, settings, read_uow.provider, engine.provider)
+    #: Webhooks (docs/webhooks.md): the SQL store in both execution modes, the secrets' box (key read on
+    #: first use), the SSRF allow-list, the HTTP sender and what the delivery tasks run.
+    webhook_uow = providers.Factory(SqlWebhookUnitOfWork, engine)
+    webhook_allow = providers.Singleton(
+        lambda hosts: AllowList.parse(hosts.split(",")), settings.provided.webhook_allowed_hosts
+    )
+    webhook_box = providers.Singleton(
+        FernetSecretBox, settings.provided.webhook_secret_key, settings.provided.webhook_dev_key_file
+    )
+    webhook_sender = providers.Singleton(
+        HttpSender,
+        webhook_allow,
+        timeout=settings.provided.webhook_timeout_seconds,
+        max_body_bytes=settings.provided.webhook_max_body_bytes,
+        max_response_bytes=settings.provided.webhook_max_response_bytes,
+    )
+    webhook_worker = providers.Singleton(
+        WebhookWorker,
+        uow=webhook_uow.provider,
+        box=webhook_box,
+        sender=webhook_sender,
+        clock=clock,
+        rules=providers.Factory(
+            DeliveryPolicy,
+            give_up_after=providers.Callable(
+                lambda h: timedelta(hours=h), settings.provided.webhook_give_up_hours
+            ),
+            breaker_threshold=settings.provided.webhook_breaker_threshold,
+            # a send lasts at most about its timeouts; the lease outlives it
+            lease=providers.Callable(
+                lambda t: timedelta(seconds=4 * t + 30), settings.provided.webhook_timeout_seconds
+            ),
+            backoff_base=providers.Callable(
+                lambda s: timedelta(seconds=s), settings.provided.webhook_backoff_min_seconds
+            ),
+        ),
+        budget_seconds=settings.provided.webhook_task_budget_seconds,
+        retention=providers.Callable(lambda d: timedelta(days=d), settings.provided.webhook_retention_days),
+    )
+    webhook_services = providers.Singleton(
+        WebhookServices,
+        uow=webhook_uow.provider,
+        box=webhook_box,
+        new_secret=providers.Object(new_secret),
+        check_url=providers.Singleton(UrlGuard, webhook_allow),
+    )
     task_runtime = providers.Singleton(
-        TaskRuntime, write_path=write_path, run_job=job_runner, prune_events=prune_events
+        TaskRuntime,
+        write_path=write_path,
+        run_job=job_runner,
+        prune_events=prune_events,
+        webhooks=webhook_worker,
     )
     celery = providers.Singleton(
         create_celery,
@@ -241,6 +333,7 @@ class Container(containers.DeclarativeContainer):
         jobs=jobs,
         event_poll_seconds=settings.provided.event_poll_seconds,
         event_max_wait_seconds=settings.provided.event_max_wait_seconds,
+        webhooks=webhook_services,
     )
 
 

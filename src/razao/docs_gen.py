@@ -27,6 +27,8 @@ staleness test runs in the default test suite):
 - the `jobs` region of `docs/benchmarks.md`, from `docs/data/jobs.json` (written by `bench.jobs --json`);
 - the `throughput` region of `docs/benchmarks.md`, from `docs/data/throughput.json` (`bench.sql` and
   `bench.http`, before and after; see `razao.docs_throughput`);
+- `docs/api/event-types.md`, and the `outbox` and `delivery` regions of `docs/benchmarks.md` (from
+  docs/data/events.json: `bench.outbox` and `bench.webhooks`): `razao.docs_events`;
 - the `suites` region of `docs/proving.md`, from `docs/data/suites.json` (written by `python -m tests.suites
   --save`).
 """
@@ -46,6 +48,7 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
+from razao.docs_events import delivery_table, event_types_page, outbox_table
 from razao.docs_jobs import jobs_tables, kernel_tables
 from razao.docs_throughput import throughput_tables
 
@@ -518,7 +521,7 @@ def undocumented_problem_codes() -> list[str]:
 
 
 def errors_page() -> str:
-    from adapters.http.problems import CODE_BY_STATUS, PROBLEM_TYPES, TYPE_PREFIX
+    from adapters.http.problems import CODE_BY_STATUS, FIELD_NAMING, PROBLEM_TYPES, TYPE_PREFIX
 
     out = [
         HEADER,
@@ -551,6 +554,7 @@ def errors_page() -> str:
         statuses = sorted({kind.status, *(status for status, c in CODE_BY_STATUS.items() if c == code)})
         status = ", ".join(map(str, statuses))
         out.append(f"| `{code}` | {status} | {_cell(kind.title)} | {_cell(meaning)} | {_cell(action)} |\n")
+    out.append("\n## Which field\n\n" + FIELD_NAMING)
     return "".join(out)
 
 
@@ -746,7 +750,10 @@ def benchmarks_with_jobs_page() -> str:
     throughput = json.loads((ROOT / "docs/data/throughput.json").read_text(encoding="utf-8"))
     jobs = json.loads((ROOT / "docs/data/jobs.json").read_text(encoding="utf-8"))
     kernel = json.loads((ROOT / "docs/data/kernel.json").read_text(encoding="utf-8"))
+    events = json.loads((ROOT / "docs/data/events.json").read_text(encoding="utf-8"))
     text = _region(benchmarks_page(), page, "jobs", jobs_tables(jobs))
+    text = _region(text, page, "outbox", outbox_table(events))
+    text = _region(text, page, "delivery", delivery_table(events))
     text = _region(text, page, "kernel", kernel_tables(kernel))
     return _region(text, page, "throughput", throughput_tables(throughput))
 
@@ -801,6 +808,7 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "docs/api/errors.md": errors_page,
     "docs/api/openapi.json": openapi_document,
     "docs/api/guide.md": guide_page,
+    "docs/api/event-types.md": lambda: event_types_page(json.loads(openapi_document())),
     "docs/benchmarks.md": benchmarks_with_jobs_page,
     "docs/proving.md": proving_page,
 }

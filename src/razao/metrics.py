@@ -17,7 +17,12 @@ from uuid import UUID
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, SummaryMetricFamily
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    SummaryMetricFamily,
+)
 from prometheus_client.registry import Collector
 
 from application.accounts import BalanceAsOf
@@ -223,6 +228,55 @@ class EventsCollector(Collector):
         )
 
 
+class EventStreamCollector(Collector):
+    """The broker streams' state at scrape time, from their cursors' rows (`adapters.db.stream`), so that
+    the API's `/metrics` shows what the `razao stream` process did: events published (confirmed),
+    failed passes, how far behind each stream is, and whether retention passed its cursor. Nothing
+    while no stream ever ran."""
+
+    def __init__(self, stats: Callable[[], list[dict[str, Any]]]) -> None:
+        self._stats = stats
+
+    def collect(self) -> Iterator[Any]:
+        try:
+            streams = self._stats()
+        except Exception as error:  # a scrape reports what it can, it never fails
+            log.warning("metrics_event_stream_failed", error=str(error))
+            return
+        if not streams:
+            return
+        published = CounterMetricFamily(
+            "razao_event_stream_published",
+            "Events the broker confirmed (a page published again after a crash counts again).",
+            labels=["stream"],
+        )
+        failures = CounterMetricFamily(
+            "razao_event_stream_failures", "Failed publishing passes (broker or database).", labels=["stream"]
+        )
+        lag = GaugeMetricFamily(
+            "razao_event_stream_lag_seconds",
+            "Age of the oldest event not yet published (0: the stream is caught up).",
+            labels=["stream"],
+        )
+        behind = GaugeMetricFamily(
+            "razao_event_stream_behind",
+            "Readable events not yet published (counted up to 100,000).",
+            labels=["stream"],
+        )
+        expired = GaugeMetricFamily(
+            "razao_event_stream_cursor_expired",
+            "1 when retention deleted events the stream never published: it stopped (docs/runbooks.md).",
+            labels=["stream"],
+        )
+        for row in streams:
+            published.add_metric([row["name"]], row["published"])
+            failures.add_metric([row["name"]], row["failures"])
+            lag.add_metric([row["name"]], row["lag_seconds"])
+            behind.add_metric([row["name"]], row["behind"])
+            expired.add_metric([row["name"]], 1 if row["expired"] else 0)
+        yield from (published, failures, lag, behind, expired)
+
+
 class JobsCollector(Collector):
     """Job runs by kind and state, and their run time, from the job records at scrape time; plus the
     discrepancies the latest ledger verification found (0 when the books agree)."""
@@ -253,3 +307,56 @@ class JobsCollector(Collector):
                 "Discrepancies found by the latest successful ledger verification.",
                 value=stats["discrepancies"],
             )
+
+
+class WebhooksCollector(Collector):
+    """Webhook delivery, from the database (`adapters.db.webhooks.webhook_stats`): the delivery workers
+    are Celery processes whose own counters this endpoint cannot see, so each endpoint's row keeps
+    monotonic counters raised with every attempt recorded (retention deleting the history leaves them
+    be). Per endpoint (label `endpoint_id`; a deleted endpoint's series end): attempts by outcome
+    (delivered, retry, failed) and the latency from an event's occurrence (`occurred_at`, the time of
+    the change) to its successful delivery; overall: the undelivered backlog and the age of its oldest
+    delivery, and open circuits."""
+
+    def __init__(self, stats: Callable[[], dict[str, Any]]) -> None:
+        self._stats = stats
+
+    def collect(self) -> Iterator[Any]:
+        try:
+            stats = self._stats()
+        except Exception as error:  # a scrape reports what it can, it never fails
+            log.warning("metrics_webhook_stats_failed", error=str(error))
+            return
+        attempts = CounterMetricFamily(
+            "razao_webhook_attempts",
+            "Webhook delivery attempts by endpoint and outcome.",
+            labels=["endpoint_id", "outcome"],
+        )
+        latency = HistogramMetricFamily(
+            "razao_webhook_delivery_latency_seconds",
+            "From an event's occurrence to its successful delivery, by endpoint.",
+            labels=["endpoint_id"],
+        )
+        for endpoint in stats["endpoints"]:
+            for outcome, count in endpoint["attempts"].items():
+                attempts.add_metric([endpoint["endpoint_id"], outcome], count)
+            seen = endpoint["latency"]
+            buckets = [(str(bound), count) for bound, count in seen["buckets"]] + [("+Inf", seen["count"])]
+            latency.add_metric([endpoint["endpoint_id"]], buckets, sum_value=seen["sum"])
+        yield attempts
+        yield GaugeMetricFamily(
+            "razao_webhook_undelivered",
+            "Webhook deliveries pending or in flight.",
+            value=stats["undelivered"],
+        )
+        yield GaugeMetricFamily(
+            "razao_webhook_oldest_undelivered_seconds",
+            "Age of the oldest webhook delivery not yet delivered nor given up (0: none).",
+            value=stats["oldest_undelivered_seconds"],
+        )
+        yield GaugeMetricFamily(
+            "razao_webhook_open_circuits",
+            "Webhook endpoints whose circuit is open.",
+            value=stats["open_circuits"],
+        )
+        yield latency

@@ -72,6 +72,37 @@ class Settings(BaseSettings):
     event_retention_days: int = Field(default=7, ge=1)
     event_poll_seconds: float = Field(default=0.25, gt=0, le=5)
     event_max_wait_seconds: float = Field(default=30.0, ge=0, le=30)
+    #: The broker stream (docs/events.md#broker-stream), off unless set: `razao stream` publishes every
+    #: event to this RabbitMQ (`amqp://guest:guest@127.0.0.1:5672//`), to a durable topic exchange
+    #: (routing key: the event's type) named `event_stream_exchange`, which also names its cursor.
+    event_stream_url: str | None = None
+    event_stream_exchange: str = Field(default="razao.events", min_length=1, max_length=255)
+
+    #: Webhooks (docs/webhooks.md). The Fernet key(s) that encrypt the endpoints' signing secrets
+    #: (comma-separated: the first encrypts, all decrypt); production must set it. When unset, a
+    #: development key is read from (or created in) `webhook_dev_key_file` if that is set (`make run`),
+    #: else creating an endpoint answers 503.
+    webhook_secret_key: str | None = Field(default=None, repr=False)
+    webhook_dev_key_file: str | None = None
+    #: Targets that are not global addresses but may receive webhooks anyway: host names and CIDRs,
+    #: comma-separated (`127.0.0.1,10.1.0.0/16,hooks.internal`). Empty: only global addresses.
+    webhook_allowed_hosts: str = ""
+    #: Per attempt: connect/read/write timeout (s), largest request body, most of an answer read.
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    webhook_max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    webhook_max_response_bytes: int = Field(default=64 * 1024, ge=1)
+    #: A delivery gives up once its next try would be this long after its first attempt.
+    webhook_give_up_hours: float = Field(default=24.0, gt=0)
+    #: Consecutive failures of an endpoint that open its circuit.
+    webhook_breaker_threshold: int = Field(default=5, ge=1)
+    #: Beat's fan-out period (None: not scheduled), and the longest one delivery task works on its endpoint.
+    webhook_dispatch_seconds: float | None = Field(default=5.0, gt=0)
+    webhook_task_budget_seconds: float = Field(default=20.0, gt=0)
+    #: The shortest wait before retrying a delivery (the backoff's first step; it doubles, up to 1 h).
+    webhook_backoff_min_seconds: float = Field(default=60.0, ge=1, le=3600)
+    #: Days finished deliveries (succeeded, or failed for good) and their attempts are kept (at least 1);
+    #: beat deletes older ones hourly. Unfinished ones are never deleted.
+    webhook_retention_days: int = Field(default=7, ge=1)
 
     #: Flower, the task monitor, served under /flower. Basic auth is always on; the defaults are for a
     #: developer's machine only. Bound to 127.0.0.1 so its unauthenticated /metrics stays on the host.

@@ -33,7 +33,10 @@ YESTERDAY = TODAY - timedelta(days=1)
         ("/v1/jobs/interest-accrual", {"start": "2026-02-01", "end": "2026-01-01"}, "end"),
         ("/v1/jobs/interest-accrual", {"start": str(YESTERDAY), "end": str(TODAY)}, "end"),  # not ended
         ("/v1/jobs/interest-accrual", {"start": "2026-01-01", "end": "2026-01-31", "rate": 1}, "rate"),
+        ("/v1/jobs/interest-accrual", {}, "start"),
+        ("/v1/jobs/interest-accrual", {}, "end"),
         ("/v1/jobs/expire-holds", {"start": "2026-01-01"}, "start"),
+        ("/v1/jobs/expire-holds", {"end": "2026-01-01"}, "end"),
         ("/v1/jobs/compact-ledger", {}, "kind"),
     ],
 )

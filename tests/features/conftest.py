@@ -24,6 +24,16 @@ from tests.features.driver import EVENT_WORDS, LedgerDriver, Line, format_money
 from tests.features.modes import MODES, NEEDS_POSTGRES, ledger_for
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A feature tagged `@postgres_only` (its capability has no in-memory fake: webhooks are kept in
+    PostgreSQL) runs in the modes that have PostgreSQL only: its memory-mode scenarios are deselected,
+    not skipped."""
+    memory = [i for i in items if i.get_closest_marker("postgres_only") and "[memory]" in i.nodeid]
+    if memory:
+        config.hook.pytest_deselected(items=memory)
+        items[:] = [i for i in items if i not in memory]
+
+
 @pytest.fixture(
     params=[pytest.param(m, marks=pytest.mark.integration) if m in NEEDS_POSTGRES else m for m in MODES]
 )
@@ -615,3 +625,10 @@ def _(ledger: LedgerDriver, kind: str, datatable: list[list[str]]) -> None:
 def _(ledger: LedgerDriver, name: str) -> None:
     ledger.settled()
     ledger.read_feed_up_to_here(name)
+
+
+# The balance alerts of monitors.feature (imported here: steps are fixtures).
+from tests.features.monitor_steps import *  # noqa: E402, F403
+
+# The merchants' servers of webhooks.feature.
+from tests.features.webhook_steps import *  # noqa: E402, F403

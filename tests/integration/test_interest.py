@@ -7,11 +7,11 @@ import importlib.util
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid5
 
 import pytest
 from sqlalchemy import Engine, event, text
@@ -25,9 +25,10 @@ from application.accounts import freeze_account
 from application.batch_path import BatchPath, InAppBatchPath
 from application.interest import SetPolicy
 from application.write_path import InAppWritePath
+from domain.accounts import Side
 from domain.errors import AssetMismatch, ValidationError
-from domain.interest import DayCount
-from domain.transfers import TransferRequest
+from domain.interest import INTEREST_NAMESPACE, DayCount
+from domain.transfers import Posting, TransferRequest
 from tests.integration.conftest import ManualClock, OpenFn
 
 MODES = ["app", "db"]
@@ -173,6 +174,75 @@ def test_accrues_month_by_month_and_a_rerun_adds_nothing(
     assert again.days == 0 and again.postings == ()
     assert _balance(app_engine, books.savings) == 1_500_000 + sum(expected)
     assert len(_accrual_rows(app_engine, books.savings)) == 92
+
+
+def _march_request(books: Books, amount: int, description: str) -> TransferRequest:
+    """The request accrual makes for March, built the general way (`TransferRequest`'s full checks)."""
+    key = f"interest:{books.savings}:2025-03-01:2025-03-31"
+    return TransferRequest(
+        uuid5(INTEREST_NAMESPACE, key),
+        (
+            Posting(books.savings, Side.CREDIT, amount, "BRL"),
+            Posting(books.expense, Side.DEBIT, amount, "BRL"),
+        ),
+        effective_at=datetime(2025, 4, 1, tzinfo=UTC),
+        description=description,
+        metadata={
+            "interest": {
+                "account_id": str(books.savings),
+                "from": "2025-03-01",
+                "to": "2025-03-31",
+                "rate_bps": 1000,
+                "day_count": "ACT/365F",
+            }
+        },
+    )
+
+
+def test_the_same_posting_booked_before_is_replayed_by_its_fingerprint(
+    batch: BatchPath,
+    books: Books,
+    uow_factory: Callable[[], SqlUnitOfWork],
+    clock: ManualClock,
+    app_engine: Engine,
+    write_path: InAppWritePath,
+) -> None:
+    """Accrual makes its requests without `TransferRequest`'s checks and writes their fingerprint from a
+    template (`domain.interest.interest_request`): a transfer booked earlier under a period's id by the
+    general construction of the same request is recognised as the same (a replay: nothing posted twice),
+    and any other request under that id is refused (`idempotency_conflict`), in both modes."""
+    _policy(uow_factory, clock, books.savings, books.expense, date(2025, 3, 1))
+    (march,) = _posted(
+        _month_totals(date(2025, 3, 1), date(2025, 3, 31), Fraction(1, 10), lambda d: Fraction(1, 365))
+    )
+    write_path.post_transfers([_march_request(books, march, "Interest 2025-03-01 to 2025-03-31")])
+
+    summary = batch.accrue_interest([books.savings], date(2025, 3, 1), date(2025, 3, 31))
+
+    assert summary.failures == () and summary.days == 31
+    assert [p.transfer_id for p in summary.postings] == [_march_request(books, march, "").id]
+    assert _balance(app_engine, books.savings) == 1_500_000 + march  # booked once
+
+
+def test_another_posting_under_a_period_id_is_an_idempotency_conflict(
+    batch: BatchPath,
+    books: Books,
+    uow_factory: Callable[[], SqlUnitOfWork],
+    clock: ManualClock,
+    app_engine: Engine,
+    write_path: InAppWritePath,
+) -> None:
+    _policy(uow_factory, clock, books.savings, books.expense, date(2025, 3, 1))
+    (march,) = _posted(
+        _month_totals(date(2025, 3, 1), date(2025, 3, 31), Fraction(1, 10), lambda d: Fraction(1, 365))
+    )
+    write_path.post_transfers([_march_request(books, march, "Interest for March")])
+
+    summary = batch.accrue_interest([books.savings], date(2025, 3, 1), date(2025, 3, 31))
+
+    assert [(f.account_id, f.code) for f in summary.failures] == [(books.savings, "idempotency_conflict")]
+    assert summary.postings == () and _accrual_rows(app_engine, books.savings) == []
+    assert _balance(app_engine, books.savings) == 1_500_000 + march
 
 
 def test_overlapping_ranges_accrue_each_day_once(

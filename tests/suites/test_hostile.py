@@ -55,6 +55,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from adapters.db.checker import Acknowledged, check_ledger, journal_baseline
 from adapters.http.app import create_app
+from adapters.webhooks.secrets import new_key
 from razao.container import Container, build_container, dispose_engines
 from razao.settings import Settings
 from tests.conftest import TestDatabase
@@ -92,6 +93,7 @@ TABLES = (
     "razao.interest_accruals",
     "razao.interest_carry",
     "events",
+    "balance_monitors",
 )
 CHECKS = [
     not_a_server_error,
@@ -242,6 +244,7 @@ def target(run: SuiteRecord, database: TestDatabase) -> Iterator[Target]:
         broker_url=REDIS_URL,
         task_queue=queue,
         event_max_wait_seconds=0.2,  # a valid `wait` of the events feed must not stall the fuzzing
+        webhook_secret_key=new_key(),  # as a deployment has: webhooks are served, not 503
     )
     container = build_container(settings_)
     services = container.services()
@@ -503,6 +506,9 @@ class Templates:
     def job(self) -> dict[str, Any]:
         return {"start": "2026-01-01", "end": "2026-01-31"}
 
+    def monitor(self) -> dict[str, Any]:
+        return {"balance": "posted", "comparison": "above", "threshold": 10**30, "metadata": {"k": "v"}}
+
     def writes(self) -> list[tuple[str, str, str, Callable[[], dict[str, Any]]]]:
         """(name, method, path, template) of every write that takes a body."""
         ids = self.ids
@@ -517,6 +523,7 @@ class Templates:
             ("reversal", "POST", f"/v1/transfers/{ids['posted']}/reverse", self.reversal),
             ("policy", "PUT", f"/v1/accounts/{ids['wallet']}/interest-policy", self.policy),
             ("job", "POST", "/v1/jobs/interest-accrual", self.job),
+            ("monitor", "POST", f"/v1/accounts/{ids['wallet']}/monitors", self.monitor),
         ]
 
 

@@ -160,6 +160,15 @@ FORBIDDEN: list[Forbidden] = [
         expected="22023",  # invalid_parameter_value: retention keeps the last day, whoever asks
     ),
     *_all(
+        "balance monitors",  # razao_app may UPDATE only their state (revision 0012_balance_monitors)
+        "UPDATE balance_monitors SET threshold = 0",
+        "UPDATE balance_monitors SET balance = 'posted', comparison = 'above'",
+        "UPDATE balance_monitors SET account_id = gen_random_uuid()",
+        "UPDATE balance_monitors SET created_at = now()",
+        "TRUNCATE balance_monitors",
+        "ALTER TABLE balance_monitors DROP CONSTRAINT balance_monitors_balance_check",
+    ),
+    *_all(
         "deployed code",
         "SELECT source FROM razao.code_modules",
         "UPDATE razao.code_modules SET source = 'import os'",

@@ -16,6 +16,16 @@ Events: the checker's `events` check finds every committed change with its event
 naming what does not exist; and a client tailing `GET /v1/events` through every fault (`FeedTail`) saw
 exactly the events stored, each once, in the stored order.
 
+Webhooks: Celery beat runs too (the fan-out every `WEBHOOKS["RAZAO_WEBHOOK_DISPATCH_SECONDS"]`), and
+two endpoints are created through the API before any account is opened, each with a real receiver on
+127.0.0.1 that verifies signatures (`storm/webhooks.py`): an ordered one of every event type for a dozen
+wallets (an account code prefix), and an unordered one of a few types for every account. The receivers
+go down (503 with `Retry-After: 1`) for a few seconds in the schedule, and are slow at times. After the
+other checks, once every delivery has finished (a bounded wait), each endpoint must have received every
+stored event its subscription selects, nothing else, each signature valid, every delivery succeeded:
+after de-duplication by `webhook-id`, exactly once (duplicates are counted: delivery is at least once);
+and the ordered endpoint's first arrivals must be in the feed's order.
+
 Grouping must have happened: the single transfers the clients created are grouped by the transaction
 that wrote them (`xmin` of their rows, which a group shares: one transaction, or in `db` mode one
 subtransaction of the function call), and at least one transaction must hold several of them. The
@@ -53,6 +63,7 @@ from tests.suites.storm.faults import (
     BACKEND_TERMINATED,
     KINDS,
     POSTGRES_RESTARTED,
+    RECEIVER_OUTAGE,
     WORKER_KILLED,
     BackendTerminator,
     FaultLog,
@@ -68,6 +79,14 @@ from tests.suites.storm.processes import (
     wait_for,
 )
 from tests.suites.storm.tail import FeedTail, feed_problems
+from tests.suites.storm.webhooks import (
+    Delivered,
+    Slowdowns,
+    Subscriptions,
+    counted,
+    wait_for_deliveries,
+    webhook_problems,
+)
 from tests.suites.summary import SuiteRecord, is_long, recording, scaled
 
 CLIENTS = scaled(32, 48)
@@ -77,12 +96,35 @@ WITH_INTEREST = scaled(30, 120)
 ACCRUAL_DAYS = scaled(20, 30)
 #: Seconds of storm at least (the faults take what they take on top).
 STORM_SECONDS = scaled(20, 300)
-#: The process faults, in order; backends are terminated throughout.
+#: The process faults, in order; backends are terminated throughout. A receiver outage comes early, so
+#: that the deliveries it holds back have the rest of the storm to go out; PostgreSQL restarts before
+#: the worker is killed (a restart between a webhook's send and its record leaves the claim leased,
+#: 4 x RAZAO_WEBHOOK_TIMEOUT_SECONDS + 30 s, and an ordered endpoint waits behind it: the earlier, the
+#: more of that wait the storm itself absorbs).
 SCHEDULE = (
-    ("api", "worker", "postgres")
+    ("receiver", "api", "postgres", "worker")
     if not is_long()
-    else ("api", "worker", "postgres", "api", "worker", "api", "postgres", "api", "worker", "api")
+    else (
+        "receiver",
+        "api",
+        "worker",
+        "postgres",
+        "api",
+        "receiver",
+        "worker",
+        "api",
+        "postgres",
+        "api",
+        "worker",
+        "api",
+    )
 )
+#: Seconds each receiver outage lasts.
+OUTAGE_SECONDS = 4.0
+#: Seconds between two slow patches of the receivers (random in this range).
+SLOW_EVERY = (2.0, 6.0)
+#: The longest wait after the storm for every webhook delivery to finish.
+DELIVERY_TIMEOUT = scaled(90, 300)
 #: Seconds between two backend terminations (random in this range), and most backends per strike.
 TERMINATE_EVERY = (0.3, 1.5)
 #: Acknowledged operations that must follow each fault before the next (the service recovered).
@@ -95,6 +137,26 @@ JOB_CHUNK_SIZE = 3
 JOB_TIMEOUT = scaled(90, 240)
 #: Group commit on, spelled out (the API's defaults: docs/operations.md), whatever the defaults become.
 GROUPING = {"RAZAO_GROUP_MAX_WAIT_MS": "2", "RAZAO_GROUP_MAX_SIZE": "256", "RAZAO_GROUP_CONCURRENCY": "4"}
+#: Webhooks: the receivers on 127.0.0.1 allowed; beat fans out every second; a delivery task works on
+#: its endpoint at most 3 s (under the visibility timeout, so that it is not redelivered meanwhile, and
+#: short enough that the interest accrual job soon finds a free worker); the slow receiver stays within
+#: the timeout. The key that encrypts the signing secrets is generated per run (`_webhook_settings`).
+#: The circuit breaker is on at its default threshold: a receiver outage opens it for 30 s (the requests
+#: in flight when it opened do not lengthen the rest: webhook_policy.after_failure), which the storm
+#: absorbs before its final wait.
+WEBHOOKS = {
+    "RAZAO_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
+    "RAZAO_WEBHOOK_DISPATCH_SECONDS": "1",
+    "RAZAO_WEBHOOK_TASK_BUDGET_SECONDS": "3",
+    # the lease of a claim whose answer was never recorded is 4 x this + 30 s
+    "RAZAO_WEBHOOK_TIMEOUT_SECONDS": "2",
+}
+
+
+def _webhook_settings() -> dict[str, str]:
+    from adapters.webhooks.secrets import new_key
+
+    return {**WEBHOOKS, "RAZAO_WEBHOOK_SECRET_KEY": new_key()}
 
 
 @pytest.fixture
@@ -116,7 +178,7 @@ def services(cluster: PrivateCluster, mode: str, tmp_path: Path) -> Iterator[Ser
         queue=queue,
         visibility_timeout=VISIBILITY_TIMEOUT,
         chunk_size=JOB_CHUNK_SIZE,
-        extra=GROUPING,
+        extra={**GROUPING, **_webhook_settings()},
     )
     run_cli(env, "db", "setup")
     services = Services(env, tmp_path, free_port())
@@ -257,21 +319,25 @@ def _api_counts(base_url: str) -> dict[str, float]:
 class Started:
     api: Process
     workers: list[Process]
+    beat: Process
     admin_token: str
     client_token: str
 
 
 def _start(services: Services) -> Started:
-    """Keys, the API and the workers: five Python start-ups, side by side."""
+    """Keys, the API, the workers and beat: six Python start-ups, side by side."""
     env = services.env
-    with ThreadPoolExecutor(max_workers=2 + WORKERS) as starting:
+    with ThreadPoolExecutor(max_workers=3 + WORKERS) as starting:
         admin_key = starting.submit(create_api_key, env, "storm-admin", "admin")
         client_key = starting.submit(create_api_key, env, "storm-clients", "ledger:write")
         api = starting.submit(services.start_api)
         workers = [starting.submit(services.start_worker) for _ in range(WORKERS)]
+        beat = starting.submit(services.start_beat)
     ready = httpx.get(f"{services.base_url}/health/ready", timeout=10)
     assert ready.status_code == 200, f"the API is not ready on the private cluster: {ready.text}"
-    return Started(api.result(), [w.result() for w in workers], admin_key.result(), client_key.result())
+    return Started(
+        api.result(), [w.result() for w in workers], beat.result(), admin_key.result(), client_key.result()
+    )
 
 
 def _run_schedule(faults: Faults, tally: Tally, stop: threading.Event, began: float) -> list[dict[str, Any]]:
@@ -286,6 +352,8 @@ def _run_schedule(faults: Faults, tally: Tally, stop: threading.Event, began: fl
         acknowledged = tally.total(tally.acknowledged)
         if fault == "api":
             faults.kill_api()
+        elif fault == "receiver":
+            faults.receiver_outage(OUTAGE_SECONDS, stop)
         elif fault == "worker":
             # Only days that have ended accrue: consecutive ranges, the last one ending yesterday.
             first = today - timedelta(days=ACCRUAL_DAYS * (SCHEDULE.count("worker") - len(faults.accruals)))
@@ -313,6 +381,17 @@ class Findings:
     refused_existing: list[str]
     api_counts: dict[str, float]
     feed_problems: list[str]
+    #: Per webhook endpoint: what its receiver got against what its subscription selects.
+    webhooks: list[Delivered]
+    #: Endpoints whose deliveries had not all finished when the bounded wait ended.
+    unfinished_deliveries: dict[str, Any]
+
+    @property
+    def webhook_problems(self) -> list[str]:
+        unfinished = [f"deliveries unfinished after the wait: {self.unfinished_deliveries}"]
+        return (unfinished if self.unfinished_deliveries else []) + [
+            p for d in self.webhooks for p in d.problems
+        ]
 
     @property
     def lost_acknowledgements(self) -> int:
@@ -333,11 +412,17 @@ def _check(
     jobs: list[dict[str, Any]],
     base_url: str,
     tail: FeedTail,
+    subscriptions: Subscriptions,
+    phases: dict[str, float],
 ) -> Findings:
-    """The product's own verification job, the independent checker, the accruals and the feed."""
+    """The product's own verification job, the independent checker, the accruals, the feed, and (once
+    every delivery has finished, or the bounded wait ended) the webhooks."""
     verification = admin.finished_job(admin.call("POST", "/v1/jobs/ledger-verification")["id"], JOB_TIMEOUT)
     tail.drain()
     report = check_ledger(engine, acknowledged=tally.transfers, baseline=baseline)
+    waiting = time.monotonic()
+    unfinished = wait_for_deliveries(engine, subscriptions, DELIVERY_TIMEOUT)
+    phases["webhook_wait"] = time.monotonic() - waiting
     return Findings(
         report,
         verification,
@@ -347,6 +432,8 @@ def _check(
         _refused_that_exist(engine, tally),
         _api_counts(base_url),
         feed_problems(engine, tail),
+        webhook_problems(engine, subscriptions),
+        unfinished,
     )
 
 
@@ -368,7 +455,9 @@ def _summarize(
         + len(found.accrual_problems)
         + len(found.refused_existing)
         + len(found.feed_problems)
+        + len(found.webhook_problems)
     )
+    hooks = counted(found.webhooks)
     entry.details = {
         "clients": CLIENTS,
         "grouping": GROUPING,
@@ -382,6 +471,14 @@ def _summarize(
             "reads": tail.reads,
             "re_reads": dict(tail.retries),
             "problems": len(found.feed_problems),
+        },
+        "webhooks": {
+            "deliveries": hooks["deliveries"],
+            "duplicates_received": hooks["duplicates"],
+            "retries": hooks["retries"],
+            "receiver_outages": log.counts[RECEIVER_OUTAGE],
+            "unfinished_after_wait": found.unfinished_deliveries,
+            **{d.name: d.details() for d in found.webhooks},
         },
         "accounts": {"hot": HOT_ACCOUNTS, "cold": COLD_ACCOUNTS, "with_interest": WITH_INTEREST},
         "acknowledged": tally.total(tally.acknowledged),
@@ -404,6 +501,7 @@ def _summarize(
             *found.accrual_problems[:5],
             *found.refused_existing[:5],
             *found.feed_problems[:5],
+            *found.webhook_problems[:5],
         ],
         "jobs": [
             {"kind": j["kind"], "state": j["state"], "result": j["result"], "errors": j["errors"]}
@@ -420,6 +518,7 @@ def _summarize(
         f"violations {entry.violations} (lost or changed acknowledgements {found.lost_acknowledgements}, "
         f"refused bulk items that exist {len(found.refused_existing)}); failed jobs {len(found.failed_jobs)}; "
         f"feed tail {entry.details['feed_tail']}; "
+        f"webhooks {entry.details['webhooks']}; "
         f"API crashes at start-up {api_start_crashes}; "
         f"retry causes {dict(tally.retry_causes)}; phases {entry.details['phases_s']}"
     )
@@ -428,11 +527,18 @@ def _summarize(
 @pytest.mark.timeout(scaled(300, 2400))
 @pytest.mark.parametrize("mode", ["app", "db"])
 def test_the_ledger_survives_a_storm_with_faults(
-    mode: str, cluster: PrivateCluster, services: Services, admin_engine: Engine
+    mode: str,
+    cluster: PrivateCluster,
+    services: Services,
+    admin_engine: Engine,
+    request: pytest.FixtureRequest,
 ) -> None:
     began = time.monotonic()
     started = _start(services)
     admin = Admin(services.base_url, started.admin_token)
+    run = uuid.uuid4().hex[:8]
+    subscriptions = Subscriptions.create(admin, admin_engine, run)
+    request.addfinalizer(subscriptions.stop)
     books = open_books(
         admin,
         hot=HOT_ACCOUNTS,
@@ -441,6 +547,7 @@ def test_the_ledger_survives_a_storm_with_faults(
         hot_funds=50_000_000,
         cold_funds=200_000,
         since=date.today() - timedelta(days=ACCRUAL_DAYS * SCHEDULE.count("worker") + 30),
+        run=run,
     )
     baseline = journal_baseline(admin_engine)
     phases = {"set_up": time.monotonic() - began}
@@ -448,7 +555,8 @@ def test_the_ledger_survives_a_storm_with_faults(
     tally = Tally()
     tally.transfers.extend(books.funding)
     log = FaultLog()
-    faults = Faults(cluster, services, admin, log, started.api, started.workers)
+    faults = Faults(cluster, services, admin, log, started.api, started.workers, subscriptions)
+    slowdowns = Slowdowns(subscriptions, log, SLOW_EVERY)
     stop = threading.Event()
     clients = [
         Client(n, services.base_url, started.client_token, books.accounts, tally, stop)
@@ -466,19 +574,23 @@ def test_the_ledger_survives_a_storm_with_faults(
                 thread.start()
             wait_for(lambda: _recovered(tally, 0), 60, "the clients to get going")
             terminator.start()
+            slowdowns.start()
             jobs = _run_schedule(faults, tally, stop, storm)
         finally:
             stop.set()
             for thread in threads:
                 thread.join(timeout=180)
             terminator.stop()
+            slowdowns.stop()
         phases["storm"] = time.monotonic() - storm
         assert not [t.name for t in threads if t.is_alive()], "clients still running"
         assert not [c.error for c in clients if c.error is not None], [c.error for c in clients]
         assert tail.error is None, repr(tail.error)
 
         checking = time.monotonic()
-        found = _check(admin, admin_engine, tally, baseline, books, jobs, services.base_url, tail)
+        found = _check(
+            admin, admin_engine, tally, baseline, books, jobs, services.base_url, tail, subscriptions, phases
+        )
         admin.close()
         phases["checks"] = time.monotonic() - checking
         _summarize(entry, tally, log, found, phases, len(services.crashed_starts), tail)
@@ -492,6 +604,10 @@ def test_the_ledger_survives_a_storm_with_faults(
     assert not found.refused_existing, found.refused_existing[:10]
     assert not found.feed_problems, found.feed_problems[:10]
     assert len(tail.seen) > len(tally.transfers), "the feed tail saw fewer events than transfers booked"
+    assert not found.webhook_problems, found.webhook_problems[:20]
+    ordered, unordered = found.webhooks
+    assert ordered.unique >= 10 and unordered.unique >= 10, "too few webhooks for the checks to mean much"
+    assert log.counts[RECEIVER_OUTAGE] == SCHEDULE.count("receiver")
     assert found.groups.shared >= 1, f"no two single transfers shared a transaction: {found.groups.details()}"
     assert tally.bulk_items["201"] >= 1, f"no bulk item was booked: {dict(tally.bulk_items)}"
     server_errors = {cause: n for cause, n in tally.retry_causes.items() if cause.startswith("500")}

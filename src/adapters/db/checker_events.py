@@ -15,8 +15,10 @@ describe, in plain SQL, sharing nothing with the use cases that record them (`ap
 - a succeeded job has exactly one `job.succeeded`, a failed one one `job.failed`, any other none;
 - every event names objects that exist, and its `data.id` is the object's id.
 
-Retention deletes old events: when it has deleted some (`events_horizon`), only the objects created at or
-after its last run are compared (every deleted event occurred before that). `counts["events"]` is the
+Which objects are compared: all of them, except in a ledger that held objects before the outbox
+existed (`events_horizon.started_at`, set by the upgrade to revision 0010: only objects created since
+are compared) or once retention has deleted events (only objects created at or after the latest cut-off
+it ran with, `events_horizon.pruned_before`: every event it deleted occurred before it). `counts["events"]` is the
 number of events kept.
 """
 
@@ -31,8 +33,11 @@ if TYPE_CHECKING:
 
 CHECK = "events"
 
-#: When retention last deleted events (NULL: never): objects created before it are not compared.
-_SINCE = text("SELECT pruned_at FROM events_horizon")
+_HAS_EVENTS = text("SELECT to_regclass('events_horizon')")
+#: Objects created before this are not compared ('-infinity': all are).
+_SINCE = text("""
+SELECT coalesce((SELECT greatest(started_at, pruned_before) FROM events_horizon), '-infinity')::text
+""")
 
 #: Per transfer created since :since, how many events of each transfer type name it; only mismatches.
 _TRANSFERS = text("""
@@ -55,7 +60,7 @@ WITH counted AS (
            CASE WHEN t.status = 'expired' THEN 1 ELSE 0 END AS expired,
            r.id AS reversal_id
     FROM transfers t LEFT JOIN transfers r ON r.reverses_id = t.id
-    WHERE CAST(:since AS timestamptz) IS NULL OR t.created_at >= CAST(:since AS timestamptz)
+    WHERE t.created_at >= CAST(:since AS timestamptz)
 )
 SELECT x.id::text AS id, x.status, x.reversal_id::text AS reversal_id,
        coalesce(c.posted, 0) AS posted, coalesce(c.pending, 0) AS pending,
@@ -83,7 +88,7 @@ WITH counted AS (
 SELECT a.id::text AS id, a.status, coalesce(c.opened, 0) AS opened, coalesce(c.closed, 0) AS closed,
        coalesce(c.frozen, 0) AS frozen, coalesce(c.unfrozen, 0) AS unfrozen
 FROM accounts a LEFT JOIN counted c ON c.account_id = a.id
-WHERE (CAST(:since AS timestamptz) IS NULL OR a.created_at >= CAST(:since AS timestamptz))
+WHERE (a.created_at >= CAST(:since AS timestamptz))
   AND (coalesce(c.opened, 0) <> 1
        OR coalesce(c.closed, 0) <> CASE WHEN a.status = 'closed' THEN 1 ELSE 0 END
        OR CASE a.status
@@ -97,7 +102,7 @@ _INTEREST = text("""
 WITH postings AS (
     SELECT DISTINCT account_id, transfer_id FROM razao.interest_accruals
     WHERE transfer_id IS NOT NULL
-      AND (CAST(:since AS timestamptz) IS NULL OR created_at >= CAST(:since AS timestamptz))
+      AND (created_at >= CAST(:since AS timestamptz))
 ), counted AS (
     SELECT e.transfer_id, a.id AS account_id, count(*) AS n
     FROM events e CROSS JOIN LATERAL unnest(e.account_ids) AS a(id)
@@ -117,7 +122,7 @@ WITH counted AS (
 )
 SELECT j.id::text AS id, j.state, coalesce(c.succeeded, 0) AS succeeded, coalesce(c.failed, 0) AS failed
 FROM razao.jobs j LEFT JOIN counted c ON c.job_id = j.id
-WHERE (CAST(:since AS timestamptz) IS NULL OR j.created_at >= CAST(:since AS timestamptz))
+WHERE (j.created_at >= CAST(:since AS timestamptz))
   AND (coalesce(c.succeeded, 0) <> CASE WHEN j.state = 'succeeded' THEN 1 ELSE 0 END
        OR coalesce(c.failed, 0) <> CASE WHEN j.state = 'failed' THEN 1 ELSE 0 END)
 """)
@@ -141,6 +146,8 @@ _COUNT = text("SELECT count(*) FROM events")
 def check_events(conn: Connection, report: CheckReport) -> None:
     """Add a violation to `report` for each object whose events disagree with it, and for each event
     that names what does not exist."""
+    if conn.execute(_HAS_EVENTS).scalar() is None:  # a database older than the outbox (revision 0010)
+        return
     since = conn.execute(_SINCE).scalar()
     where = {"since": since}
     report.counts[CHECK] = int(conn.execute(_COUNT).scalar_one())

@@ -250,6 +250,197 @@ class EventHorizonRow(Base):
     #: How many events retention has deleted so far, and when it last did.
     pruned: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     pruned_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    #: The latest cut-off retention ran with: every deleted event occurred before it.
+    pruned_before: Mapped[datetime | None] = mapped_column(Timestamp)
+    #: When the outbox started in a ledger that already held accounts or jobs (they have no events).
+    started_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class BalanceMonitorRow(Base):
+    """A balance monitor (revision 0012_balance_monitors, `domain.monitors`): a condition on one balance
+    of one account, and its edge-triggered state. razao_app inserts and deletes monitors and updates only
+    their state (`triggered`, `triggered_at`); the condition never changes (delete and create instead)."""
+
+    __tablename__ = "balance_monitors"
+    __table_args__ = (
+        CheckConstraint(
+            "balance IN ('posted', 'available', 'pending_outflow', 'pending_inflow')", name="balance"
+        ),
+        CheckConstraint("comparison IN ('below', 'at_or_below', 'above', 'at_or_above')", name="comparison"),
+        CheckConstraint("triggered_at IS NOT NULL OR NOT triggered", name="triggered_at"),
+        # The write path's one statement: the monitors of the accounts a change touched.
+        Index("ix_balance_monitors_account_id_created_at_id", "account_id", "created_at", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    #: Which balance (`domain.monitors.BalanceKind`) and how it compares with the threshold.
+    balance: Mapped[str] = mapped_column(Text)
+    comparison: Mapped[str] = mapped_column(Text)
+    threshold: Mapped[Decimal] = mapped_column(Money)
+    description: Mapped[str] = mapped_column(Text, server_default=text("''"))
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONB, server_default=text("'{}'::jsonb"))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    #: Whether the condition held at the last evaluation (it fired then); when it last fired.
+    triggered: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    triggered_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class EventStreamCursorRow(Base):
+    """A broker stream's cursor (revision 0013_event_stream): the feed position up to which the broker
+    confirmed every event, and the lease of the one publisher that may publish the stream
+    (`application.stream`). Written in short transactions only, never held open while publishing."""
+
+    __tablename__ = "event_stream_cursors"
+    __table_args__ = (
+        CheckConstraint("n >= 0", name="n"),
+        CheckConstraint("published >= 0", name="published"),
+        CheckConstraint("failures >= 0", name="failures"),
+    )
+
+    #: The stream (its exchange's name by default).
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    #: The position (txid, n) up to which every event was confirmed; ('0', 0): none yet.
+    txid: Mapped[int] = mapped_column(Xid8, server_default=text("'0'::xid8"))
+    n: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    #: Events confirmed so far (a page published again after a crash counts again).
+    published: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    #: Failed passes so far, and the latest failure.
+    failures: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    failed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    #: The publisher that may publish the stream, until `leased_until` unless it renews the lease.
+    holder: Mapped[str | None] = mapped_column(Text)
+    leased_until: Mapped[datetime | None] = mapped_column(Timestamp)
+    #: The cursor's last move.
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, server_default=text("now()"))
+
+
+class WebhookEndpointRow(Base):
+    """A webhook endpoint (revision 0011_webhooks, `application.webhooks`): where events are pushed, which
+    ones, its signing secret (encrypted), its fan-out cursor and its circuit breaker."""
+
+    __tablename__ = "webhook_endpoints"
+    __table_args__ = (
+        CheckConstraint("max_in_flight BETWEEN 1 AND 100", name="max_in_flight"),
+        CheckConstraint("NOT ordered OR max_in_flight = 1", name="ordered"),
+        CheckConstraint(
+            "(previous_secret_ciphertext IS NULL) = (previous_secret_expires_at IS NULL)",
+            name="previous_secret",
+        ),
+        CheckConstraint("consecutive_failures >= 0", name="consecutive_failures"),
+        CheckConstraint("cursor_n >= 0", name="cursor_n"),
+        CheckConstraint("delivered_total >= 0", name="delivered_total"),
+        CheckConstraint("failed_total >= 0", name="failed_total"),
+        CheckConstraint("retried_total >= 0", name="retried_total"),
+        CheckConstraint("latency_sum_ms >= 0", name="latency_sum_ms"),
+        CheckConstraint("cardinality(latency_bucket_counts) = 13", name="latency_bucket_counts"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, server_default=text("''"))
+    #: None: every event type.
+    event_types: Mapped[list[str] | None] = mapped_column(ARRAY(Text), nullable=True)
+    account_code_prefix: Mapped[str | None] = mapped_column(Text)
+    enabled: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    ordered: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    max_in_flight: Mapped[int] = mapped_column(SmallInteger, server_default=text("1"))
+    #: Fernet tokens of the signing secret, and of the previous one while a rotation overlaps.
+    secret_ciphertext: Mapped[str] = mapped_column(Text)
+    previous_secret_ciphertext: Mapped[str | None] = mapped_column(Text)
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    #: The feed position after which events are still to be fanned out to this endpoint.
+    cursor_txid: Mapped[int] = mapped_column(Xid8)
+    cursor_n: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    consecutive_failures: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    circuit_open_until: Mapped[datetime | None] = mapped_column(Timestamp)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp)
+    #: Monotonic counters for /metrics: attempts by outcome, and the latency histogram (per-bucket
+    #: counts of `adapters.db.webhooks.LATENCY_BUCKETS`, then +Inf; the sum in milliseconds).
+    delivered_total: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    failed_total: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    retried_total: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    latency_bucket_counts: Mapped[list[int]] = mapped_column(
+        ARRAY(BigInteger), server_default=text("'{0,0,0,0,0,0,0,0,0,0,0,0,0}'::bigint[]")
+    )
+    latency_sum_ms: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+
+
+class WebhookDeliveryRow(Base):
+    """One event for one endpoint: its state, its retries and its lease while a worker sends it."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("endpoint_id", "event_id"),
+        CheckConstraint("state IN ('pending', 'delivering', 'succeeded', 'failed')", name="state"),
+        CheckConstraint("attempts >= 0", name="attempts"),
+        # The claim: the head of an endpoint's unfinished deliveries, in position order.
+        Index(
+            "ix_webhook_deliveries_endpoint_id_event_txid_event_n",
+            "endpoint_id",
+            "event_txid",
+            "event_n",
+            postgresql_where=text("state IN ('pending', 'delivering')"),
+        ),
+        Index("ix_webhook_deliveries_endpoint_id_created_at_id", "endpoint_id", "created_at", "id"),
+        CheckConstraint("(state IN ('succeeded', 'failed')) = (finished_at IS NOT NULL)", name="finished_at"),
+        # /metrics: the oldest unfinished delivery; retention: old finished ones.
+        Index(
+            "ix_webhook_deliveries_created_at_unfinished",
+            "created_at",
+            postgresql_where=text("state IN ('pending', 'delivering')"),
+        ),
+        Index(
+            "ix_webhook_deliveries_finished_at",
+            "finished_at",
+            postgresql_where=text("state IN ('succeeded', 'failed')"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, server_default=text("gen_random_uuid()"))
+    endpoint_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("webhook_endpoints.id", ondelete="CASCADE")
+    )
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    event_txid: Mapped[int] = mapped_column(Xid8)
+    event_n: Mapped[int] = mapped_column(BigInteger)
+    event_type: Mapped[str] = mapped_column(Text)
+    event_occurred_at: Mapped[datetime] = mapped_column(Timestamp)
+    state: Mapped[str] = mapped_column(Text, server_default=text("'pending'"))
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    next_attempt_at: Mapped[datetime] = mapped_column(Timestamp)
+    lease_until: Mapped[datetime | None] = mapped_column(Timestamp)
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    first_attempt_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    delivered_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    #: When it succeeded or failed for good (None while unfinished): what retention ages by.
+    finished_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class WebhookAttemptRow(Base):
+    """One attempt to deliver: when, how long, what came back, and what was decided."""
+
+    __tablename__ = "webhook_attempts"
+    __table_args__ = (
+        CheckConstraint("outcome IN ('delivered', 'retry', 'failed')", name="outcome"),
+        Index("ix_webhook_attempts_delivery_id_id", "delivery_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    delivery_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("webhook_deliveries.id", ondelete="CASCADE")
+    )
+    attempt: Mapped[int] = mapped_column(Integer)
+    attempted_at: Mapped[datetime] = mapped_column(Timestamp)
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(Text)
+    next_try_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
 
 class ApiKeyRow(Base):
@@ -370,3 +561,8 @@ entries = cast(Table, EntryRow.__table__)
 api_keys = cast(Table, ApiKeyRow.__table__)
 events = cast(Table, EventRow.__table__)
 events_horizon = cast(Table, EventHorizonRow.__table__)
+event_stream_cursors = cast(Table, EventStreamCursorRow.__table__)
+balance_monitors = cast(Table, BalanceMonitorRow.__table__)
+webhook_endpoints = cast(Table, WebhookEndpointRow.__table__)
+webhook_deliveries = cast(Table, WebhookDeliveryRow.__table__)
+webhook_attempts = cast(Table, WebhookAttemptRow.__table__)

@@ -21,46 +21,26 @@ from adapters.db.errors import DatabaseUnavailable, as_retryable
 from adapters.db.events import SqlEventLog
 from adapters.db.interest import SqlInterestRepository
 from adapters.db.jobs import SqlJobRepository
+from adapters.db.monitors import SqlMonitorRepository
 from adapters.db.transfers import SqlTransferRepository
 from adapters.db.tx import Tx
 from adapters.db.verification import SqlLedgerScan
 from application.api_keys import ApiKeyRepository
 from application.interest import InterestRepository
 from application.jobs import JobRepository
+from application.monitors import MonitorRepository
 from application.ports import AccountRepository, AssetRepository, TransferRepository
 from application.verification import LedgerScan
 
 
-class SqlUnitOfWork:
-    """Implements `application.ports.UnitOfWork`, `application.api_keys.ApiKeyUnitOfWork`, the
-    units of work of the background use cases (`interest`, `jobs`, `ledger_scan`) and of the events
-    feed (`application.feed.FeedUnitOfWork`).
+class TxScope:
+    """One connection and one transaction per `with` block over `self._tx` (rolled back unless
+    `commit()`), for every SQL unit of work: a connection that cannot be had is `DatabaseUnavailable`,
+    a retryable database error leaving the block is `RetryableConflict`. It may be entered again once
+    its block has ended, never while it is open."""
 
-    Create one per use case (a factory: `lambda: SqlUnitOfWork(engine)`). It may be entered again
-    once its block has ended, never while it is open; its repositories work only inside the block.
-    """
-
-    assets: AssetRepository
-    accounts: AccountRepository
-    transfers: TransferRepository
-    api_keys: ApiKeyRepository
-    interest: InterestRepository
-    jobs: JobRepository
-    ledger_scan: LedgerScan
-    #: The outbox: `EventLog` for the use cases that record, `EventFeed` for the feed and retention.
-    events: SqlEventLog
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._tx = tx = Tx()
-        self.assets = SqlAssetRepository(tx)
-        self.accounts = SqlAccountRepository(tx)
-        self.transfers = SqlTransferRepository(tx)
-        self.api_keys = SqlApiKeyRepository(tx)
-        self.interest = SqlInterestRepository(tx)
-        self.jobs = SqlJobRepository(tx)
-        self.ledger_scan = SqlLedgerScan(tx)
-        self.events = SqlEventLog(tx)
+    _engine: Engine
+    _tx: Tx
 
     def __enter__(self) -> Self:
         if self._tx.is_open:
@@ -98,3 +78,37 @@ class SqlUnitOfWork:
 
     def rollback(self) -> None:
         self._tx.rollback()
+
+
+class SqlUnitOfWork(TxScope):
+    """Implements `application.ports.UnitOfWork`, `application.api_keys.ApiKeyUnitOfWork`, the
+    units of work of the background use cases (`interest`, `jobs`, `ledger_scan`) and of the events
+    feed (`application.feed.FeedUnitOfWork`).
+
+    Create one per use case (a factory: `lambda: SqlUnitOfWork(engine)`). It may be entered again
+    once its block has ended, never while it is open; its repositories work only inside the block.
+    """
+
+    assets: AssetRepository
+    accounts: AccountRepository
+    transfers: TransferRepository
+    api_keys: ApiKeyRepository
+    interest: InterestRepository
+    jobs: JobRepository
+    ledger_scan: LedgerScan
+    monitors: MonitorRepository
+    #: The outbox: `EventLog` for the use cases that record, `EventFeed` for the feed and retention.
+    events: SqlEventLog
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._tx = tx = Tx()
+        self.assets = SqlAssetRepository(tx)
+        self.accounts = SqlAccountRepository(tx)
+        self.transfers = SqlTransferRepository(tx)
+        self.api_keys = SqlApiKeyRepository(tx)
+        self.interest = SqlInterestRepository(tx)
+        self.jobs = SqlJobRepository(tx)
+        self.ledger_scan = SqlLedgerScan(tx)
+        self.monitors = SqlMonitorRepository(tx)
+        self.events = SqlEventLog(tx)

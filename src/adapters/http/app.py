@@ -19,11 +19,24 @@ from starlette.responses import Response
 
 from adapters.http.auth import ApiKeyCache, check_route_key
 from adapters.http.deps import UnsupportedMediaType
+from adapters.http.docs_pages import add_docs_pages
 from adapters.http.metrics import MetricsMiddleware
 from adapters.http.metrics import router as metrics_router
 from adapters.http.middleware import RequestContextMiddleware, request_id_of
 from adapters.http.problems import CODE_BY_STATUS, Problem, problem
-from adapters.http.routes import accounts, admin, assets, events, health, interest, jobs, reports, transfers
+from adapters.http.routes import (
+    accounts,
+    admin,
+    assets,
+    events,
+    health,
+    interest,
+    jobs,
+    monitors,
+    reports,
+    transfers,
+    webhooks,
+)
 from adapters.http.services import Services
 from application.api_keys import Unauthenticated
 from application.ports import ExecutionUnavailable, RetryableConflict
@@ -47,13 +60,17 @@ TAGS = [
     {"name": "transfers", "description": "Balanced movements of value, single- or two-phase."},
     {"name": "reports", "description": "Whole-ledger reports."},
     {"name": "events", "description": "What happened to the ledger, in order: the feed, with long polling."},
+    {
+        "name": "webhooks",
+        "description": "Signed deliveries of the events to your endpoints (Standard Webhooks).",
+    },
     {"name": "admin", "description": "Operators' views: statistics of the ledger's database functions."},
     {"name": "jobs", "description": "Background jobs: expire holds, accrue interest, verify the ledger."},
     {"name": "health", "description": "Liveness and readiness probes (no authentication)."},
 ]
 
 _LOCATIONS = {"body", "query", "path", "header", "cookie"}
-_RESOURCES = (assets, accounts, interest, transfers, reports, events, admin, jobs, health)
+_RESOURCES = (assets, accounts, monitors, interest, transfers, reports, events, webhooks, admin, jobs, health)
 
 
 def _version() -> str:
@@ -193,6 +210,8 @@ def create_app(services: Services) -> FastAPI:
         description=DESCRIPTION,
         openapi_tags=TAGS,
         generate_unique_id_function=_operation_id,
+        docs_url=None,  # /docs and /redoc: adapters/http/docs_pages.py, with local assets (no CDN)
+        redoc_url=None,
         exception_handlers={
             RequestValidationError: _invalid_request,
             DomainError: _domain_error,
@@ -206,6 +225,7 @@ def create_app(services: Services) -> FastAPI:
     app.state.api_key_cache = ApiKeyCache(services.api_key_cache_seconds)
     for module in _RESOURCES:
         app.include_router(module.router)
+    add_docs_pages(app)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=services.max_body_bytes)
     if services.metrics is not None:
         app.state.metrics_registry = services.metrics.registry

@@ -73,8 +73,26 @@ CODE_BY_STATUS: dict[int, str] = {
 }
 
 
+#: How `errors[].field` names a field: the error catalogue's words (docs/api/errors.md), and what
+#: tests/e2e/test_field_errors.py checks of every operation of the OpenAPI document.
+FIELD_NAMING = """\
+Each item of `errors` names one offending value in `field`, by its JSON path from the root of the
+body: `amount`, `postings[1].side`, `transfers[3].amount` (items of a list counted from 0),
+`metadata.order` for a key inside an object. A path, query or header parameter is named by its own
+name (`account_id`, `limit`). A required field is named whether it is missing or `null`. A transfer
+has two forms, `postings` or `debit_account_id` + `credit_account_id` + `amount`: the fields named are
+those missing from the form the body uses (the two-posting form as soon as one of its fields is
+given, so a body with neither names `postings`), and a field of the two-posting form sent beside
+`postings` is named as not allowed. `body` is named only when the body as a whole is wrong (absent,
+or not a JSON object).
+"""
+
+
 class FieldError(BaseModel):
-    field: str = Field(description="Where the offending value is, e.g. `postings[0].amount`.")
+    field: str = Field(
+        description="The offending value's JSON path from the body's root (`amount`, `postings[1].side`, "
+        "`transfers[3].amount`), or the name of the path, query or header parameter (`limit`)."
+    )
     message: str
 
 

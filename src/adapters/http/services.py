@@ -19,6 +19,7 @@ from application.feed import EventFeed
 from application.jobs import JobUnitOfWork
 from application.ports import Clock, IdSource, UnitOfWork
 from application.read_path import ReadPath
+from application.webhooks import SecretBox, UrlCheck, WebhookUnitOfWork
 from application.write_path import WritePath
 
 
@@ -74,6 +75,16 @@ class JobServices:
 
 
 @dataclass(frozen=True, slots=True)
+class WebhookServices:
+    """Webhook endpoints (`/v1/webhooks`): their store, the secrets' box, secrets, the URL check."""
+
+    uow: Callable[[], WebhookUnitOfWork]
+    box: SecretBox
+    new_secret: Callable[[], str]
+    check_url: UrlCheck
+
+
+@dataclass(frozen=True, slots=True)
 class Services:
     uow: Callable[[], LedgerUnitOfWork]
     #: For reads only (autocommit: nothing it does may need to be atomic).
@@ -100,3 +111,5 @@ class Services:
     #: granted (a request asking for more waits this long).
     event_poll_seconds: float = 0.25
     event_max_wait_seconds: float = 30.0
+    #: Webhook endpoints (`/v1/webhooks`); None serves 503 there.
+    webhooks: WebhookServices | None = None

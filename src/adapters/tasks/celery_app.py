@@ -19,11 +19,15 @@ from celery.schedules import crontab
 
 from adapters.tasks.runtime import TaskRuntime, expire_all_due
 from adapters.tasks.signals import connect_signals
+from adapters.tasks.webhooks import summary_of
 
 EXPIRE_HOLDS = "razao.expire_holds"
 RUN_JOB = "razao.run_job"
 VERIFY_LEDGER = "razao.verify_ledger"
 PRUNE_EVENTS = "razao.prune_events"
+DISPATCH_WEBHOOKS = "razao.dispatch_webhooks"
+DELIVER_WEBHOOKS = "razao.deliver_webhooks"
+PRUNE_WEBHOOKS = "razao.prune_webhooks"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +39,8 @@ class CeleryConfig:
     visibility_timeout: int = 3600
     #: Hour (UTC) of the daily verification job; None: not scheduled.
     verification_hour_utc: int | None = 3
+    #: Seconds between two fan-outs of the events to the webhook endpoints; None: not scheduled.
+    webhook_dispatch_seconds: float | None = 5.0
 
 
 def _schedule(config: CeleryConfig) -> dict[str, Any]:
@@ -46,7 +52,20 @@ def _schedule(config: CeleryConfig) -> dict[str, Any]:
             "schedule": crontab(minute=17),
             "options": {"expires": 3000},
         },
+        # Retention of finished webhook deliveries and their attempts, hourly beside the events'.
+        "prune-webhooks": {
+            "task": PRUNE_WEBHOOKS,
+            "schedule": crontab(minute=47),
+            "options": {"expires": 3000},
+        },
     }
+    if config.webhook_dispatch_seconds is not None:
+        # Cheap when idle (one read of the endpoints, one of the due work); expires before the next run.
+        schedule["dispatch-webhooks"] = {
+            "task": DISPATCH_WEBHOOKS,
+            "schedule": timedelta(seconds=config.webhook_dispatch_seconds),
+            "options": {"expires": max(1.0, config.webhook_dispatch_seconds * 2)},
+        }
     if config.verification_hour_utc is not None:
         schedule["verify-ledger"] = {
             "task": VERIFY_LEDGER,
@@ -114,6 +133,31 @@ def create_celery(
             return {"skipped": "retention is not wired"}
         return {"deleted": prune()}
 
+    def dispatch_webhooks() -> dict[str, Any]:
+        """Fan the new events out to the webhook endpoints; send a delivery task per endpoint with due work."""
+        worker = runtime().webhooks
+        if worker is None:
+            return {"skipped": "webhooks are not wired"}
+        summary = worker.fan_out()
+        expires = max(10.0, 3 * (config.webhook_dispatch_seconds or 5.0))
+        for endpoint_id in summary.due:
+            app.send_task(DELIVER_WEBHOOKS, args=[str(endpoint_id)], expires=expires)
+        return {"fanned_out": summary.fanned_out, "due": len(summary.due)}
+
+    def deliver_webhooks(endpoint_id: str) -> dict[str, Any]:
+        """Deliver the due work of ONE webhook endpoint, for at most the task budget."""
+        worker = runtime().webhooks
+        if worker is None:
+            return {"skipped": "webhooks are not wired"}
+        return summary_of(worker.deliver(UUID(endpoint_id)))
+
+    def prune_webhooks() -> dict[str, Any]:
+        """Delete the finished webhook deliveries older than the retention setting (beat, hourly)."""
+        worker = runtime().webhooks
+        if worker is None:
+            return {"skipped": "webhooks are not wired"}
+        return {"deleted": worker.prune()}
+
     def verify_ledger() -> dict[str, Any]:
         """Beat's daily verification: record a job, then run it like one started through the API."""
         if start_verification is None:
@@ -124,4 +168,8 @@ def create_celery(
     app.task(name=RUN_JOB)(run_job)
     app.task(name=VERIFY_LEDGER)(verify_ledger)
     app.task(name=PRUNE_EVENTS)(prune_events)
+    # not shared: each app (tests build several in one process) keeps its own runtime
+    app.task(name=DISPATCH_WEBHOOKS, shared=False)(dispatch_webhooks)
+    app.task(name=DELIVER_WEBHOOKS, shared=False)(deliver_webhooks)
+    app.task(name=PRUNE_WEBHOOKS, shared=False)(prune_webhooks)
     return app

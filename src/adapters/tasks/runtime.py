@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from adapters.tasks.webhooks import WebhookWorker
 from application.write_path import WritePath
 
 #: Transfers expired per transaction by the expire-holds task.
@@ -20,6 +21,8 @@ class TaskRuntime:
     run_job: Callable[[UUID], dict[str, Any]]
     #: Deletes the events older than the retention setting; how many (None: not wired).
     prune_events: Callable[[], int] | None = None
+    #: Webhooks: fan-out and delivery (`adapters.tasks.webhooks.WebhookWorker`; None: not wired).
+    webhooks: WebhookWorker | None = None
 
 
 def expire_all_due(write_path: WritePath, batch: int = EXPIRE_BATCH) -> int:

@@ -631,11 +631,20 @@ class Books:
 
 
 def open_books(
-    admin: Admin, *, hot: int, cold: int, with_interest: int, hot_funds: int, cold_funds: int, since: date
+    admin: Admin,
+    *,
+    hot: int,
+    cold: int,
+    with_interest: int,
+    hot_funds: int,
+    cold_funds: int,
+    since: date,
+    run: str | None = None,
 ) -> Books:
     """Open and fund the accounts (before any fault), and give `with_interest` cold wallets an
-    interest policy paid by a bank account that no client touches."""
-    run = uuid.uuid4().hex[:8]
+    interest policy paid by a bank account that no client touches. Account codes are
+    `storm:<run>:<name>` (`hot-0`, `cold-12`, `source`, `bank`)."""
+    run = run or uuid.uuid4().hex[:8]
 
     def account(name: str, normal_side: str, **extra: Any) -> str:
         body = {"code": f"storm:{run}:{name}", "name": name, "asset": ASSET, "normal_side": normal_side}

@@ -6,7 +6,9 @@
 - `Faults.kill_worker_during_job`: start an interest accrual, SIGKILL the worker running it once the
   job is midway, start a replacement, and wait for the pool to finish the job (late acknowledgement:
   Redis redelivers the task after the visibility timeout);
-- `Faults.restart_postgres`: `pg_ctl restart` of the private cluster (`fast` or `immediate`).
+- `Faults.restart_postgres`: `pg_ctl restart` of the private cluster (`fast` or `immediate`);
+- `Faults.receiver_outage`: both webhook receivers answer 503 (`Retry-After: 1`) for a few seconds;
+  (`webhooks.Slowdowns`, a thread, makes them slow at times: `RECEIVER_SLOW`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, pool, text
 from sqlalchemy.exc import DBAPIError
@@ -26,11 +28,16 @@ from tests.suites.storm.clients import Admin
 from tests.suites.storm.cluster import DATABASE, PrivateCluster
 from tests.suites.storm.processes import Process, Services, wait_for
 
+if TYPE_CHECKING:
+    from tests.suites.storm.webhooks import Subscriptions
+
 BACKEND_TERMINATED = "backend_terminated"
 API_KILLED = "api_killed"
 WORKER_KILLED = "worker_killed"
 POSTGRES_RESTARTED = "postgres_restarted"
-KINDS = (BACKEND_TERMINATED, API_KILLED, WORKER_KILLED, POSTGRES_RESTARTED)
+RECEIVER_OUTAGE = "receiver_outage"
+RECEIVER_SLOW = "receiver_slow"
+KINDS = (BACKEND_TERMINATED, API_KILLED, WORKER_KILLED, POSTGRES_RESTARTED, RECEIVER_OUTAGE, RECEIVER_SLOW)
 
 _TERMINATE = text("""
 SELECT pid, pg_terminate_backend(pid) FROM (
@@ -122,6 +129,8 @@ class Faults:
     api: Process
     #: The worker pool: the one running the job is killed, a new one replaces it.
     workers: list[Process]
+    #: The webhook endpoints' receivers (their outages).
+    subscriptions: Subscriptions | None = None
     #: The interest accrual jobs started (id -> first and last day), for the checks afterwards.
     accruals: dict[str, tuple[date, date]] = field(default_factory=dict)
 
@@ -129,6 +138,17 @@ class Faults:
         self.api.kill()
         self.log.add(API_KILLED, f"pid {self.api.popen.pid}")
         self.api = self.services.start_api()
+
+    def receiver_outage(self, seconds: float, stop: threading.Event) -> None:
+        """Both receivers refuse every request (503, `Retry-After: 1`) for `seconds` (less if `stop`)."""
+        assert self.subscriptions is not None, "no webhook receivers to take down"
+        self.subscriptions.outage(True)
+        began = time.monotonic()
+        try:
+            stop.wait(seconds)
+        finally:
+            self.subscriptions.outage(False)
+        self.log.add(RECEIVER_OUTAGE, f"{time.monotonic() - began:.1f} s")
 
     def restart_postgres(self, mode: str) -> None:
         self.cluster.restart(mode)

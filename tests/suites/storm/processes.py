@@ -1,4 +1,5 @@
-"""The storm's services as real processes: the API (`razao serve`) and Celery workers (`razao worker`).
+"""The storm's services as real processes: the API (`razao serve`), Celery workers (`razao worker`) and
+Celery beat (`razao beat`, which schedules the webhooks' fan-out).
 
 Each runs in its own process group (so SIGKILL reaches every child) with its output in a log file, and
 its RAZAO_* environment pointing at the private cluster, a Redis database and a queue of its own.
@@ -186,6 +187,17 @@ class Services:
 
         wait_for(ready, 90, "the worker to be ready")
         return worker
+
+    def start_beat(self) -> Process:
+        """`razao beat` with a schedule file of its own, once it has started its scheduler."""
+        beat = self._spawn("beat", [RAZAO, "beat", f"--schedule-file={self.logs / 'beat-schedule'}"])
+
+        def ready() -> bool:
+            assert beat.alive(), beat.output()
+            return "beat: Starting" in beat.output()
+
+        wait_for(ready, 90, "beat to start")
+        return beat
 
     def stop_all(self) -> None:
         for process in self.started:

@@ -22,7 +22,7 @@ from adapters.http.schemas.jobs import JobIn, JobKind, JobOut
 from adapters.http.services import JobServices, Services
 from application import interest, jobs
 from application.ports import ExecutionUnavailable
-from domain.errors import ValidationError
+from domain.errors import FieldIssue, ValidationError
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 log = structlog.get_logger("razao.http")
@@ -35,12 +35,17 @@ def _jobs(services: Services) -> JobServices:
 
 
 def _params(kind: JobKind, body: JobIn, now: datetime) -> dict[str, str]:
+    given = [name for name in ("start", "end") if getattr(body, name) is not None]
     if kind != "interest-accrual":
-        if body.start is not None or body.end is not None:
-            raise ValidationError.of("start", f"a {kind} job takes no dates")
+        if given:
+            issues = [FieldIssue(name, f"a {kind} job takes no dates") for name in given]
+            raise ValidationError(f"{', '.join(given)}: a {kind} job takes no dates", *issues)
         return {}
     if body.start is None or body.end is None:
-        raise ValidationError.of("start" if body.start is None else "end", "is required")
+        missing = [name for name in ("start", "end") if name not in given]
+        raise ValidationError(
+            f"{', '.join(missing)}: is required", *(FieldIssue(name, "is required") for name in missing)
+        )
     interest.check_range(body.start, body.end)  # end not before start, at most MAX_DAYS days
     interest.check_ended(body.end, now)  # only days that have ended accrue
     return {"start": body.start.isoformat(), "end": body.end.isoformat()}

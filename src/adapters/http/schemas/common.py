@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -18,7 +19,8 @@ from pydantic import (
     StrictInt,
     WithJsonSchema,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic_core import ValidationError as PydanticValidationError
 
 from application.documents import metadata_document as metadata_document  # re-exported for the schemas
 from application.documents import utc as utc
@@ -57,6 +59,21 @@ def dump_json(document: Any) -> bytes:
         return json.dumps(
             document, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=_fallback
         ).encode()
+
+
+def raise_issues(issues: Sequence[tuple[str, str, str]], *, title: str = "request") -> None:
+    """Refuse, from a model validator, with one error per `(field, type, message)` located AT the
+    field: a `PydanticCustomError` raised there would name the model (`body`, `transfers[3]`) instead,
+    and the caller needs `amount` or `transfers[3].amount`. Pydantic prefixes each location with the
+    model's own place in the document. No issues: nothing is raised."""
+    if issues:
+        raise PydanticValidationError.from_exception_data(
+            title,
+            [
+                InitErrorDetails(type=PydanticCustomError(kind, message), loc=(field,), input=None)
+                for field, kind, message in issues
+            ],
+        )
 
 
 def _iso_text(value: Any) -> Any:

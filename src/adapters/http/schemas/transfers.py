@@ -6,10 +6,9 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool, StrictInt, model_validator
 
-from adapters.http.schemas.common import Amount, AssetCode, Instant, InstantIn, Metadata
+from adapters.http.schemas.common import Amount, AssetCode, Instant, InstantIn, Metadata, raise_issues
 from application.documents import posting_document, transfer_document
 from domain.accounts import Side
 from domain.errors import FieldIssue, ValidationError
@@ -38,12 +37,29 @@ class PostingIn(BaseModel):
     asset: AssetCode | None = Field(default=None, description="Optional check of the account's asset.")
 
 
+#: The two forms of a transfer, as JSON Schema states them (one of these sets of fields is required).
+TRANSFER_FORMS: list[JsonValue] = [
+    {"required": ["postings"]},
+    {"required": ["debit_account_id", "credit_account_id", "amount"]},
+]
+_FORMS = "give either postings or debit_account_id, credit_account_id and amount"
+_NOT_BOTH = f"not allowed with postings: {_FORMS}"
+
+
+def _absent(field: str, given: set[str]) -> tuple[str, str, str]:
+    """The error of a field its form needs: `null` (given) or missing, as pydantic words them."""
+    if field in given:
+        return field, "transfer_form", f"must not be null: {_FORMS}"
+    return field, "missing", f"Field required: {_FORMS}"
+
+
 class TransferIn(BaseModel):
     """Either `postings`, or `debit_account_id` + `credit_account_id` + `amount` (the two-posting form)."""
 
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
+            "anyOf": TRANSFER_FORMS,
             "examples": [
                 {
                     "id": _TRANSFER,
@@ -62,7 +78,7 @@ class TransferIn(BaseModel):
                     "timeout_seconds": 3600,
                     "metadata": {"order": "o-981"},
                 },
-            ]
+            ],
         },
     )
 
@@ -84,17 +100,22 @@ class TransferIn(BaseModel):
 
     @model_validator(mode="after")
     def _one_form(self) -> TransferIn:
-        simple = (self.debit_account_id, self.credit_account_id, self.amount)
+        """Each refusal names its field: a missing or null field of the form the body uses, or each
+        field of the other form given beside `postings`. The form is the postings one unless a field
+        of the two-posting form is given (so `{"id": ...}` alone is missing `postings`)."""
+        simple = {
+            "debit_account_id": self.debit_account_id,
+            "credit_account_id": self.credit_account_id,
+            "amount": self.amount,
+        }
+        given = self.model_fields_set
         if self.postings is not None:
-            if any(v is not None for v in simple) or self.asset is not None:
-                raise PydanticCustomError(
-                    "transfer_form",
-                    "give either postings or debit_account_id/credit_account_id/amount, not both",
-                )
-        elif any(v is None for v in simple):
-            raise PydanticCustomError(
-                "transfer_form", "give either postings or debit_account_id, credit_account_id and amount"
-            )
+            extra = [f for f in (*simple, "asset") if getattr(self, f) is not None]
+            raise_issues([(f, "transfer_form", _NOT_BOTH) for f in extra])
+        elif not given & set(simple):
+            raise_issues([_absent("postings", given)])
+        else:
+            raise_issues([_absent(f, given) for f, value in simple.items() if value is None])
         return self
 
     def request(self) -> TransferRequest:
