@@ -39,7 +39,10 @@ Creates
   `ix_webhook_deliveries_created_at_unfinished` (created_at) WHERE unfinished: the age of the oldest
   undelivered delivery (`/metrics`) is its first entry; partial index
   `ix_webhook_deliveries_finished_at` (finished_at) WHERE finished: retention finds old finished
-  deliveries without reading the rest;
+  deliveries without reading the rest; partial indexes `ix_webhook_deliveries_endpoint_id_next_attempt_at`
+  (endpoint, next_attempt_at) WHERE pending and `ix_webhook_deliveries_endpoint_id_lease_until`
+  (endpoint, lease_until) WHERE delivering: what is due is found without walking a backlog that waits
+  for its retry;
 - table `webhook_attempts`: every attempt: `id` (bigint identity), `delivery_id` (ON DELETE CASCADE),
   `attempt`, `attempted_at`, `duration_ms`, `status_code`, `error`, `outcome` (delivered, retry, failed:
   CHECK), `next_try_at`; index on (delivery_id, id) (also what the cascade of a deletion uses);
@@ -263,6 +266,14 @@ def upgrade() -> None:
     op.execute(
         "CREATE INDEX ix_webhook_deliveries_finished_at ON webhook_deliveries (finished_at)"
         " WHERE state IN ('succeeded', 'failed')"
+    )
+    op.execute(
+        "CREATE INDEX ix_webhook_deliveries_endpoint_id_next_attempt_at ON webhook_deliveries"
+        " (endpoint_id, next_attempt_at) WHERE state = 'pending'"
+    )
+    op.execute(
+        "CREATE INDEX ix_webhook_deliveries_endpoint_id_lease_until ON webhook_deliveries"
+        " (endpoint_id, lease_until) WHERE state = 'delivering'"
     )
     op.execute(ATTEMPTS)
     op.execute("CREATE INDEX ix_webhook_attempts_delivery_id_id ON webhook_attempts (delivery_id, id)")

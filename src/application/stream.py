@@ -37,7 +37,9 @@ from application.feed import START, FeedPage, FeedUnitOfWork, Position, StoredEv
 #: Events per page: one read, one batch of confirmed publishes, one cursor move.
 BATCH = 500
 #: How long a pass holds the stream once it claimed or moved it; a holder that died is replaced after it.
-LEASE = timedelta(seconds=30)
+#: Longer than a page may take (the publisher waits up to 30 s for the broker's confirms), so that a slow
+#: page never lets another publisher take over and publish it again meanwhile.
+LEASE = timedelta(seconds=90)
 
 
 @dataclass(frozen=True, slots=True)

@@ -242,12 +242,37 @@ def parse_target(url: str, field: str = "url") -> Target:
     return Target(url, parts.scheme, parts.hostname.lower(), port or (443 if parts.scheme == "https" else 80))
 
 
+#: IPv6 prefixes whose addresses carry an IPv4 address in their last 32 bits, which a gateway reaches:
+#: NAT64 (RFC 6052, and the local-use prefix of RFC 8215) and the deprecated IPv4-compatible form.
+_IPV4_IN_LAST_32_BITS = (
+    ipaddress.IPv6Network("64:ff9b::/96"),
+    ipaddress.IPv6Network("64:ff9b:1::/48"),
+    ipaddress.IPv6Network("::/96"),
+)
+
+
+def _embedded_ipv4(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address leads to (IPv4-mapped, NAT64, 6to4, Teredo, IPv4-compatible),
+    which is what must be judged: `64:ff9b::a9fe:a9fe` reaches 169.254.169.254 through a NAT64 gateway,
+    although Python counts it as global."""
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return None
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    if any(ip in network for network in _IPV4_IN_LAST_32_BITS) and int(ip) & 0xFFFFFFFF:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def address_refusal(address: str, target: Target, allow: AllowList) -> str | None:
     """Why `address` (an IP the target's host resolves to) may not be sent to, or None: allowed.
     Only global addresses are allowed, unless the allow-list names the host or the address."""
     ip = ipaddress.ip_address(address)
-    mapped = getattr(ip, "ipv4_mapped", None)
-    effective = mapped if mapped is not None else ip
+    effective = _embedded_ipv4(ip) or ip
     if allow.allows_host(target.host) or allow.allows_address(str(effective)):
         return None
     if effective.is_global and not effective.is_multicast:

@@ -211,9 +211,13 @@ class WebhookStore(Protocol):
         ...
 
     def mark_delivering(self, ids: Sequence[UUID], now: datetime, lease_until: datetime) -> list[Claimed]: ...
-    def record(self, attempt: Attempt, state: str, next_attempt_at: datetime | None) -> bool:
-        """Store the attempt, and the delivery's new state if it is still this claim's (False: the
-        lease expired and another worker claimed it since: the attempt is history only)."""
+    def record(
+        self, attempt: Attempt, state: str, next_attempt_at: datetime | None, claimed_until: datetime | None
+    ) -> bool:
+        """Store the attempt, and the delivery's new state if it is still this claim's: still delivering
+        under this attempt's number and the lease this claim set (`claimed_until`: a re-send starts the
+        numbers again, the lease tells the claims apart). False: the lease expired and another worker
+        claimed it since: the attempt is history only."""
         ...
 
     def set_breaker(self, endpoint_id: UUID, breaker: policy.Breaker) -> None: ...
@@ -496,8 +500,9 @@ def resend_delivery(endpoint_id: UUID, delivery_id: UUID, uow: WebhookUnitOfWork
             )
         uow.webhooks.resend(delivery_id, now)
         again = uow.webhooks.delivery(endpoint_id, delivery_id)
+        if again is None:  # retention deleted it meanwhile
+            raise NotFound(f"no delivery {delivery_id} of webhook endpoint {endpoint_id}")
         uow.commit()
-    assert again is not None
     return again
 
 
@@ -606,10 +611,18 @@ class AttemptReport:
 
 
 def claim(
-    endpoint_id: UUID, uow: WebhookUnitOfWork, box: SecretBox, clock: Clock, lease: timedelta
+    endpoint_id: UUID,
+    uow: WebhookUnitOfWork,
+    box: SecretBox,
+    clock: Clock,
+    lease: timedelta,
+    most: int = 1,
 ) -> tuple[str, list[str], list[Claimed]]:
-    """Claim what endpoint `endpoint_id` may send now, in one short transaction: its URL, its signing
-    secrets (current first), and the claimed deliveries (none: nothing due, circuit open, or disabled)."""
+    """Claim what endpoint `endpoint_id` may send now, at most `most` (what the caller sends at once:
+    each claimed delivery's lease runs while it waits for its turn), in one short transaction: its URL,
+    its signing secrets (current first), and the claimed deliveries (none: nothing due, circuit open,
+    or disabled). The secrets are opened before anything is claimed: a key that cannot open them
+    leaves the deliveries as they were."""
     now = clock.now()
     with uow:
         gate = uow.webhooks.lock_gate(endpoint_id)
@@ -621,18 +634,18 @@ def claim(
         )
         if limit == 0:
             return "", [], []
-        ids = uow.webhooks.claimable(endpoint_id, now, gate.ordered, limit)
+        ids = uow.webhooks.claimable(endpoint_id, now, gate.ordered, min(limit, max(1, most)))
         if not ids:
             return "", [], []
+        secrets = [box.open(gate.secret_ciphertext)]
+        if (
+            gate.previous_secret_ciphertext is not None
+            and gate.previous_secret_expires_at is not None
+            and gate.previous_secret_expires_at > now
+        ):
+            secrets.append(box.open(gate.previous_secret_ciphertext))
         claimed = uow.webhooks.mark_delivering(ids, now, now + lease)
         uow.commit()
-    secrets = [box.open(gate.secret_ciphertext)]
-    if (
-        gate.previous_secret_ciphertext is not None
-        and gate.previous_secret_expires_at is not None
-        and gate.previous_secret_expires_at > now
-    ):
-        secrets.append(box.open(gate.previous_secret_ciphertext))
     return gate.url, secrets, claimed
 
 
@@ -675,7 +688,7 @@ def settle(
     latency = now - delivery.occurred_at if outcome is policy.Outcome.DELIVERED else None
     with uow:
         breaker = uow.webhooks.breaker_of(delivery.endpoint_id)
-        uow.webhooks.record(attempt, state, next_at)
+        uow.webhooks.record(attempt, state, next_at, delivery.lease_until)
         uow.webhooks.count_attempt(delivery.endpoint_id, outcome.value, latency)
         if breaker is not None and not result.refused:
             retryable = result.status is None or policy.classify(result.status) is policy.Outcome.RETRY
@@ -751,14 +764,15 @@ def deliver_endpoint(
     jitter: Callable[[], float],
     time_left: Callable[[], bool],
     each: Each | None = None,
+    parallel: int = 1,
 ) -> list[AttemptReport]:
     """Claim, send and record the deliveries of ONE endpoint until nothing is due or `time_left()` is
-    False. `each` sends a claimed batch (an unordered endpoint may have several in flight: a thread
-    pool's map); by default one after the other."""
+    False. `each` sends a claimed batch of at most `parallel` deliveries at once (an unordered endpoint
+    may have several in flight: a thread pool's map with `parallel` threads); by default one."""
     reports: list[AttemptReport] = []
     run: Each = each or (lambda send, items: [send(i) for i in items])
     while time_left():
-        url, secrets, claimed = claim(endpoint_id, uow(), box, clock, rules.lease)
+        url, secrets, claimed = claim(endpoint_id, uow(), box, clock, rules.lease, parallel)
         if not claimed:
             return reports
 

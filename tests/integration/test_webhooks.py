@@ -387,7 +387,7 @@ def test_claims_skip_locked_deliveries_and_split_between_claimers(
 
         def claim() -> None:
             _, _, got = webhooks.claim(
-                endpoint.id, hooks.uow(), hooks.box, hooks.clock, timedelta(seconds=30)
+                endpoint.id, hooks.uow(), hooks.box, hooks.clock, timedelta(seconds=30), most=10
             )
             claimed.append([c.delivery.id for c in got])
 
@@ -421,6 +421,31 @@ def test_an_expired_lease_makes_a_delivery_claimable_again(
     (done,) = hooks.deliveries(endpoint)
     assert done.state == "succeeded" and done.attempts == 2 and done.id == dead.delivery.id
     assert len(receiver.unique()) == 1
+
+
+def test_a_late_answer_of_an_old_claim_does_not_settle_a_newer_one(
+    hooks: Hooks, receiver: WebhookReceiver, accounts: dict[str, Any], pay: Pay
+) -> None:
+    """A worker whose lease lapsed answers late, after the delivery was delivered by another and then
+    re-sent (attempt numbers start again): its answer is history only; the newer claim settles it."""
+    endpoint, secret = hooks.create(receiver.url)
+    receiver.secrets = [secret]
+    pay(accounts["cash"], accounts["merchant"])
+    hooks.fan_out()
+    lease = timedelta(seconds=30)
+    _, _, (late,) = webhooks.claim(endpoint.id, hooks.uow(), hooks.box, hooks.clock, lease)
+    hooks.clock.advance(seconds=31)
+    hooks.run()  # another worker delivers it
+    (done,) = hooks.deliveries(endpoint)
+    webhooks.resend_delivery(endpoint.id, done.id, hooks.uow(), hooks.clock)
+    _, _, (current,) = webhooks.claim(endpoint.id, hooks.uow(), hooks.box, hooks.clock, lease)
+    assert current.attempt == late.attempt == 1  # the same number, another claim
+
+    rules = webhooks.DeliveryPolicy()
+    webhooks.settle(late, webhooks.SendResult(404, 5), hooks.uow(), hooks.clock, rules, 1.0)
+    assert hooks.deliveries(endpoint)[0].state == "delivering"  # not failed by the stale answer
+    webhooks.settle(current, webhooks.SendResult(200, 5), hooks.uow(), hooks.clock, rules, 1.0)
+    assert hooks.deliveries(endpoint)[0].state == "succeeded"
 
 
 def test_the_circuit_opens_after_consecutive_failures_and_a_probe_closes_it(

@@ -86,10 +86,12 @@ class FakeWebhookStore:
             claimed.append(Claimed(d, d.attempts, d.first_attempt_at or now, self.events.get(d.event_id)))
         return sorted(claimed, key=lambda c: c.delivery.position)
 
-    def record(self, attempt: Attempt, state: str, next_attempt_at: datetime | None) -> bool:
+    def record(
+        self, attempt: Attempt, state: str, next_attempt_at: datetime | None, claimed_until: datetime | None
+    ) -> bool:
         self.attempts.append(attempt)
         d = self.deliveries[attempt.delivery_id]
-        if d.state != "delivering" or d.attempts != attempt.attempt:
+        if d.state != "delivering" or d.attempts != attempt.attempt or d.lease_until != claimed_until:
             return False
         self.deliveries[d.id] = replace(
             d,
@@ -195,7 +197,7 @@ class Endpoint:
 
 
 def run(
-    endpoint: Endpoint, sender: ScriptedSender, clock: FakeClock, threshold: int = 5
+    endpoint: Endpoint, sender: ScriptedSender, clock: FakeClock, threshold: int = 5, parallel: int = 1
 ) -> list[AttemptReport]:
     store = endpoint.store
     return deliver_endpoint(
@@ -208,6 +210,7 @@ def run(
         DeliveryPolicy(breaker_threshold=threshold),
         jitter=lambda: 1.0,
         time_left=lambda: len(store.attempts) < 100,  # a bound, in case the use case looped
+        parallel=parallel,
     )
 
 
@@ -287,7 +290,7 @@ def test_an_outage_rests_the_endpoint_once_however_many_deliveries_were_in_fligh
     endpoint = Endpoint(store, 10, ordered=False, max_in_flight=10)
     sender = ScriptedSender(then=None)  # down: every delivery in flight fails
 
-    reports = run(endpoint, sender, clock_at(START), threshold=5)
+    reports = run(endpoint, sender, clock_at(START), threshold=5, parallel=10)  # all ten in flight at once
 
     assert len(reports) == 10 and all(r.outcome is policy.Outcome.RETRY for r in reports)
     # The five failures after the circuit opened were in flight already: the rest stays the first one.
@@ -300,11 +303,13 @@ class FlakyRecords(FakeWebhookStore):
 
     lost: int = 0
 
-    def record(self, attempt: Attempt, state: str, next_attempt_at: datetime | None) -> bool:
+    def record(
+        self, attempt: Attempt, state: str, next_attempt_at: datetime | None, claimed_until: datetime | None
+    ) -> bool:
         if not self.lost:
             self.lost += 1
             raise ExecutionUnavailable("the database restarted")
-        return super().record(attempt, state, next_attempt_at)
+        return super().record(attempt, state, next_attempt_at, claimed_until)
 
 
 def test_an_attempt_is_recorded_once_the_database_is_back(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -318,3 +323,30 @@ def test_an_attempt_is_recorded_once_the_database_is_back(monkeypatch: pytest.Mo
     assert store.lost == 1 and [r.outcome for r in reports] == [policy.Outcome.DELIVERED]
     assert sender.sent == endpoint.event_ids and endpoint.states() == ["succeeded"]
     assert len(store.attempts) == 1
+
+
+def test_no_more_are_claimed_than_are_sent_at_once() -> None:
+    """A claimed delivery's lease runs from its claim: claiming more than are sent at once would let
+    the last ones' leases lapse while they wait, and another worker would send them again."""
+    store = FakeWebhookStore()
+    endpoint = Endpoint(store, 6, ordered=False, max_in_flight=6)
+    batches: list[int] = []
+
+    def each(send: Any, items: list[Claimed]) -> list[AttemptReport]:
+        batches.append(len(items))
+        return [send(i) for i in items]
+
+    deliver_endpoint(
+        endpoint.id,
+        lambda: cast(WebhookUnitOfWork, FakeWebhookUnitOfWork(store)),
+        PlainBox(),
+        ScriptedSender(),
+        clock_at(START),
+        DeliveryPolicy(),
+        jitter=lambda: 1.0,
+        time_left=lambda: len(store.attempts) < 100,
+        each=each,
+        parallel=4,
+    )
+
+    assert batches == [4, 2] and endpoint.states() == ["succeeded"] * 6

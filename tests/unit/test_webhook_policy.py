@@ -169,6 +169,12 @@ def test_a_target_is_taken_apart() -> None:
         "100.64.0.1",
         "::ffff:10.0.0.1",
         "224.0.0.1",
+        # IPv6 addresses that lead to an IPv4 one: NAT64, 6to4, Teredo, IPv4-compatible.
+        "64:ff9b::a9fe:a9fe",
+        "64:ff9b:1::a00:5",
+        "2002:a9fe:a9fe::1",
+        "2001:0:4136:e378:8000:63bf:f5ff:fffe",
+        "::a9fe:a9fe",
     ],
 )
 def test_non_global_addresses_are_refused(address: str) -> None:
@@ -179,6 +185,8 @@ def test_non_global_addresses_are_refused(address: str) -> None:
 def test_global_addresses_pass_and_the_allow_list_opens_others() -> None:
     target = p.parse_target("http://hooks.example.com/")
     assert p.address_refusal("93.184.216.34", target, p.AllowList()) is None
+    assert p.address_refusal("64:ff9b::5db8:d822", target, p.AllowList()) is None  # NAT64 of a global one
+    assert p.address_refusal("2606:2800:220:1:248:1893:25c8:1946", target, p.AllowList()) is None
     allow = p.AllowList.parse(["127.0.0.1", "10.1.0.0/16", "Hooks.Internal"])
     assert p.address_refusal("127.0.0.1", target, allow) is None
     assert p.address_refusal("10.1.2.3", target, allow) is None

@@ -397,6 +397,20 @@ class WebhookDeliveryRow(Base):
             "finished_at",
             postgresql_where=text("state IN ('succeeded', 'failed')"),
         ),
+        # What is due: pending ones by their next try, in-flight ones by their lease (so that a backlog
+        # waiting for its retry is never walked through to find what is due).
+        Index(
+            "ix_webhook_deliveries_endpoint_id_next_attempt_at",
+            "endpoint_id",
+            "next_attempt_at",
+            postgresql_where=text("state = 'pending'"),
+        ),
+        Index(
+            "ix_webhook_deliveries_endpoint_id_lease_until",
+            "endpoint_id",
+            "lease_until",
+            postgresql_where=text("state = 'delivering'"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, server_default=text("gen_random_uuid()"))

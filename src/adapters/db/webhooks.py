@@ -98,10 +98,10 @@ _ADD_DELIVERIES = text(
 _DUE = text(
     "SELECT e.id FROM webhook_endpoints e"
     " WHERE e.enabled AND (e.circuit_open_until IS NULL OR e.circuit_open_until <= :now)"
-    " AND EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = e.id"
-    "   AND d.state IN ('pending', 'delivering')"
-    "   AND ((d.state = 'pending' AND d.next_attempt_at <= :now)"
-    "     OR (d.state = 'delivering' AND (d.lease_until IS NULL OR d.lease_until <= :now))))"
+    " AND (EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = e.id AND d.state = 'pending'"
+    "     AND d.next_attempt_at <= :now)"
+    "   OR EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = e.id AND d.state = 'delivering'"
+    "     AND (d.lease_until IS NULL OR d.lease_until <= :now)))"
     " ORDER BY e.id"
 )
 
@@ -120,12 +120,17 @@ _HEAD = text(
     " WHERE endpoint_id = :id AND state IN ('pending', 'delivering')"
     " ORDER BY event_txid, event_n LIMIT 1 FOR UPDATE"
 )
+#: An unordered endpoint's due deliveries, oldest due first, each kind through its own partial index:
+#: in-flight ones whose lease lapsed (their worker died), then pending ones whose next try has come.
+_LAPSED_UNORDERED = text(
+    "SELECT id FROM webhook_deliveries"
+    " WHERE endpoint_id = :id AND state = 'delivering' AND (lease_until IS NULL OR lease_until <= :now)"
+    " ORDER BY lease_until NULLS FIRST LIMIT :limit FOR UPDATE SKIP LOCKED"
+)
 _DUE_UNORDERED = text(
     "SELECT id FROM webhook_deliveries"
-    " WHERE endpoint_id = :id AND state IN ('pending', 'delivering')"
-    " AND ((state = 'pending' AND next_attempt_at <= :now)"
-    "   OR (state = 'delivering' AND (lease_until IS NULL OR lease_until <= :now)))"
-    " ORDER BY event_txid, event_n LIMIT :limit FOR UPDATE SKIP LOCKED"
+    " WHERE endpoint_id = :id AND state = 'pending' AND next_attempt_at <= :now"
+    " ORDER BY next_attempt_at LIMIT :limit FOR UPDATE SKIP LOCKED"
 )
 _MARK = text(
     "UPDATE webhook_deliveries SET state = 'delivering', lease_until = :lease_until, attempts = attempts + 1,"
@@ -151,7 +156,7 @@ _SETTLE = text(
     " lease_until = NULL, last_status = :status, last_error = :error,"
     " delivered_at = CASE WHEN :state = 'succeeded' THEN :at ELSE delivered_at END,"
     " finished_at = CASE WHEN :state IN ('succeeded', 'failed') THEN :at END"
-    " WHERE id = :id AND state = 'delivering' AND attempts = :attempt"
+    " WHERE id = :id AND state = 'delivering' AND attempts = :attempt AND lease_until = :claimed_until"
 )
 _COUNT = text(
     "UPDATE webhook_endpoints SET delivered_total = delivered_total + :delivered,"
@@ -380,7 +385,11 @@ class SqlWebhookStore:
             ):
                 return [head[0]["id"]]
             return []
-        return [r["id"] for r in self._rows(_DUE_UNORDERED, id=endpoint_id, now=now, limit=limit)]
+        lapsed = [r["id"] for r in self._rows(_LAPSED_UNORDERED, id=endpoint_id, now=now, limit=limit)]
+        if len(lapsed) == limit:
+            return lapsed
+        left = limit - len(lapsed)
+        return lapsed + [r["id"] for r in self._rows(_DUE_UNORDERED, id=endpoint_id, now=now, limit=left)]
 
     def mark_delivering(self, ids: Sequence[UUID], now: datetime, lease_until: datetime) -> list[Claimed]:
         rows = self._rows(_MARK, ids=[str(i) for i in ids], now=now, lease_until=lease_until)
@@ -405,7 +414,9 @@ class SqlWebhookStore:
         }
         return [Claimed(d, d.attempts, d.first_attempt_at or now, found.get(d.event_id)) for d in deliveries]
 
-    def record(self, attempt: Attempt, state: str, next_attempt_at: datetime | None) -> bool:
+    def record(
+        self, attempt: Attempt, state: str, next_attempt_at: datetime | None, claimed_until: datetime | None
+    ) -> bool:
         self._tx.execute(
             _ATTEMPT,
             {
@@ -429,6 +440,7 @@ class SqlWebhookStore:
                 "error": attempt.error,
                 "at": attempt.attempted_at,
                 "attempt": attempt.attempt,
+                "claimed_until": claimed_until,
             },
         )
         return bool(settled.rowcount)

@@ -85,6 +85,7 @@ class WebhookWorker:
                 jitter=self.jitter,
                 time_left=lambda: time.monotonic() < deadline,
                 each=lambda send, items: list(pool.map(send, items)),
+                parallel=self.threads,
             )
         for r in reports:
             log.info(

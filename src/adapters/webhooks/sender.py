@@ -73,6 +73,10 @@ class HttpSender:
             trust_env=False,  # no proxy from the environment: the guard checks the real target
             transport=transport,
             headers={"user-agent": USER_AGENT},
+            # No connection is kept for another request: requests go to the checked address, not the
+            # host name, so a pooled TLS connection verified for one host could carry another host's
+            # deliveries that resolve to the same address.
+            limits=httpx.Limits(max_keepalive_connections=0),
         )
 
     def close(self) -> None:
