@@ -129,6 +129,8 @@ class FanOutTarget:
     cursor: Position
     event_types: frozenset[str] | None
     account_code_prefix: str | None
+    #: When its settings last changed: the fan-out moves the cursor only under the settings it read.
+    updated_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,8 +192,10 @@ class WebhookStore(Protocol):
     # fan-out
     def fan_out_targets(self) -> list[FanOutTarget]: ...
     def account_codes(self, account_ids: Iterable[UUID]) -> dict[UUID, str]: ...
-    def move_cursor(self, endpoint_id: UUID, old: Position, new: Position) -> bool:
-        """Compare-and-set of the fan-out cursor; False when another dispatcher moved it first."""
+    def move_cursor(self, endpoint_id: UUID, old: Position, new: Position, settings_at: datetime) -> bool:
+        """Compare-and-set of the fan-out cursor, under the settings of `settings_at`; False when another
+        dispatcher moved it first, or the endpoint's filters changed since they were read (the events
+        in between are then chosen again, by the new filters)."""
         ...
 
     def add_deliveries(self, endpoint_id: UUID, events: Sequence[StoredEvent], at: datetime) -> int:
@@ -567,8 +571,8 @@ def fan_out(
                 if target.account_code_prefix is not None and chosen:
                     codes = tx.webhooks.account_codes({a for e in chosen for a in e.account_ids})
                     chosen = [e for e in chosen if selects(target.account_code_prefix, e, codes)]
-                if not tx.webhooks.move_cursor(target.id, cursor, resume):
-                    break  # another dispatcher is fanning this endpoint out
+                if not tx.webhooks.move_cursor(target.id, cursor, resume, target.updated_at):
+                    break  # another dispatcher is fanning this endpoint out, or its filters changed
                 total += tx.webhooks.add_deliveries(target.id, chosen, clock.now())
                 tx.commit()
             cursor = resume

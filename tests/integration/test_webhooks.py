@@ -26,6 +26,7 @@ from adapters.webhooks.guard import UrlGuard
 from adapters.webhooks.secrets import FernetSecretBox, new_key, new_secret
 from adapters.webhooks.sender import HttpSender
 from application import webhooks
+from application.feed import Position
 from application.webhook_policy import AllowList
 from application.webhooks import DeliveryPolicy, EndpointSpec
 from application.write_path import InAppWritePath
@@ -421,6 +422,30 @@ def test_an_expired_lease_makes_a_delivery_claimable_again(
     (done,) = hooks.deliveries(endpoint)
     assert done.state == "succeeded" and done.attempts == 2 and done.id == dead.delivery.id
     assert len(receiver.unique()) == 1
+
+
+def test_a_fan_out_does_not_move_past_events_under_filters_changed_meanwhile(
+    hooks: Hooks, receiver: WebhookReceiver, accounts: dict[str, Any], pay: Pay
+) -> None:
+    """The filters a fan-out read are the ones it moves the cursor under: a PATCH committed in between
+    (here: adding a type) makes the move fail, and the next fan-out chooses those events again."""
+    endpoint, _ = hooks.create(receiver.url, event_types=["transfer.expired"])
+    pay(accounts["cash"], accounts["merchant"])
+    settle_events(hooks.engine)
+    with hooks.uow() as tx:
+        (target,) = [t for t in tx.webhooks.fan_out_targets() if t.id == endpoint.id]
+    hooks.clock.advance(seconds=1)
+    changes = webhooks.EndpointChanges({"event_types": frozenset({"transfer.expired", "transfer.posted"})})
+    webhooks.update_endpoint(endpoint.id, changes, hooks.uow(), hooks.clock, lambda url: None)
+    with hooks.uow() as tx:
+        moved = tx.webhooks.move_cursor(
+            endpoint.id, target.cursor, Position(target.cursor.txid + 10**6, 0), target.updated_at
+        )
+    assert not moved
+
+    hooks.fan_out()
+
+    assert [d.event_type for d in hooks.deliveries(endpoint)] == ["transfer.posted"]
 
 
 def test_a_late_answer_of_an_old_claim_does_not_settle_a_newer_one(

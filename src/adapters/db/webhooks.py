@@ -78,13 +78,14 @@ _SET_SECRET = text(
 _SECRET_OF = text("SELECT secret_ciphertext FROM webhook_endpoints WHERE id = :id")
 
 _TARGETS = text(
-    "SELECT id, cursor_txid::text AS cursor_txid, cursor_n, event_types, account_code_prefix"
+    "SELECT id, cursor_txid::text AS cursor_txid, cursor_n, event_types, account_code_prefix, updated_at"
     " FROM webhook_endpoints WHERE enabled ORDER BY id"
 )
 _CODES = text("SELECT id, code FROM accounts WHERE id = ANY(CAST(:ids AS uuid[]))")
 _MOVE_CURSOR = text(
     "UPDATE webhook_endpoints SET cursor_txid = CAST(:txid AS xid8), cursor_n = :n"
     " WHERE id = :id AND cursor_txid = CAST(:old_txid AS xid8) AND cursor_n = :old_n"
+    " AND updated_at = :settings_at AND enabled"
 )
 _ADD_DELIVERIES = text(
     "INSERT INTO webhook_deliveries (endpoint_id, event_id, event_txid, event_n, event_type, event_occurred_at,"
@@ -319,6 +320,7 @@ class SqlWebhookStore:
                 Position(int(r["cursor_txid"]), r["cursor_n"]),
                 None if r["event_types"] is None else frozenset(r["event_types"]),
                 r["account_code_prefix"],
+                r["updated_at"],
             )
             for r in self._rows(_TARGETS)
         ]
@@ -329,10 +331,17 @@ class SqlWebhookStore:
             return {}
         return {r["id"]: r["code"] for r in self._rows(_CODES, ids=ids)}
 
-    def move_cursor(self, endpoint_id: UUID, old: Position, new: Position) -> bool:
+    def move_cursor(self, endpoint_id: UUID, old: Position, new: Position, settings_at: datetime) -> bool:
         moved = self._tx.execute(
             _MOVE_CURSOR,
-            {"id": endpoint_id, "txid": str(new.txid), "n": new.n, "old_txid": str(old.txid), "old_n": old.n},
+            {
+                "id": endpoint_id,
+                "txid": str(new.txid),
+                "n": new.n,
+                "old_txid": str(old.txid),
+                "old_n": old.n,
+                "settings_at": settings_at,
+            },
         )
         return bool(moved.rowcount)
 

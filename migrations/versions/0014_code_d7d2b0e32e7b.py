@@ -1,7 +1,7 @@
-"""Deploy Razão's code into PostgreSQL: bundle b4be82a4db5d.
+"""Deploy Razão's code into PostgreSQL: bundle d7d2b0e32e7b.
 
 Carries a frozen copy of `src/domain`, `src/application` and `plpython/` in
-`migrations/bundles/0014_code_b4be82a4db5d.json` and (re)creates the PL/Python functions of its catalog.
+`migrations/bundles/0014_code_d7d2b0e32e7b.json` and (re)creates the PL/Python functions of its catalog.
 Downgrade redeploys bundle 0008_code_0672d0963e62 exactly.
 
 Why (docs/operations.md, "Group commit"; docs/execution-modes.md, "The first call of a connection";
@@ -57,13 +57,13 @@ from alembic import op
 
 from adapters.db import code_bundle
 
-revision: str = "0014_code_b4be82a4db5d"
+revision: str = "0014_code_d7d2b0e32e7b"
 down_revision: str | None = "0013_event_stream"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 #: The bundle this migration deploys, and the one it replaces (None for the first deployment).
-BUNDLE = "0014_code_b4be82a4db5d"
+BUNDLE = "0014_code_d7d2b0e32e7b"
 PREVIOUS_BUNDLE: str | None = "0008_code_0672d0963e62"
 
 #: What the migration linter (squawk, tests/suites/test_migration_lint.py) reports on this revision's
