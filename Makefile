@@ -36,6 +36,13 @@ bench-jobs:
 bench-webhooks:
 	./scripts/setup.sh && .venv/bin/python -m bench.webhooks $(ARGS)
 
+# Value dates: balance-by-value-date latency on one account of 1,000,000 entries (both modes), and what the
+# value days cost the batch path (with / without, beside TPC-B): about 6 minutes. Add ARGS="--quick" or
+# ARGS="--json docs/data/value_dates.json".
+.PHONY: bench-value-dates
+bench-value-dates:
+	./scripts/setup.sh && ./scripts/bench-setup.sh && .venv/bin/python -m bench.value_dates $(ARGS)
+
 # The long proving suites (model-based, storm with faults, hostile input, migrations, privileges) and their
 # summary table; `make test` runs the short version of each.
 suites:

@@ -251,17 +251,17 @@ def build(accounts: int) -> str:
                 c.execute(
                     f"""
                     INSERT INTO entries (transfer_id, account_id, seq, line, layer, side, amount,
-                                         asset_code, balance_after, created_at)
+                                         asset_code, balance_after, created_at, effective_at)
                     SELECT transfer_id, account_id, customer_seq,
                            CASE WHEN signed > 0 THEN 1 ELSE 0 END, 'posted',
                            CASE WHEN signed > 0 THEN 'credit' ELSE 'debit' END, abs(signed), 'BRL',
-                           customer_balance, at
+                           customer_balance, at, at
                     {selected}
                     UNION ALL
                     SELECT transfer_id, %(cash)s, cash_seq,
                            CASE WHEN signed > 0 THEN 0 ELSE 1 END, 'posted',
                            CASE WHEN signed > 0 THEN 'debit' ELSE 'credit' END, abs(signed), 'BRL',
-                           cash_balance, at
+                           cash_balance, at, at
                     {selected}
                     """,
                     params,

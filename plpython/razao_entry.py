@@ -11,8 +11,10 @@ checks the deployed code version (SQLSTATE RZ002 when it differs), drops `expect
 numeric: Decimal; NULL: None); the return value is JSON text (the SQL functions return jsonb).
 
 Errors: a `domain.errors.DomainError` becomes `plpy.error(detail, detail=<codec JSON of the error>,
-sqlstate="RZ001")`; the app's `adapters.db.in_database` turns it back into the same error. Database
-errors (unique violations, serialization failures, deadlocks) propagate unchanged with their SQLSTATE.
+sqlstate="RZ001")`; the app's `adapters.db.in_database` turns it back into the same error. The journal
+trigger's refusal of an entry in a closed accounting period (RZ120) is `period_closed` like the use case's
+own check (`razao_store.PlpyUnitOfWork`). Other database errors (unique violations, serialization
+failures, deadlocks) propagate unchanged with their SQLSTATE.
 
 Security context, for every function: SECURITY DEFINER, owned by razao_owner (a non-superuser that owns
 the ledger's tables), `SET search_path = pg_catalog, public`, EXECUTE revoked from PUBLIC and granted to
@@ -29,9 +31,10 @@ from uuid import UUID
 
 from razao_store import PlpyUnitOfWork, TransactionClock, iso_date, iso_timestamp
 
-from application import accounts, codec, interest, reports, transfers, verification
+from application import accounts, codec, groups, interest, journal, reports, transfers, verification
 from domain import kernel
 from domain.errors import DomainError, ValidationError
+from domain.time_basis import Basis, ValuePosition
 
 RZ001 = "RZ001"
 
@@ -186,7 +189,8 @@ def reverse_transfer(plpy: Any, request: str) -> str:
     """Reverse a posted transfer with a new transfer of the opposite postings (once only).
 
     Inputs:  request jsonb, a `codec.reversal_request_to_dict` object
-             ({"id", "original_id", "description", "metadata"}).
+             ({"id", "original_id", "description", "metadata", "effective_at"}: the reversal's value
+             date, null for now; in a closed period it is refused, `period_closed`).
     Outputs: jsonb, a `codec.outcome_to_dict` object for the reversing transfer.
     Uses:    application.transfers.reverse_transfer, domain.ledger; locks public.accounts and the
              original public.transfers row, inserts into public.transfers and public.entries, and
@@ -226,15 +230,19 @@ def expire_due(plpy: Any, max_count: int) -> str:
     return _answer(plpy, work)
 
 
-def balance_as_of(plpy: Any, account_id: str, at: str) -> str:
-    """The posted balance of an account as the books stood at an instant (booking time).
+def balance_as_of(plpy: Any, account_id: str, at: str, basis: str | None = None) -> str:
+    """The posted balance of an account at an instant: as the books stood then (basis `booked`, the
+    default) or by value date (`effective`: every posted entry whose value date is at or before it).
 
-    Inputs:  account_id uuid; at timestamptz.
-    Outputs: jsonb, a `codec.balance_as_of_to_dict` object ({"account", "as_of", "posted_balance"}).
-    Uses:    application.accounts.balance_as_of; reads public.accounts (with public.assets) and one
-             index-only lookup on public.entries (ix_entries_balance_as_of).
+    Inputs:  account_id uuid; at timestamptz; basis text ('booked' or 'effective'; NULL: booked).
+    Outputs: jsonb, a `codec.balance_as_of_to_dict` object ({"account", "as_of", "posted_balance",
+             "basis"}).
+    Uses:    application.accounts.balance_as_of; reads public.accounts (with public.assets) and, booked,
+             one index-only lookup on public.entries (ix_entries_balance_as_of), or, effective,
+             razao.value_net (public.account_value_days before the day, the day's entries on
+             ix_entries_value_date).
     Example: SELECT razao.balance_as_of('<version>', '0b6f4a52-3f0e-4d8e-9a55-3d1c2b7e8f90',
-             '2025-01-31T23:59:59+00:00');
+             '2025-01-31T23:59:59+00:00', 'effective');
     Security: SECURITY DEFINER owned by razao_owner, search_path pinned to pg_catalog, public,
              EXECUTE granted to razao_app only. STABLE.
     """
@@ -244,7 +252,9 @@ def balance_as_of(plpy: Any, account_id: str, at: str) -> str:
         if when is None:
             raise ValidationError.of("as_of", "is required")
         return codec.balance_as_of_to_dict(
-            accounts.balance_as_of(_uuid(account_id, "account_id"), when, PlpyUnitOfWork(plpy))
+            accounts.balance_as_of(
+                _uuid(account_id, "account_id"), when, PlpyUnitOfWork(plpy), Basis.parse(basis)
+            )
         )
 
     return _answer(plpy, work)
@@ -286,19 +296,211 @@ def statement(
     return _answer(plpy, work)
 
 
-def trial_balance(plpy: Any, asset: str | None = None) -> str:
-    """Debit and credit totals per asset (or of one asset); every asset must balance.
+def value_statement(
+    plpy: Any,
+    account_id: str,
+    start_at: str | None = None,
+    end_at: str | None = None,
+    after_at: str | None = None,
+    after_seq: int | None = None,
+    max_rows: int = 100,
+) -> str:
+    """An account's posted entries in value-date order, one page, each with the posted balance just
+    after it in that order (the statement on the effective basis).
 
-    Inputs:  asset text (NULL: every asset).
-    Outputs: jsonb, an array of `codec.asset_totals_to_dict` objects, by asset code.
-    Uses:    application.reports.trial_balance; one aggregate over public.accounts.
-    Example: SELECT razao.trial_balance('<version>', 'BRL');
+    Inputs:  account_id uuid; start_at timestamptz (value dates from, inclusive, NULL: from the start);
+             end_at timestamptz (exclusive, NULL: no end); after_at timestamptz and after_seq bigint
+             (the previous page's cursor, both NULL: the first page); max_rows integer (1 to 1,000).
+    Outputs: jsonb, a `codec.value_statement_page_to_dict` object ({"items": [...], "next_cursor":
+             {"effective_at", "seq"} or null}).
+    Uses:    application.accounts.value_statement; reads public.accounts, a range of
+             ix_entries_value_date (public.entries joined with public.transfers) and
+             razao.value_net_before (the page's opening balance).
+    Example: SELECT razao.value_statement('<version>', '0b6f4a52-3f0e-4d8e-9a55-3d1c2b7e8f90',
+             '2025-01-01T00:00:00+00:00', '2025-02-01T00:00:00+00:00', NULL, NULL, 100);
     Security: SECURITY DEFINER owned by razao_owner, search_path pinned to pg_catalog, public,
              EXECUTE granted to razao_app only. STABLE.
     """
 
     def work() -> Any:
-        return [codec.asset_totals_to_dict(t) for t in reports.trial_balance(PlpyUnitOfWork(plpy), asset)]
+        after_when = _datetime(plpy, after_at)
+        if (after_when is None) != (after_seq is None):
+            raise ValidationError.of("cursor", "is not a valid cursor")
+        after = None if after_when is None or after_seq is None else ValuePosition(after_when, after_seq)
+        page = accounts.value_statement(
+            _uuid(account_id, "account_id"),
+            PlpyUnitOfWork(plpy),
+            start=_datetime(plpy, start_at),
+            end=_datetime(plpy, end_at),
+            after=after,
+            limit=max_rows,
+        )
+        return codec.value_statement_page_to_dict(page)
+
+    return _answer(plpy, work)
+
+
+def history(plpy: Any, account_id: str, first_day: str, last_day: str, basis: str | None = None) -> str:
+    """An account's posted balance at the end of every UTC day of a range, as booked or by value date.
+
+    Inputs:  account_id uuid; first_day, last_day date (both included, at most 366 days; ISO text as
+             the session's DateStyle gives it); basis text ('booked' or 'effective'; NULL: booked).
+    Outputs: jsonb, a `codec.balance_history_to_dict` object ({"account", "basis", "first", "last",
+             "days": [{"day", "balance"}]}, one day after the other).
+    Uses:    application.accounts.history; reads public.accounts and razao.booked_history (the last
+             posted entry of each day, ix_entries_balance_as_of) or razao.value_history (the account's
+             rows of public.account_value_days).
+    Example: SELECT razao.history('<version>', '0b6f4a52-3f0e-4d8e-9a55-3d1c2b7e8f90', '2025-01-01',
+             '2025-01-31', 'effective');
+    Security: SECURITY DEFINER owned by razao_owner, search_path pinned to pg_catalog, public,
+             EXECUTE granted to razao_app only. STABLE.
+    """
+
+    def work() -> Any:
+        found = accounts.history(
+            _uuid(account_id, "account_id"),
+            _date(plpy, first_day, "from"),
+            _date(plpy, last_day, "to"),
+            PlpyUnitOfWork(plpy),
+            Basis.parse(basis),
+        )
+        return codec.balance_history_to_dict(found)
+
+    return _answer(plpy, work)
+
+
+def trial_balance(
+    plpy: Any, asset: str | None = None, basis: str | None = None, through: str | None = None
+) -> str:
+    """Debit and credit totals per asset (or of one asset); every asset must balance. As booked (the
+    accounts' balances now), or by value date through the end of a UTC day.
+
+    Inputs:  asset text (NULL: every asset); basis text ('booked' or 'effective'; NULL: booked);
+             through date (effective only, and then required: the last value day counted).
+    Outputs: jsonb, an array of `codec.asset_totals_to_dict` objects, by asset code.
+    Uses:    application.reports.trial_balance; one aggregate over public.accounts (booked), or
+             razao.value_totals over public.account_value_days and public.accounts (effective; the
+             pending totals are today's).
+    Example: SELECT razao.trial_balance('<version>', 'BRL', 'effective', '2025-01-31');
+    Security: SECURITY DEFINER owned by razao_owner, search_path pinned to pg_catalog, public,
+             EXECUTE granted to razao_app only. STABLE.
+    """
+
+    def work() -> Any:
+        day = None if through is None else _date(plpy, through, "through")
+        totals = reports.trial_balance(PlpyUnitOfWork(plpy), asset, basis=Basis.parse(basis), through=day)
+        return [codec.asset_totals_to_dict(t) for t in totals]
+
+    return _answer(plpy, work)
+
+
+def journal_page(plpy: Any, start_at: str, end_at: str, after: str | None = None, max_rows: int = 100) -> str:
+    """One page of the journal: the entries of every account booked in a window, oldest first.
+
+    Inputs:  start_at timestamptz (inclusive); end_at timestamptz (exclusive; at most 366 days after
+             start_at); after jsonb (the previous page's `next_cursor`, a `journal.cursor_to_dict`
+             object; NULL: the first page); max_rows integer (page size, 1 to 1,000).
+    Outputs: jsonb, a `journal.page_to_dict` object ({"items": [...], "next_cursor"}), in the order
+             (created_at, transfer_id, layer, line).
+    Uses:    application.journal.journal; reads public.entries joined with public.accounts,
+             public.assets and public.transfers.
+    Example: SELECT razao.journal('<version>', '2025-01-01T00:00:00+00:00',
+             '2025-02-01T00:00:00+00:00', NULL, 1000);
+    Security: SECURITY DEFINER owned by razao_owner, search_path pinned to pg_catalog, public,
+             EXECUTE granted to razao_app only. STABLE.
+    """
+
+    def work() -> Any:
+        start, end = _datetime(plpy, start_at), _datetime(plpy, end_at)
+        if start is None:
+            raise ValidationError.of("from", "is required")
+        if end is None:
+            raise ValidationError.of("to", "is required")
+        try:
+            cursor = None if after is None else journal.cursor_from_dict(codec.loads(after))
+        except (KeyError, TypeError, ValueError):
+            raise ValidationError.of("cursor", "is not a valid cursor") from None
+        page = journal.journal(PlpyUnitOfWork(plpy), start, end, after=cursor, limit=max_rows)
+        return journal.page_to_dict(page)
+
+    return _answer(plpy, work)
+
+
+def group_balance(
+    plpy: Any,
+    prefix: str,
+    as_of: str | None = None,
+    basis: str | None = None,
+    after: str | None = None,
+    max_rows: int = 100,
+) -> str:
+    """The totals per asset of the accounts whose code starts with a prefix, and of one page of its
+    children (the groups one code segment further down).
+
+    Inputs:  prefix text ('' for the whole ledger, else whole segments ending with ':'); as_of
+             timestamptz (NULL: the balances now, with pending and available; else posted only);
+             basis text ('booked' or 'effective'; NULL: booked; applies with as_of); after text (the
+             previous page's last child segment, NULL: the first page); max_rows integer (children
+             per page, 1 to 1,000).
+    Outputs: jsonb, an `application.groups.prefix_balance_to_dict` object ({"prefix", "as_of",
+             "basis", "totals": [...], "children": [{"segment", "code", "totals"}], "next_cursor"}).
+    Uses:    application.groups.group_balance; one statement: a range of public.accounts'
+             accounts_code_key, and as of an instant, booked, one probe of ix_entries_balance_as_of per
+             account (public.entries), or, effective, public.account_value_days and the day's
+             public.transfers (ix_transfers_effective_at_id) and public.entries.
+    Example: SELECT razao.group_balance('<version>', 'customers:br:', NULL, NULL, NULL, 100);
+    Security: SECURITY DEFINER owned by razao_owner, search_path pinned to pg_catalog, public,
+             EXECUTE granted to razao_app only. STABLE.
+    """
+
+    def work() -> Any:
+        found = groups.group_balance(
+            PlpyUnitOfWork(plpy),
+            prefix,
+            as_of=_datetime(plpy, as_of),
+            basis=Basis.parse(basis),
+            after=after,
+            limit=max_rows,
+        )
+        return groups.prefix_balance_to_dict(found)
+
+    return _answer(plpy, work)
+
+
+def category_balance(
+    plpy: Any,
+    category_id: str,
+    as_of: str | None = None,
+    basis: str | None = None,
+    descendants: bool | None = None,
+) -> str:
+    """The totals per asset of a category's accounts (with its descendants', each account once), and
+    of each of its direct subcategories.
+
+    Inputs:  category_id uuid; as_of timestamptz (NULL: the balances now, with pending and available;
+             else posted only); basis text ('booked' or 'effective'; NULL: booked); descendants boolean
+             (NULL: true; false: the categories' own accounts only).
+    Outputs: jsonb, an `application.groups.category_balance_to_dict` object ({"category", "as_of",
+             "basis", "descendants", "totals": [...], "children": [{"category", "totals"}]}).
+    Uses:    application.groups.category_balance; reads public.categories (ix_categories_parent_id, a
+             recursive walk of the subtree) and public.account_categories, then public.accounts by id
+             and, as of an instant, public.entries (ix_entries_balance_as_of) or
+             public.account_value_days and the day's public.transfers and public.entries.
+    Example: SELECT razao.category_balance('<version>', '5e1c7a9b-2f4d-4b8a-9c3e-1d2f3a4b5c6d', NULL,
+             NULL, true);
+    Security: SECURITY DEFINER owned by razao_owner, search_path pinned to pg_catalog, public,
+             EXECUTE granted to razao_app only. STABLE.
+    """
+
+    def work() -> Any:
+        found = groups.category_balance(
+            PlpyUnitOfWork(plpy),
+            _uuid(category_id, "category_id"),
+            as_of=_datetime(plpy, as_of),
+            basis=Basis.parse(basis),
+            descendants=True if descendants is None else bool(descendants),
+        )
+        return groups.category_balance_to_dict(found)
 
     return _answer(plpy, work)
 

@@ -9,7 +9,9 @@ revoked from PUBLIC and granted to razao_app; its generated body calls
 Write functions are VOLATILE; read-only ones are STABLE.
 
 The batch functions (`custom_plans`: expire_due, accrue_interest, accounts_with_policies, verify_ledger,
-verify_part) also get `SET plan_cache_mode = force_custom_plan`. A backend keeps the prepared plans of its
+verify_part) and the group balances (group_balance, category_balance: a prefix's code range or a
+category's subtree decides between a scan and index lookups) also get
+`SET plan_cache_mode = force_custom_plan`. A backend keeps the prepared plans of its
 statements, and after five runs PostgreSQL may keep a generic plan for good; a batch that starts while a
 table is empty (the interest carry of a first accrual) would then scan it whole on every chunk as it grows
 (the 1,000,000-account benchmark slowed from 530 to 220 accounts/s that way on a server without
@@ -69,7 +71,7 @@ FUNCTIONS = [
     },
     {
         "name": "balance_as_of",
-        "args": "expected_version text, account_id uuid, at timestamptz",
+        "args": "expected_version text, account_id uuid, at timestamptz, basis text",
         "returns": "jsonb",
         "entry": "razao_entry.balance_as_of",
         "volatility": "STABLE",
@@ -87,12 +89,57 @@ FUNCTIONS = [
         "security_definer": True,
     },
     {
+        "name": "value_statement",
+        "args": (
+            "expected_version text, account_id uuid, start_at timestamptz, end_at timestamptz,"
+            " after_at timestamptz, after_seq bigint, max_rows integer"
+        ),
+        "returns": "jsonb",
+        "entry": "razao_entry.value_statement",
+        "volatility": "STABLE",
+        "security_definer": True,
+    },
+    {
+        "name": "history",
+        "args": "expected_version text, account_id uuid, first_day date, last_day date, basis text",
+        "returns": "jsonb",
+        "entry": "razao_entry.history",
+        "volatility": "STABLE",
+        "security_definer": True,
+    },
+    {
         "name": "trial_balance",
-        "args": "expected_version text, asset text",
+        "args": "expected_version text, asset text, basis text, through date",
         "returns": "jsonb",
         "entry": "razao_entry.trial_balance",
         "volatility": "STABLE",
         "security_definer": True,
+    },
+    {
+        "name": "journal",
+        "args": "expected_version text, start_at timestamptz, end_at timestamptz, after jsonb, max_rows integer",
+        "returns": "jsonb",
+        "entry": "razao_entry.journal_page",
+        "volatility": "STABLE",
+        "security_definer": True,
+    },
+    {
+        "name": "group_balance",
+        "args": "expected_version text, prefix text, as_of timestamptz, basis text, after text, max_rows integer",
+        "returns": "jsonb",
+        "entry": "razao_entry.group_balance",
+        "volatility": "STABLE",
+        "security_definer": True,
+        "custom_plans": True,
+    },
+    {
+        "name": "category_balance",
+        "args": "expected_version text, category_id uuid, as_of timestamptz, basis text, descendants boolean",
+        "returns": "jsonb",
+        "entry": "razao_entry.category_balance",
+        "volatility": "STABLE",
+        "security_definer": True,
+        "custom_plans": True,
     },
     {
         "name": "accrue_interest",

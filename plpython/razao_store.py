@@ -37,6 +37,9 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 from uuid import UUID
 
+from razao_sql import add_accruals_sql, group_sql, set_carries_sql
+
+from application.journal import JournalCursor, JournalLine
 from application.pages import like_escape, prefix_upper_bound
 from application.ports import (
     AccountRepository,
@@ -45,10 +48,13 @@ from application.ports import (
     TransferCursor,
     TransferRepository,
 )
+from application.search import AccountFilter, CategoryRef, MetadataFilter, TransferFilter
 from domain.accounts import Account, AccountStatus, Balances, Layer, Side
 from domain.assets import Asset
 from domain.monitors import BalanceKind, Comparison, Condition, Monitor
+from domain.periods import ClosedPeriods, refusal_of_database
 from domain.reports import AssetTotals
+from domain.time_basis import Basis, ValuePosition
 from domain.transfers import Entry, Posting, Transfer, TransferStatus
 
 if TYPE_CHECKING:  # the interest and verification modules load with the functions that need them
@@ -230,8 +236,8 @@ _UPDATE_TRANSFER_STATUS = (
 )
 _INSERT_ENTRIES = (
     "INSERT INTO public.entries (transfer_id, account_id, seq, line, layer, side, amount, asset_code,"
-    " balance_after, created_at)"
-    " SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    " balance_after, created_at, effective_at)"
+    " SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     (
         "uuid[]",
         "uuid[]",
@@ -242,6 +248,7 @@ _INSERT_ENTRIES = (
         "numeric[]",
         "text[]",
         "numeric[]",
+        "timestamptz[]",
         "timestamptz[]",
     ),
 )
@@ -288,6 +295,22 @@ _TOTALS = (
     " sum(greatest(posted_debits - posted_credits, 0)) AS debit_bal,"
     " sum(greatest(posted_credits - posted_debits, 0)) AS credit_bal"
     " FROM public.accounts{where} GROUP BY asset_code ORDER BY asset_code"
+)
+#: The trial balance by value date (`razao.value_totals`, revision 0015), with today's holds.
+_VALUE_TOTALS = (
+    "SELECT v.asset_code, v.accounts AS n_accounts, v.posted_debits, v.posted_credits,"
+    " coalesce(p.pending_debits, 0) AS pending_debits, coalesce(p.pending_credits, 0) AS pending_credits,"
+    " v.debit_balances AS debit_bal, v.credit_balances AS credit_bal"
+    " FROM razao.value_totals($1) v LEFT JOIN ("
+    "SELECT asset_code, sum(pending_debits) AS pending_debits, sum(pending_credits) AS pending_credits"
+    " FROM public.accounts GROUP BY asset_code) p ON p.asset_code = v.asset_code"
+    "{where} ORDER BY v.asset_code"
+)
+_LINES = (
+    "SELECT e.transfer_id, e.account_id, e.seq, e.line, e.layer, e.side, e.amount, e.asset_code,"
+    f" e.balance_after, {_ts('e.created_at')} AS created_at,"
+    f" {_ts('e.effective_at')} AS effective_at, t.description"
+    " FROM public.entries e JOIN public.transfers t ON t.id = e.transfer_id"
 )
 
 
@@ -346,6 +369,31 @@ class _Conditions:
 
     def where(self) -> str:
         return " WHERE " + " AND ".join(self.sql) if self.sql else ""
+
+
+def _metadata(conditions: _Conditions, column: str, where: MetadataFilter) -> None:
+    """Metadata conditions the partial GIN indexes answer: their predicate as a literal, containment
+    and key existence (as `adapters.db.search.metadata_conditions`)."""
+    if not where:
+        return
+    conditions.sql.append(f"{column} <> '{{}}'::jsonb")
+    if where.equals:
+        conditions.add(f"{column} @> {{}}", "jsonb", _json(where.document()))
+    if where.has:
+        conditions.add(f"{column} ?& {{}}", "text[]", list(where.has))
+
+
+#: A category and every category nested below it (as `adapters.db.accounts`).
+_CATEGORY_TREE = (
+    "WITH RECURSIVE tree(id) AS (SELECT CAST($1 AS uuid)"
+    " UNION SELECT c.id FROM public.categories c JOIN tree ON c.parent_id = tree.id)"
+    " SELECT id FROM tree"
+)
+#: A transfer's amount (`application.search.transfer_amount`), as `adapters.db.search.transfer_amount`.
+_AMOUNT = (
+    "(SELECT coalesce(sum(e.amount), 0) FROM public.entries e WHERE e.transfer_id = t.id"
+    " AND e.layer = CASE WHEN t.status = 'posted' THEN 'posted' ELSE 'pending' END AND e.side = 'debit')"
+)
 
 
 class PlpyAccountRepository:
@@ -421,23 +469,56 @@ class PlpyAccountRepository:
             )
 
     def query(
-        self, *, code_prefix: str | None, asset: str | None, after_code: str | None, limit: int
+        self,
+        where: AccountFilter,
+        *,
+        categories: Sequence[UUID] | None,
+        after_code: str | None,
+        limit: int,
     ) -> list[Account]:
-        where = _Conditions()
+        conditions = _Conditions()
+        code_prefix = where.code_prefix
         if code_prefix:
             if "\x00" in code_prefix:
                 return []
-            where.add("a.code >= {}", "text", code_prefix)
-            where.add("a.code LIKE {} ESCAPE '\\'", "text", like_escape(code_prefix) + "%")
+            conditions.add("a.code >= {}", "text", code_prefix)
+            conditions.add("a.code LIKE {} ESCAPE '\\'", "text", like_escape(code_prefix) + "%")
             upper = prefix_upper_bound(code_prefix)
             if upper is not None:
-                where.add("a.code < {}", "text", upper)
-        if asset is not None:
-            where.add("a.asset_code = {}", "text", asset)
+                conditions.add("a.code < {}", "text", upper)
+        if where.asset is not None:
+            conditions.add("a.asset_code = {}", "text", where.asset)
+        if where.status is not None:
+            conditions.add("a.status = {}", "text", where.status.value)
+        _metadata(conditions, "a.metadata", where.metadata)
+        if categories is not None:
+            conditions.add(
+                "a.id IN (SELECT ac.account_id FROM public.account_categories ac WHERE ac.category_id = ANY({}))",
+                "uuid[]",
+                [str(i) for i in categories],
+            )
         if after_code is not None:
-            where.add("a.code > {}", "text", after_code)
-        sql = f"{_ACCOUNTS}{where.where()} ORDER BY a.code LIMIT {where.param('bigint', limit)}"
-        return [_account(row) for row in self._spi.execute(sql, where.types, where.args)]
+            conditions.add("a.code > {}", "text", after_code)
+        sql = f"{_ACCOUNTS}{conditions.where()} ORDER BY a.code LIMIT {conditions.param('bigint', limit)}"
+        return [_account(row) for row in self._spi.execute(sql, conditions.types, conditions.args)]
+
+    def category_tree(self, category: CategoryRef, *, descendants: bool) -> list[UUID] | None:
+        if category.id is not None:
+            rows = self._spi.execute(
+                "SELECT id FROM public.categories WHERE id = $1", ["uuid"], [str(category.id)]
+            )
+        elif category.code is not None and "\x00" not in category.code:
+            rows = self._spi.execute(
+                "SELECT id FROM public.categories WHERE code = $1", ["text"], [category.code]
+            )
+        else:
+            return None
+        if not rows:
+            return None
+        if not descendants:
+            return [UUID(rows[0]["id"])]
+        tree = self._spi.execute(_CATEGORY_TREE, ["uuid"], [rows[0]["id"]])
+        return [UUID(row["id"]) for row in tree]
 
     def statement(
         self,
@@ -456,13 +537,10 @@ class PlpyAccountRepository:
             where.add("e.created_at < {}", "timestamptz", _iso(end))
         if after_seq is not None:
             where.add("e.seq > {}", "bigint", after_seq)
-        sql = (
-            "SELECT e.transfer_id, e.account_id, e.seq, e.line, e.layer, e.side, e.amount, e.asset_code,"
-            f" e.balance_after, {_ts('e.created_at')} AS created_at,"
-            f" {_ts('t.effective_at')} AS effective_at, t.description"
-            " FROM public.entries e JOIN public.transfers t ON t.id = e.transfer_id"
-            f"{where.where()} ORDER BY e.seq LIMIT {where.param('bigint', limit)}"
-        )
+        sql = f"{_LINES}{where.where()} ORDER BY e.seq LIMIT {where.param('bigint', limit)}"
+        return self._lines(sql, where)
+
+    def _lines(self, sql: str, where: _Conditions) -> list[StatementLine]:
         return [
             StatementLine(_entry(row), _datetime(row["effective_at"]), row["description"])
             for row in self._spi.execute(sql, where.types, where.args)
@@ -483,19 +561,84 @@ class PlpyAccountRepository:
             rows = self._spi.execute(_TOTALS.format(where=""))
         else:
             rows = self._spi.execute(_TOTALS.format(where=" WHERE asset_code = $1"), ["text"], [asset])
-        return [
-            AssetTotals(
-                asset=row["asset_code"],
-                accounts=_int(row["n_accounts"]),
-                posted_debits=_int(row["posted_debits"]),
-                posted_credits=_int(row["posted_credits"]),
-                pending_debits=_int(row["pending_debits"]),
-                pending_credits=_int(row["pending_credits"]),
-                debit_balances=_int(row["debit_bal"]),
-                credit_balances=_int(row["credit_bal"]),
+        return _totals(rows)
+
+    # --- by value date: the SQL functions of revision 0015, as `adapters.db.accounts` calls them ---
+    def value_net(self, account_id: UUID, at: datetime) -> int:
+        rows = self._spi.execute(
+            "SELECT razao.value_net($1, $2) AS net", ["uuid", "timestamptz"], [str(account_id), _iso(at)]
+        )
+        return _int(rows[0]["net"])
+
+    def value_net_before(self, account_id: UUID, position: ValuePosition) -> int:
+        rows = self._spi.execute(
+            "SELECT razao.value_net_before($1, $2, $3) AS net",
+            ["uuid", "timestamptz", "bigint"],
+            [str(account_id), _iso(position.effective_at), position.seq],
+        )
+        return _int(rows[0]["net"])
+
+    def value_statement(
+        self,
+        account_id: UUID,
+        *,
+        start: datetime | None,
+        end: datetime | None,
+        after: ValuePosition | None,
+        limit: int,
+    ) -> list[StatementLine]:
+        where = _Conditions(_POSTED)
+        where.add("e.account_id = {}", "uuid", str(account_id))
+        if start is not None:
+            where.add("e.effective_at >= {}", "timestamptz", _iso(start))
+        if end is not None:
+            where.add("e.effective_at < {}", "timestamptz", _iso(end))
+        if after is not None:
+            at = where.param("timestamptz", _iso(after.effective_at))
+            where.sql.append(f"(e.effective_at, e.seq) > ({at}, {where.param('bigint', after.seq)})")
+        limit_ = where.param("bigint", limit)
+        return self._lines(f"{_LINES}{where.where()} ORDER BY e.effective_at, e.seq LIMIT {limit_}", where)
+
+    def value_totals(self, through: date, asset: str | None) -> list[AssetTotals]:
+        if asset is None:
+            rows = self._spi.execute(_VALUE_TOTALS.format(where=""), ["date"], [through.isoformat()])
+        else:
+            rows = self._spi.execute(
+                _VALUE_TOTALS.format(where=" WHERE v.asset_code = $2"),
+                ["date", "text"],
+                [through.isoformat(), asset],
             )
-            for row in rows
-        ]
+        return _totals(rows)
+
+    def value_history(self, account_id: UUID, first: date, last: date) -> list[tuple[date, int]]:
+        return self._history("razao.value_history", account_id, first, last)
+
+    def booked_history(self, account_id: UUID, first: date, last: date) -> list[tuple[date, int]]:
+        return self._history("razao.booked_history", account_id, first, last)
+
+    def _history(self, function: str, account_id: UUID, first: date, last: date) -> list[tuple[date, int]]:
+        rows = self._spi.execute(
+            f"SELECT to_char(day, 'YYYY-MM-DD') AS day, balance FROM {function}($1, $2, $3)",
+            ["uuid", "date", "date"],
+            [str(account_id), first.isoformat(), last.isoformat()],
+        )
+        return [(date.fromisoformat(row["day"]), _int(row["balance"])) for row in rows]
+
+
+def _totals(rows: Iterable[Any]) -> list[AssetTotals]:
+    return [
+        AssetTotals(
+            asset=row["asset_code"],
+            accounts=_int(row["n_accounts"]),
+            posted_debits=_int(row["posted_debits"]),
+            posted_credits=_int(row["posted_credits"]),
+            pending_debits=_int(row["pending_debits"]),
+            pending_credits=_int(row["pending_credits"]),
+            debit_balances=_int(row["debit_bal"]),
+            credit_balances=_int(row["credit_bal"]),
+        )
+        for row in rows
+    ]
 
 
 # --- transfers -------------------------------------------------------------------------------------
@@ -513,7 +656,6 @@ _ENTRIES_OF = (
     f" e.balance_after, {_ts('e.created_at')} AS created_at"
     " FROM public.entries e WHERE e.transfer_id = ANY($1) ORDER BY e.transfer_id, e.layer, e.line"
 )
-_NEWEST_FIRST = " ORDER BY t.created_at DESC, t.id DESC"
 # A literal, not a parameter: the planner must see it to use the partial index.
 _PENDING = "t.status = 'pending'"
 
@@ -551,7 +693,8 @@ def _ids(ids: Iterable[UUID]) -> list[str]:
     return [str(i) for i in sorted(set(ids))]
 
 
-def _entry_row(entry: Entry) -> tuple[Any, ...]:
+def _entry_row(entry: Entry, effective_at: str | None) -> tuple[Any, ...]:
+    """An entry's row; its value date is its transfer's `effective_at` (RZ119 otherwise)."""
     return (
         str(entry.transfer_id),
         str(entry.account_id),
@@ -563,6 +706,7 @@ def _entry_row(entry: Entry) -> tuple[Any, ...]:
         entry.asset,
         entry.balance_after,
         _iso(entry.created_at),
+        effective_at,
     )
 
 
@@ -609,37 +753,49 @@ class PlpyTransferRepository:
                 transfer.fingerprint,
             )
         )
-        self._spi.insert_entries(_entry_row(e) for e in entries)
+        effective_at = _iso(transfer.effective_at)
+        self._spi.insert_entries(_entry_row(e, effective_at) for e in entries)
 
     def save(self, transfer: Transfer, entries: Sequence[Entry]) -> None:
         self._spi.change_transfer_status(
             (str(transfer.id), transfer.status.value, _iso(transfer.resolved_at))
         )
-        self._spi.insert_entries(_entry_row(e) for e in entries)
+        effective_at = _iso(transfer.effective_at)
+        self._spi.insert_entries(_entry_row(e, effective_at) for e in entries)
 
-    def query(
-        self,
-        *,
-        account_id: UUID | None,
-        status: TransferStatus | None,
-        after: TransferCursor | None,
-        limit: int,
-    ) -> list[Transfer]:
-        """Newest first, keyset on (created_at, id); the account filter is a semi-join on entries."""
-        where = _Conditions()
-        if status is not None:
-            where.add("t.status = {}", "text", TransferStatus(status).value)
+    def query(self, where: TransferFilter, *, after: TransferCursor | None, limit: int) -> list[Transfer]:
+        """Newest first on the filter's basis, keyset on (instant, id); as `adapters.db.transfers`."""
+        at = "t.effective_at" if where.basis is Basis.EFFECTIVE else "t.created_at"
+        conditions = _Conditions()
+        if where.status is not None:
+            conditions.add("t.status = {}", "text", TransferStatus(where.status).value)
+        if where.start is not None:
+            conditions.add(f"{at} >= {{}}", "timestamptz", _iso(where.start))
+        if where.end is not None:
+            conditions.add(f"{at} < {{}}", "timestamptz", _iso(where.end))
         if after is not None:
-            created_at = where.param("timestamptz", _iso(after.created_at))
-            where.sql.append(f"(t.created_at, t.id) < ({created_at}, {where.param('uuid', str(after.id))})")
-        if account_id is not None:
-            where.add(
+            after_at = conditions.param("timestamptz", _iso(after.at))
+            conditions.sql.append(f"({at}, t.id) < ({after_at}, {conditions.param('uuid', str(after.id))})")
+        if where.account_id is not None:
+            conditions.add(
                 "EXISTS (SELECT FROM public.entries e WHERE e.transfer_id = t.id AND e.account_id = {})",
                 "uuid",
-                str(account_id),
+                str(where.account_id),
             )
-        sql = f"{_TRANSFERS}{where.where()}{_NEWEST_FIRST} LIMIT {where.param('bigint', limit)}"
-        return self._load(sql, where.types, where.args)
+        if where.asset is not None:
+            conditions.add(
+                "EXISTS (SELECT FROM public.entries e WHERE e.transfer_id = t.id AND e.asset_code = {})",
+                "text",
+                where.asset,
+            )
+        _metadata(conditions, "t.metadata", where.metadata)
+        if where.amount_min is not None:
+            conditions.add(f"{_AMOUNT} >= {{}}", "numeric", where.amount_min)
+        if where.amount_max is not None:
+            conditions.add(f"{_AMOUNT} <= {{}}", "numeric", where.amount_max)
+        order = f" ORDER BY {at} DESC, t.id DESC"
+        sql = f"{_TRANSFERS}{conditions.where()}{order} LIMIT {conditions.param('bigint', limit)}"
+        return self._load(sql, conditions.types, conditions.args)
 
     def lock_due(self, at: datetime, limit: int) -> list[Transfer]:
         """Pending transfers timed out by `at`, locked with FOR UPDATE SKIP LOCKED.
@@ -677,25 +833,10 @@ class PlpyTransferRepository:
 # --- interest --------------------------------------------------------------------------------------
 
 #: The writes of an accrual chunk, one statement per table whatever the number of rows, which travel as
-#: one JSON parameter: the statements of `adapters.db.interest` (`_ADD_ACCRUALS`, `_SET_CARRIES`) with
-#: `$1` for `:rows` and `$2` for `:at`; keep the two identical (tests/integration/test_interest.py
-#: compares them).
-_ADD_ACCRUALS = (
-    "INSERT INTO razao.interest_accruals (account_id, day, balance, rate_bps, day_count, numerator,"
-    " denominator, transfer_id, created_at)"
-    " SELECT account_id, day, balance, rate_bps, day_count, numerator, denominator, transfer_id,"
-    " CAST($2 AS timestamptz) FROM json_to_recordset(CAST($1 AS json)) AS r(account_id uuid, day date,"
-    " balance numeric, rate_bps integer, day_count text, numerator numeric, denominator numeric,"
-    " transfer_id uuid)"
-)
-_SET_CARRIES = (
-    "INSERT INTO razao.interest_carry (account_id, numerator, denominator, through_day, updated_at)"
-    " SELECT account_id, numerator, denominator, through_day, CAST($2 AS timestamptz)"
-    " FROM json_to_recordset(CAST($1 AS json)) AS r(account_id uuid, numerator numeric,"
-    " denominator numeric, through_day date)"
-    " ON CONFLICT (account_id) DO UPDATE SET numerator = excluded.numerator,"
-    " denominator = excluded.denominator, through_day = excluded.through_day, updated_at = excluded.updated_at"
-)
+#: one JSON parameter (stated once, in `razao_sql`, with the app's adapter): `$1` the rows, `$2` the time.
+_CHUNK_PARAMETERS = {"rows": "$1", "at": "$2"}
+_ADD_ACCRUALS = add_accruals_sql(_CHUNK_PARAMETERS.__getitem__)
+_SET_CARRIES = set_carries_sql(_CHUNK_PARAMETERS.__getitem__)
 
 
 def _policy(row: Any) -> InterestPolicy:
@@ -1135,6 +1276,9 @@ class PlpyUnitOfWork:
     ledger_scan: LedgerScan
     events: EventLog
     monitors: MonitorRepository
+    journal: PlpyJournal
+    periods: PlpyClosedPeriods
+    groups: PlpyGroups
 
     def __init__(self, plpy: Any) -> None:
         self._spi = spi = Spi(plpy)
@@ -1145,6 +1289,9 @@ class PlpyUnitOfWork:
         self.ledger_scan = PlpyLedgerScan(spi)
         self.events = PlpyEventLog(spi)
         self.monitors = PlpyMonitorRepository(spi)
+        self.journal = PlpyJournal(spi)
+        self.periods = PlpyClosedPeriods(spi)
+        self.groups = PlpyGroups(spi)
 
     def __enter__(self) -> Self:
         if self._spi.is_open:
@@ -1159,6 +1306,10 @@ class PlpyUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         self._spi.end(commit=False)
+        if exc is not None and getattr(exc, "sqlstate", None) == PERIOD_CLOSED:
+            # The journal's trigger refused an entry in a closed period (a close committed after this
+            # use case's own check): `period_closed`, as `adapters.db.errors.as_refusal` says in the app.
+            raise refusal_of_database(str(exc)) from exc
 
     def commit(self) -> None:
         self._spi.flush()
@@ -1202,3 +1353,182 @@ class TransactionClock:
             rows = _run_cached(self._plpy, "SELECT to_json(clock_timestamp()) #>> '{}' AS now")
             self._now = _datetime(rows[0]["now"]).astimezone(UTC)
         return self._now
+
+
+# --- the journal across accounts (exports) ----------------------------------------------------------
+
+_JOURNAL = (
+    "SELECT e.transfer_id, e.account_id, e.seq, e.line, e.layer, e.side, e.amount, e.asset_code,"
+    f" e.balance_after, {_ts('e.created_at')} AS created_at, a.code AS account_code, s.scale,"
+    f" {_ts('t.effective_at')} AS effective_at, t.description"
+    " FROM public.entries e JOIN public.accounts a ON a.id = e.account_id"
+    " JOIN public.assets s ON s.code = e.asset_code JOIN public.transfers t ON t.id = e.transfer_id"
+    " WHERE e.created_at >= $1 AND e.created_at < $2"
+)
+_JOURNAL_ORDER = " ORDER BY e.created_at, e.transfer_id, e.layer, e.line LIMIT $3"
+_JOURNAL_AFTER = " AND (e.created_at, e.transfer_id, e.layer, e.line) > ($4, $5, $6, $7)"
+
+
+class PlpyJournal:
+    """Implements `application.journal.JournalRepository` (the same statement as `adapters.db.journal`)."""
+
+    def __init__(self, spi: Spi) -> None:
+        self._spi = spi
+
+    def lines(
+        self, start: datetime, end: datetime, after: JournalCursor | None, limit: int
+    ) -> list[JournalLine]:
+        types = ["timestamptz", "timestamptz", "bigint"]
+        args: list[Any] = [_iso(start), _iso(end), limit]
+        if after is not None:
+            types += ["timestamptz", "uuid", "text", "smallint"]
+            args += [_iso(after.created_at), str(after.transfer_id), after.layer.value, after.line]
+        sql = _JOURNAL + (_JOURNAL_AFTER if after is not None else "") + _JOURNAL_ORDER
+        return [
+            JournalLine(
+                _entry(row),
+                row["account_code"],
+                row["scale"],
+                _datetime(row["effective_at"]),
+                row["description"],
+            )
+            for row in self._spi.execute(sql, types, args)
+        ]
+
+
+# --- accounting periods ----------------------------------------------------------------------------
+
+#: SQLSTATE of the trigger `entries_book` refusing an entry dated in a closed period (revision 0015).
+PERIOD_CLOSED = "RZ120"
+_CLOSED_THROUGH = (
+    "SELECT asset_code, to_char(max(through), 'YYYY-MM-DD') AS through FROM public.period_closes"
+    " WHERE reopened_at IS NULL GROUP BY asset_code"
+)
+
+
+class PlpyClosedPeriods:
+    """Implements `application.ports.ClosedPeriodsSource` (the statement of `adapters.db.periods`): what
+    the write path checks a backdated request against. Closing and reopening run in the app only."""
+
+    def __init__(self, spi: Spi) -> None:
+        self._spi = spi
+
+    def closed_through(self) -> ClosedPeriods:
+        rows = self._spi.execute(_CLOSED_THROUGH)
+        return ClosedPeriods.of((row["asset_code"], date.fromisoformat(row["through"])) for row in rows)
+
+
+# --- groups of accounts: code prefixes and categories ------------------------------------------------
+
+#: Positions and SQL types of `group_sql`'s parameters, per kind of group.
+_GROUP_PARAMETERS = {
+    "prefix": (("prefix", "text"), ("upper", "text"), ("skip", "integer"), ("after", "text"),
+               ("max_children", "integer"), ("at", "timestamptz")),
+    "category": (("root", "uuid"), ("at", "timestamptz")),
+}  # fmt: skip
+_CATEGORY_COLUMNS = (
+    "SELECT c.id, c.code, c.name, c.description, c.parent_id, c.metadata,"
+    f" {_ts('c.created_at')} AS created_at FROM public.categories c"
+)
+
+
+#: (kind, values, bounded, descendants) -> (SQL, parameter names, their types).
+_GROUP_STATEMENTS: dict[tuple[str, str, bool, bool], tuple[str, list[str], list[str]]] = {}
+
+
+def _group_statement(
+    kind: str, values: str, bounded: bool, descendants: bool
+) -> tuple[str, list[str], list[str]]:
+    key = (kind, values, bounded, descendants)
+    found = _GROUP_STATEMENTS.get(key)
+    if found is None:
+        names: list[str] = []
+        types = dict(_GROUP_PARAMETERS[kind])
+
+        def spell(name: str) -> str:
+            if name not in names:
+                names.append(name)
+            return f"CAST(${names.index(name) + 1} AS {types[name]})"
+
+        sql = group_sql(kind, values, bounded, descendants, spell)
+        found = _GROUP_STATEMENTS[key] = (sql, names, [types[n] for n in names])
+    return found
+
+
+def _optional_text_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+class PlpyGroups:
+    """Implements `application.groups.GroupRepository` (the statements of `adapters.db.groups`)."""
+
+    def __init__(self, spi: Spi) -> None:
+        self._spi = spi
+
+    def _rows(
+        self, kind: str, values: str, bounded: bool, descendants: bool, arguments: dict[str, Any]
+    ) -> list[Any]:
+        from application.groups import GroupRow, GroupTotals
+
+        sql, names, types = _group_statement(kind, values, bounded, descendants)
+        rows = self._spi.execute(sql, types, [arguments[n] for n in names])
+        return [
+            GroupRow(
+                row["child"],
+                GroupTotals(
+                    asset=row["asset_code"],
+                    accounts=int(row["accounts"]),
+                    posted=int(row["posted"]),
+                    pending_debits=_optional_text_int(row["pending_debits"]),
+                    pending_credits=_optional_text_int(row["pending_credits"]),
+                    available=_optional_text_int(row["available"]),
+                ),
+            )
+            for row in rows
+        ]
+
+    def prefix_rows(
+        self, prefix: str, *, as_of: datetime | None, basis: Any, after: str | None, limit: int
+    ) -> list[Any]:
+        upper = prefix_upper_bound(prefix)
+        arguments = {
+            "prefix": prefix,
+            "upper": upper,
+            "skip": len(prefix) + 1,
+            "after": after,
+            "max_children": limit,
+            "at": _iso(as_of),
+        }
+        values = "now" if as_of is None else basis.value
+        return self._rows("prefix", values, upper is not None, False, arguments)
+
+    def category_rows(
+        self, category_id: UUID, *, as_of: datetime | None, basis: Any, descendants: bool
+    ) -> list[Any]:
+        arguments = {"root": str(category_id), "at": _iso(as_of)}
+        values = "now" if as_of is None else basis.value
+        return self._rows("category", values, False, descendants, arguments)
+
+    def _categories(self, where: str, value: str) -> list[Any]:
+        from domain.categories import Category
+
+        rows = self._spi.execute(f"{_CATEGORY_COLUMNS} WHERE {where} ORDER BY c.code", ["uuid"], [value])
+        return [
+            Category(
+                id=UUID(row["id"]),
+                code=row["code"],
+                name=row["name"],
+                description=row["description"],
+                parent_id=_uuid(row["parent_id"]),
+                metadata=json.loads(row["metadata"]),
+                created_at=_datetime(row["created_at"]),
+            )
+            for row in rows
+        ]
+
+    def category(self, category_id: UUID) -> Any:
+        found = self._categories("c.id = $1", str(category_id))
+        return found[0] if found else None
+
+    def subcategories(self, category_id: UUID) -> list[Any]:
+        return self._categories("c.parent_id = $1", str(category_id))

@@ -34,7 +34,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
@@ -43,9 +43,11 @@ from uuid import UUID
 from application.api_keys import ApiKey, ApiKeyRepository
 from application.events import Event
 from application.feed import START, EventFilter, FeedRead, Position, StoredEvent
+from application.groups import GroupRow, GroupTotals
 from application.interest import InterestRepository
 from application.jobs import Job, JobRepository
 from application.monitors import MonitorRepository
+from application.periods import PeriodCursor
 from application.ports import (
     AccountRepository,
     AssetRepository,
@@ -54,12 +56,16 @@ from application.ports import (
     TransferCursor,
     TransferRepository,
 )
+from application.search import AccountFilter, CategoryRef, TransferFilter
 from application.verification import LedgerScan
 from domain.accounts import Account, AccountStatus, Balances, Layer, Side
 from domain.assets import Asset
+from domain.categories import Category, CategoryTree
 from domain.interest import Accrual, InterestPolicy
 from domain.monitors import Monitor
+from domain.periods import ClosedPeriods, PeriodBalance, PeriodClose, end_of, ensure_open
 from domain.reports import AssetTotals
+from domain.time_basis import Basis, ValuePosition, net_change, posted_from_net
 from domain.transfers import Entry, Transfer, TransferStatus
 from domain.verification import JournalLine, StoredAccount, TransferSums
 
@@ -93,6 +99,13 @@ class InMemoryStore:
         self.jobs: dict[UUID, Job] = {}
         #: Balance monitors (`application.monitors`), by id.
         self.monitors: dict[UUID, Monitor] = {}
+        #: Accounting periods (`application.periods`): the closes by id, and each close's snapshot.
+        self.period_closes: dict[UUID, PeriodClose] = {}
+        self.period_balances: dict[UUID, tuple[PeriodBalance, ...]] = {}
+        #: Categories of accounts (`domain.categories`) by id, and memberships as (category id, account id),
+        #: the tables `categories` and `account_categories` (what account searches by category read).
+        self.categories: dict[UUID, Category] = {}
+        self.account_categories: set[tuple[UUID, UUID]] = set()
         #: The outbox, in position order; the last position retention deleted; the last transaction.
         self.events: list[StoredEvent] = []
         self.event_horizon: Position = START
@@ -177,6 +190,14 @@ class FakeUnitOfWork:
         self.job_rows = _Table[UUID, Job]("job", store.jobs, idempotency_key=False)
         #: A deleted monitor is written as None until commit (`FakeMonitors.delete`).
         self.monitor_rows = _Table[UUID, Monitor | None]("monitor", store.monitors, idempotency_key=False)  # type: ignore[arg-type]
+        self.close_rows = _Table[UUID, PeriodClose](
+            "period close", store.period_closes, idempotency_key=False
+        )
+        self.snapshot_rows = _Table[UUID, tuple[PeriodBalance, ...]](
+            "period snapshot", store.period_balances, idempotency_key=False
+        )
+        self.category_rows = _Table[UUID, Category]("category", store.categories, idempotency_key=True)
+        self.member_rows = _Members(store)
         self.new_entries: list[Entry] = []
         self.new_events: list[Event] = []
         self.assets: AssetRepository = FakeAssets(self)
@@ -188,6 +209,9 @@ class FakeUnitOfWork:
         self.ledger_scan: LedgerScan = FakeLedgerScan(self)
         self.events = FakeEvents(self)
         self.monitors: MonitorRepository = FakeMonitors(self)
+        self.periods = FakePeriods(self)
+        self.categories = FakeCategories(self)
+        self.groups = FakeGroups(self)
 
     def _tables(self) -> tuple[_Table[Any, Any], ...]:
         return (
@@ -200,6 +224,10 @@ class FakeUnitOfWork:
             self.carry_rows,
             self.job_rows,
             self.monitor_rows,
+            self.close_rows,
+            self.snapshot_rows,
+            self.category_rows,
+            self.member_rows,
         )
 
     def __enter__(self) -> Self:
@@ -354,16 +382,36 @@ class FakeAccounts:
             table.update(account.id, replace(stored, status=account.status))
 
     def query(
-        self, *, code_prefix: str | None, asset: str | None, after_code: str | None, limit: int
+        self,
+        where: AccountFilter,
+        *,
+        categories: Sequence[UUID] | None,
+        after_code: str | None,
+        limit: int,
     ) -> list[Account]:
+        members = None if categories is None else self._members(categories)
         found = [
             a
             for a in self._table.rows()
-            if (code_prefix is None or a.code.startswith(code_prefix))
-            and (asset is None or a.asset.code == asset)
-            and (after_code is None or a.code > after_code)
+            if where.matches(a, members) and (after_code is None or a.code > after_code)
         ]
         return [copy.deepcopy(a) for a in sorted(found, key=lambda a: a.code)[:limit]]
+
+    def _members(self, categories: Sequence[UUID]) -> set[UUID]:
+        wanted = set(categories)
+        return {account for category, account in self._uow.store.account_categories if category in wanted}
+
+    def category_tree(self, category: CategoryRef, *, descendants: bool) -> list[UUID] | None:
+        """What `adapters.db.accounts` reads from the categories and their parents."""
+        self._uow.ensure_open()
+        stored = self._uow.store.categories.values()
+        root = next((c for c in stored if c.id == category.id or c.code == category.code), None)
+        if root is None:
+            return None
+        tree = [root.id]
+        for parent in tree if descendants else ():
+            tree.extend(c.id for c in stored if c.parent_id == parent)
+        return tree
 
     def statement(
         self,
@@ -408,6 +456,102 @@ class FakeAccounts:
                 by_asset[account.asset.code].append(account)
         return [_totals(code, by_asset[code]) for code in sorted(by_asset)]
 
+    # --- by value date: what the SQL functions of revision 0015 answer ------------------------------
+    def _posted(self, account_id: UUID | None = None) -> list[tuple[datetime, Entry]]:
+        """Posted entries (of one account) with their value date: their transfer's `effective_at`, as
+        the database stores it on each entry."""
+        transfers = self._uow.transfer_rows
+        return [
+            (_existing_transfer(transfers.get(e.transfer_id), e).effective_at, e)
+            for e in self._uow.journal()
+            if e.layer is Layer.POSTED and (account_id is None or e.account_id == account_id)
+        ]
+
+    def value_net(self, account_id: UUID, at: datetime) -> int:
+        return sum(net_change(e.side, e.amount) for at_, e in self._posted(account_id) if at_ <= at)
+
+    def value_net_before(self, account_id: UUID, position: ValuePosition) -> int:
+        return sum(
+            net_change(e.side, e.amount)
+            for at, e in self._posted(account_id)
+            if ValuePosition(at, e.seq) < position
+        )
+
+    def value_statement(
+        self,
+        account_id: UUID,
+        *,
+        start: datetime | None,
+        end: datetime | None,
+        after: ValuePosition | None,
+        limit: int,
+    ) -> list[StatementLine]:
+        lines = sorted(
+            (
+                (ValuePosition(at, e.seq), e)
+                for at, e in self._posted(account_id)
+                if (start is None or start <= at) and (end is None or at < end)
+            ),
+            key=lambda line: line[0],
+        )
+        transfers = self._uow.transfer_rows
+        return [
+            _statement_line(e, transfers.get(e.transfer_id))
+            for position, e in lines
+            if after is None or position > after
+        ][:limit]
+
+    def value_totals(self, through: date, asset: str | None) -> list[AssetTotals]:
+        """Per asset, the accounts opened by the end of `through` (or with entries by value date by
+        then) and their posted sums by value date; today's holds."""
+        end = _day_end(through)
+        sums: dict[UUID, list[int]] = defaultdict(lambda: [0, 0])
+        for at, e in self._posted():
+            if end is None or at < end:
+                sums[e.account_id][1 if e.side is Side.CREDIT else 0] += e.amount
+        by_asset: dict[str, list[Account]] = defaultdict(list)
+        pending: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for account in self._table.rows():
+            if asset is not None and account.asset.code != asset:
+                continue
+            pending[account.asset.code][0] += account.balances.pending_debits
+            pending[account.asset.code][1] += account.balances.pending_credits
+            if (end is None or account.created_at < end) or account.id in sums:
+                debits, credits = sums[account.id]
+                posted = Balances(posted_debits=debits, posted_credits=credits)
+                by_asset[account.asset.code].append(replace(account, balances=posted))
+        return [
+            replace(
+                _totals(code, by_asset[code]),
+                pending_debits=pending[code][0],
+                pending_credits=pending[code][1],
+            )
+            for code in sorted(by_asset)
+        ]
+
+    def value_history(self, account_id: UUID, first: date, last: date) -> list[tuple[date, int]]:
+        account = _existing(self._table.get(account_id), account_id)
+        posted = self._posted(account_id)
+        return [
+            (
+                day,
+                posted_from_net(
+                    sum(net_change(e.side, e.amount) for at, e in posted if at < end), account.normal_side
+                ),
+            )
+            for day, end in _days(first, last)
+        ]
+
+    def booked_history(self, account_id: UUID, first: date, last: date) -> list[tuple[date, int]]:
+        posted = [e for _, e in self._posted(account_id)]
+        history = []
+        for day, end in _days(first, last):
+            last_entry = max(
+                (e for e in posted if e.created_at < end), key=lambda e: (e.created_at, e.seq), default=None
+            )
+            history.append((day, 0 if last_entry is None else last_entry.balance_after))
+        return history
+
 
 def _existing(account: Account | None, account_id: UUID) -> Account:
     if account is None:
@@ -417,6 +561,24 @@ def _existing(account: Account | None, account_id: UUID) -> Account:
 
 def _copy(account: Account | None) -> Account | None:
     return None if account is None else copy.deepcopy(account)
+
+
+def _existing_transfer(transfer: Transfer | None, entry: Entry) -> Transfer:
+    if transfer is None:
+        raise AssertionError(f"entry {entry.seq} of account {entry.account_id} has no transfer")
+    return transfer
+
+
+def _day_end(day: date) -> datetime | None:
+    """The first instant after the UTC day `day` (None after the last day Python can write)."""
+    return None if day == date.max else datetime.combine(day + timedelta(days=1), time(0), UTC)
+
+
+def _days(first: date, last: date) -> list[tuple[date, datetime]]:
+    """Each day from `first` to `last` with its end (`_day_end`; the far future after date.max)."""
+    far = datetime.max.replace(tzinfo=UTC)
+    count = (last - first).days + 1
+    return [(d, _day_end(d) or far) for d in (first + timedelta(days=n) for n in range(count))]
 
 
 def _statement_line(entry: Entry, transfer: Transfer | None) -> StatementLine:
@@ -517,6 +679,7 @@ class FakeTransfers:
         accounts.update(account.id, booked)
 
     def _append(self, transfer_id: UUID, entries: Sequence[Entry]) -> None:
+        self._uow.periods.refuse_closed(transfer_id, entries)  # the trigger's RZ120
         journal = self._uow.journal()
         taken = {(e.account_id, e.seq) for e in journal}
         lines = {(e.transfer_id, e.layer, e.line) for e in journal}
@@ -532,22 +695,13 @@ class FakeTransfers:
             self._book(entry)
             self._uow.new_entries.append(entry)
 
-    def query(
-        self,
-        *,
-        account_id: UUID | None,
-        status: TransferStatus | None,
-        after: TransferCursor | None,
-        limit: int,
-    ) -> list[Transfer]:
+    def query(self, where: TransferFilter, *, after: TransferCursor | None, limit: int) -> list[Transfer]:
         found = [
             t
             for t in self._table.rows()
-            if (account_id is None or account_id in t.account_ids())
-            and (status is None or t.status is status)
-            and (after is None or (t.created_at, t.id) < (after.created_at, after.id))
+            if where.matches(t) and (after is None or (where.instant(t), t.id) < (after.at, after.id))
         ]
-        found.sort(key=lambda t: (t.created_at, t.id), reverse=True)
+        found.sort(key=lambda t: (where.instant(t), t.id), reverse=True)
         return [copy.deepcopy(t) for t in found[:limit]]
 
     def lock_due(self, at: datetime, limit: int) -> list[Transfer]:
@@ -860,6 +1014,265 @@ def _stored(event: Event, position: Position) -> StoredEvent:
         job_id=event.job_id,
         data=json.loads(json.dumps(event.data, default=_json_value)),
     )
+
+
+# --- accounting periods ----------------------------------------------------------------------------
+
+#: The row lock that stands for `SqlPeriodRepository.serialize`'s advisory lock.
+_PERIODS_LOCK = UUID(int=0)
+
+
+class FakePeriods:
+    """`application.periods.PeriodRepository`: closes read as copies, newest first as the SQL lists them.
+    `refuse_closed` is the trigger `entries_book`'s rule (RZ120): entries dated in an active close's
+    period are refused with `period_closed`, as the SQL unit of work translates the database's refusal;
+    the snapshot sums the posted journal by value date, as `account_value_days` does."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def _rows(self) -> list[PeriodClose]:
+        self._uow.ensure_open()
+        return self._uow.close_rows.rows()
+
+    def closed_through(self) -> ClosedPeriods:
+        return ClosedPeriods.of((c.asset, c.through) for c in self._rows() if c.active)
+
+    def active(self) -> list[PeriodClose]:
+        return [copy.deepcopy(c) for c in self._rows() if c.active]
+
+    def get(self, close_id: UUID) -> PeriodClose | None:
+        self._uow.ensure_open()
+        return copy.deepcopy(self._uow.close_rows.get(close_id))
+
+    def serialize(self) -> None:
+        self._uow.acquire("periods", _PERIODS_LOCK)
+
+    def hold_writers(self) -> datetime | None:
+        self._uow.ensure_open()
+        return None  # the caller's clock is the journal's
+
+    def add(self, close: PeriodClose) -> None:
+        for other in self._rows():  # the partial unique index: one active close per scope and day
+            if other.active and (other.asset, other.through) == (close.asset, close.through):
+                raise UniqueViolation(
+                    f"{close.asset or 'the ledger'} is closed through {close.through} already"
+                )
+        self._uow.close_rows.insert(close.id, copy.deepcopy(close))
+
+    def save(self, close: PeriodClose) -> None:
+        self._uow.ensure_open()
+        self._uow.close_rows.update(close.id, copy.deepcopy(close))
+
+    def query(self, *, after: PeriodCursor | None, limit: int) -> list[PeriodClose]:
+        found = sorted(self._rows(), key=lambda c: (c.closed_at, c.id), reverse=True)
+        if after is not None:
+            found = [c for c in found if (c.closed_at, c.id) < (after.closed_at, after.id)]
+        return [copy.deepcopy(c) for c in found[:limit]]
+
+    def write_snapshot(self, close: PeriodClose) -> int:
+        self._uow.ensure_open()
+        snapshots = self._uow.snapshot_rows
+        if snapshots.get(close.id) is None:
+            snapshots.insert(close.id, self._sums(close))
+        return len(snapshots.get(close.id) or ())
+
+    def _sums(self, close: PeriodClose) -> tuple[PeriodBalance, ...]:
+        sums: dict[UUID, list[int]] = defaultdict(lambda: [0, 0])
+        end = end_of(close.through)
+        for e in self._uow.journal():
+            transfer = self._uow.transfer_rows.get(e.transfer_id)
+            in_scope = close.asset is None or e.asset == close.asset
+            if e.layer is Layer.POSTED and in_scope and transfer is not None and transfer.effective_at < end:
+                sums[e.account_id][0 if e.side is Side.DEBIT else 1] += e.amount
+        balances = []
+        for account_id in sorted(sums):
+            a = _existing(self._uow.account_rows.get(account_id), account_id)
+            debits, credits = sums[account_id]
+            balances.append(PeriodBalance(a.id, a.code, a.asset.code, a.normal_side, debits, credits))
+        return tuple(balances)
+
+    def snapshot_sizes(self, close_ids: Iterable[UUID]) -> dict[UUID, int]:
+        self._uow.ensure_open()
+        found = {i: self._uow.snapshot_rows.get(i) for i in close_ids}
+        return {i: len(rows) for i, rows in found.items() if rows is not None}
+
+    def balances(self, close_id: UUID, *, after: UUID | None, limit: int) -> list[PeriodBalance]:
+        self._uow.ensure_open()
+        rows = self._uow.snapshot_rows.get(close_id) or ()
+        return [b for b in rows if after is None or b.account_id > after][:limit]
+
+    def refuse_closed(self, transfer_id: UUID, entries: Sequence[Entry]) -> None:
+        """What `entries_book` refuses with RZ120: an entry dated on or before an active close's day."""
+        transfer = self._uow.transfer_rows.get(transfer_id)
+        if transfer is None or not entries:
+            return
+        closed = self.closed_through()
+        for asset in sorted({e.asset for e in entries}):
+            ensure_open(transfer.effective_at, asset, closed, transfer_id=transfer_id)
+
+
+# --- categories and the balances of groups (`application.categories`, `application.groups`) ---------
+
+
+class _Members(_Table[tuple[UUID, UUID], bool]):
+    """The memberships as a unit of work sees them: `store.account_categories` (a set of (category,
+    account)) overlaid with its own writes, True to add and False to remove, applied on commit."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        super().__init__("category member", {}, idempotency_key=False)
+        self.memberships = store.account_categories
+
+    def get(self, key: tuple[UUID, UUID]) -> bool | None:
+        return self.written.get(key, key in self.memberships)
+
+    def publish(self) -> None:
+        for key, member in self.written.items():
+            if member:
+                self.memberships.add(key)
+            else:
+                self.memberships.discard(key)
+        self.discard()
+
+
+#: The row lock that stands for `LOCK TABLE categories IN SHARE ROW EXCLUSIVE MODE` (`serialize`).
+_CATEGORIES_LOCK = UUID(int=1)
+
+
+class FakeCategories:
+    """`application.categories.CategoryRepository`. A second code is refused like the unique key
+    `categories_code_key` (retryable: an idempotency key); `serialize` is a lock another open unit of
+    work conflicts with, as the table lock makes it wait."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def _rows(self) -> list[Category]:
+        self._uow.ensure_open()
+        return self._uow.category_rows.rows()
+
+    def add(self, category: Category) -> None:
+        if self.get_by_code(category.code) is not None:
+            raise RetryableConflict(f"category code {category.code} already exists")
+        self._uow.category_rows.insert(category.id, copy.deepcopy(category))
+
+    def get(self, category_id: UUID) -> Category | None:
+        self._uow.ensure_open()
+        return copy.deepcopy(self._uow.category_rows.get(category_id))
+
+    def get_by_code(self, code: str) -> Category | None:
+        return copy.deepcopy(next((c for c in self._rows() if c.code == code), None))
+
+    def serialize(self) -> None:
+        self._uow.acquire("categories", _CATEGORIES_LOCK)
+
+    def lineage(self, category_id: UUID) -> CategoryTree:
+        parents = {c.id: c.parent_id for c in self._rows()}
+        return CategoryTree({i: parents.get(i) for i in CategoryTree(parents).lineage(category_id)})
+
+    def save(self, category: Category) -> None:
+        stored = self.get(category.id)
+        if stored is None:
+            raise AssertionError(f"category {category.id} is saved without being read first")
+        if category.parent_id is not None and CategoryTree(
+            {c.id: c.parent_id for c in self._rows()} | {category.id: category.parent_id}
+        ).is_within(category.parent_id, category.id):
+            raise AssertionError("the trigger categories_tree would refuse this cycle (RZ121)")
+        self._uow.category_rows.update(category.id, copy.deepcopy(category))
+
+    def query(self, *, after_code: str | None, limit: int) -> list[Category]:
+        found = sorted(
+            (c for c in self._rows() if after_code is None or c.code > after_code), key=lambda c: c.code
+        )
+        return [copy.deepcopy(c) for c in found[:limit]]
+
+    def _members(self) -> set[tuple[UUID, UUID]]:
+        self._uow.ensure_open()
+        table = self._uow.member_rows
+        return {key for key in table.memberships | set(table.written) if table.get(key)}
+
+    def add_member(self, category_id: UUID, account_id: UUID) -> bool:
+        if (category_id, account_id) in self._members():
+            return False
+        self._uow.member_rows.update((category_id, account_id), True)
+        return True
+
+    def remove_member(self, category_id: UUID, account_id: UUID) -> bool:
+        if (category_id, account_id) not in self._members():
+            return False
+        self._uow.member_rows.update((category_id, account_id), False)
+        return True
+
+    def members(self, category_id: UUID, *, after: UUID | None, limit: int) -> list[Account]:
+        ids = sorted(a for c, a in self._members() if c == category_id and (after is None or a > after))
+        return [_existing(self._uow.account_rows.get(i), i) for i in ids[:limit]]
+
+
+class FakeGroups:
+    """`application.groups.GroupRepository`, computed from the accounts and the journal as the SQL
+    statement defines it (`adapters.db.groups`)."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def _posted(self, account: Account, as_of: datetime, basis: Basis) -> int:
+        accounts = self._uow.accounts
+        if basis is Basis.EFFECTIVE:
+            return posted_from_net(accounts.value_net(account.id, as_of), account.normal_side)
+        return accounts.balance_as_of(account.id, as_of)
+
+    def _totals(self, found: Iterable[Account], as_of: datetime | None, basis: Basis) -> list[GroupTotals]:
+        by_asset: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+        for a in found:
+            sums = by_asset[a.asset.code]
+            sums[0] += 1
+            if as_of is None:
+                sums[1] += a.posted_balance
+                sums[2] += a.balances.pending_debits
+                sums[3] += a.balances.pending_credits
+                sums[4] += a.available_balance
+            else:
+                sums[1] += self._posted(a, as_of, basis)
+        return [
+            GroupTotals(code, n, posted, *((None, None, None) if as_of is not None else (pd, pc, available)))
+            for code, (n, posted, pd, pc, available) in sorted(by_asset.items())
+        ]
+
+    def prefix_rows(
+        self, prefix: str, *, as_of: datetime | None, basis: Basis, after: str | None, limit: int
+    ) -> list[GroupRow]:
+        self._uow.ensure_open()
+        found = [a for a in self._uow.account_rows.rows() if a.code.startswith(prefix)]
+        children: dict[str, list[Account]] = defaultdict(list)
+        for a in found:
+            children[a.code[len(prefix) :].split(":", 1)[0]].append(a)
+        page = sorted(c for c in children if after is None or c > after)[:limit]
+        rows = [GroupRow(None, t) for t in self._totals(found, as_of, basis)]
+        return rows + [GroupRow(c, t) for c in page for t in self._totals(children[c], as_of, basis)]
+
+    def category_rows(
+        self, category_id: UUID, *, as_of: datetime | None, basis: Basis, descendants: bool
+    ) -> list[GroupRow]:
+        categories = self._uow.categories
+        tree = CategoryTree({c.id: c.parent_id for c in categories._rows()})
+        members = categories._members()
+
+        def accounts_of(root: UUID) -> list[Account]:
+            scope = {root} | (tree.descendants(root) if descendants else set())
+            ids = sorted({a for c, a in members if c in scope})
+            return [_existing(self._uow.account_rows.get(i), i) for i in ids]
+
+        rows = [GroupRow(None, t) for t in self._totals(accounts_of(category_id), as_of, basis)]
+        for child in self.subcategories(category_id):
+            rows += [GroupRow(str(child.id), t) for t in self._totals(accounts_of(child.id), as_of, basis)]
+        return rows
+
+    def category(self, category_id: UUID) -> Category | None:
+        return self._uow.categories.get(category_id)
+
+    def subcategories(self, category_id: UUID) -> list[Category]:
+        found = [c for c in self._uow.categories._rows() if c.parent_id == category_id]
+        return [copy.deepcopy(c) for c in sorted(found, key=lambda c: c.code)]
 
 
 # --- time and identifiers --------------------------------------------------------------------------

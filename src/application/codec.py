@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from application.accounts import BalanceAsOf
+from application.accounts import BalanceAsOf, BalanceHistory
 from application.pages import Page
 from application.ports import StatementLine
 from domain.accounts import Account, AccountStatus, Balances, Layer, Side
@@ -29,6 +29,7 @@ from domain.assets import Asset
 from domain.errors import ALL_ERRORS, DomainError, FieldIssue, ValidationError
 from domain.ledger import Outcome
 from domain.reports import AssetTotals
+from domain.time_basis import Basis, DayBalance, ValuePosition
 from domain.transfers import Entry, Posting, ReversalRequest, Transfer, TransferRequest, TransferStatus
 
 T = TypeVar("T")
@@ -238,6 +239,7 @@ def reversal_request_to_dict(request: ReversalRequest) -> JSON:
         "original_id": str(request.original_id),
         "description": request.description,
         "metadata": request.metadata,
+        "effective_at": _iso_or_none(request.effective_at),
     }
 
 
@@ -248,6 +250,7 @@ def reversal_request_from_dict(data: Any) -> ReversalRequest:
         _uuid(_key(data, "original_id", ""), "original_id"),
         description=data.get("description", ""),
         metadata=data.get("metadata") or {},
+        effective_at=_optional(_datetime, data.get("effective_at"), "effective_at"),
     )
 
 
@@ -409,6 +412,7 @@ def balance_as_of_to_dict(balance: BalanceAsOf) -> JSON:
         "account": account_to_dict(balance.account),
         "as_of": _iso(balance.as_of),
         "posted_balance": balance.posted_balance,
+        "basis": balance.basis.value,
     }
 
 
@@ -418,6 +422,7 @@ def balance_as_of_from_dict(data: Any) -> BalanceAsOf:
         account_from_dict(data["account"]),
         _datetime(data["as_of"], "as_of"),
         _int(data["posted_balance"], "posted_balance"),
+        Basis.parse(data.get("basis")),
     )
 
 
@@ -447,6 +452,63 @@ def statement_page_from_dict(data: Any) -> Page[StatementLine, int]:
     return Page(
         [statement_line_from_dict(line) for line in _list(data["items"], "items")],
         _optional(_int, data.get("next_cursor"), "next_cursor"),
+    )
+
+
+def value_position_to_dict(position: ValuePosition | None) -> JSON | None:
+    if position is None:
+        return None
+    return {"effective_at": _iso(position.effective_at), "seq": position.seq}
+
+
+def value_position_from_dict(data: Any) -> ValuePosition | None:
+    if data is None:
+        return None
+    data = _object(data, "position")
+    return ValuePosition(_datetime(data["effective_at"], "effective_at"), _int(data["seq"], "seq"))
+
+
+def value_statement_page_to_dict(page: Page[StatementLine, ValuePosition]) -> JSON:
+    return {
+        "items": [statement_line_to_dict(line) for line in page.items],
+        "next_cursor": value_position_to_dict(page.next_cursor),
+    }
+
+
+def value_statement_page_from_dict(data: Any) -> Page[StatementLine, ValuePosition]:
+    data = _object(data, "page")
+    return Page(
+        [statement_line_from_dict(line) for line in _list(data["items"], "items")],
+        value_position_from_dict(data.get("next_cursor")),
+    )
+
+
+def _date(value: Any, field: str) -> date:
+    try:
+        return date.fromisoformat(_str(value, field))
+    except ValueError:
+        raise _refuse(field, "must be an ISO 8601 date") from None
+
+
+def balance_history_to_dict(history: BalanceHistory) -> JSON:
+    return {
+        "account": account_to_dict(history.account),
+        "basis": history.basis.value,
+        "first": history.first.isoformat(),
+        "last": history.last.isoformat(),
+        "days": [{"day": d.day.isoformat(), "balance": d.balance} for d in history.days],
+    }
+
+
+def balance_history_from_dict(data: Any) -> BalanceHistory:
+    data = _object(data, "history")
+    days = [_object(item, "days") for item in _list(data["days"], "days")]
+    return BalanceHistory(
+        account_from_dict(data["account"]),
+        Basis.parse(data["basis"]),
+        _date(data["first"], "first"),
+        _date(data["last"], "last"),
+        [DayBalance(_date(d["day"], "day"), _int(d["balance"], "balance")) for d in days],
     )
 
 

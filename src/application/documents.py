@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from domain.accounts import Account
 from domain.monitors import Monitor
+from domain.periods import PeriodClose
 from domain.transfers import Posting, Transfer
 from domain.values import canonical_json
 
@@ -121,4 +122,20 @@ def job_document(job: Job) -> dict[str, Any]:
         "created_at": utc(job.created_at),
         "started_at": _utc_or_none(job.started_at),
         "finished_at": _utc_or_none(job.finished_at),
+    }
+
+
+def period_document(close: PeriodClose) -> dict[str, Any]:
+    """A period close, as `GET /v1/periods/{id}` answers it (without its snapshot's size)."""
+    return {
+        "id": close.id,
+        "asset": close.asset,
+        "through": close.through.isoformat(),
+        "status": "closed" if close.active else "reopened",
+        "reason": close.reason,
+        "closed_at": utc(close.closed_at),
+        "closed_by": close.closed_by,
+        "reopened_at": _utc_or_none(close.reopened_at),
+        "reopened_by": close.reopened_by,
+        "reopen_reason": close.reopen_reason,
     }

@@ -18,6 +18,8 @@ Accounts: `account.opened`, `account.frozen`, `account.unfrozen`, `account.close
 `account.interest_posted`: interest accrual posted a period's interest to the account (its data: the
 posting transfer; the transfer also has its own `transfer.posted`, written just before).
 Jobs: `job.succeeded`, `job.failed`.
+Periods: `period.closed`, `period.reopened`: an accounting period was closed, or a close reopened
+(`application.periods`; its data: the close).
 Monitors: `balance.monitor_triggered`: a balance monitor's condition became true (`application.monitors`,
 recorded by the change that made it true, after that change's own events; or by the monitor's creation
 when it already held). Its data: the monitor (after firing), the account as the change left it, and the
@@ -35,9 +37,16 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
-from application.documents import account_document, job_document, monitor_document, transfer_document
+from application.documents import (
+    account_document,
+    job_document,
+    monitor_document,
+    period_document,
+    transfer_document,
+)
 from domain.accounts import Account
 from domain.monitors import Crossing
+from domain.periods import PeriodClose
 from domain.transfers import Transfer, TransferStatus
 
 if TYPE_CHECKING:
@@ -60,6 +69,8 @@ class EventType(StrEnum):
     JOB_SUCCEEDED = "job.succeeded"
     JOB_FAILED = "job.failed"
     BALANCE_MONITOR_TRIGGERED = "balance.monitor_triggered"
+    PERIOD_CLOSED = "period.closed"
+    PERIOD_REOPENED = "period.reopened"
 
 
 #: What each type means, for people (the generated reference docs/api/event-types.md).
@@ -84,6 +95,10 @@ DESCRIPTIONS: dict[EventType, str] = {
     EventType.BALANCE_MONITOR_TRIGGERED: "A balance monitor's condition became true (it fires again only after"
     " it has been false in between): `data` holds the monitor, the account as the change left it, and the"
     " balance value that crossed the threshold.",
+    EventType.PERIOD_CLOSED: "An accounting period was closed: nothing dated on or before `through` (in its"
+    " asset, or any asset when ledger-wide) may be booked any more.",
+    EventType.PERIOD_REOPENED: "A period close was reopened (`reopened_by`, `reopen_reason`): its days accept"
+    " postings again.",
 }
 
 #: Which API document each type's `data` holds: `transfer`, `account`, `job` or `monitor`.
@@ -94,6 +109,8 @@ DOCUMENTS: dict[EventType, str] = {
     EventType.JOB_SUCCEEDED: "job",
     EventType.JOB_FAILED: "job",
     EventType.BALANCE_MONITOR_TRIGGERED: "monitor",
+    EventType.PERIOD_CLOSED: "period",
+    EventType.PERIOD_REOPENED: "period",
 }
 
 
@@ -147,6 +164,11 @@ def monitor_triggered(crossing: Crossing, at: datetime) -> Event:
         "value": crossing.value,
     }
     return Event(EventType.BALANCE_MONITOR_TRIGGERED, at, data, (crossing.account.id,))
+
+
+def of_period(type_: EventType, close: PeriodClose, at: datetime) -> Event:
+    """A period was closed or reopened: the close's document; it names no ledger object."""
+    return Event(type_, at, period_document(close))
 
 
 def of_job(type_: EventType, job: Job, at: datetime) -> Event:

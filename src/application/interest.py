@@ -20,6 +20,7 @@ from uuid import UUID
 
 from application import collector, events, monitors
 from application.pages import check_limit
+from application.periods import closed_for
 from application.ports import Clock, UnitOfWork
 from domain import ledger
 from domain.accounts import Account
@@ -34,6 +35,7 @@ from domain.interest import (
     periods,
     settle_periods,
 )
+from domain.periods import ClosedPeriods
 from domain.transfers import Transfer, TransferRequest
 
 #: Most days one accrual call may cover (a bit over ten years).
@@ -313,7 +315,9 @@ def accrue_accounts(
                 )
             except DomainError as error:
                 refused[account_id] = error
-        refused.update(_book(accrued, locked, existing, now))
+        # Postings dated in a closed accounting period are refused (`period_closed`), per account.
+        closed = closed_for(uow, (r.effective_at for work in accrued.values() for r in work.requests), now)
+        refused.update(_book(accrued, locked, existing, now, closed))
         accrued = {a: work for a, work in accrued.items() if a not in refused}
         failures = [AccrualFailure(a, refused[a].code, refused[a].detail) for a in policies if a in refused]
         posted: list[events.Event] = []
@@ -381,6 +385,7 @@ def _book(
     locked: dict[UUID, Account],
     existing: Mapping[UUID, Transfer],
     now: datetime,
+    closed: ClosedPeriods | None = None,
 ) -> dict[UUID, DomainError]:
     """Book every account's requests on the locked accounts, in memory, in account order, and return the
     accounts a domain rule refused (with why): those leave every account as it was.
@@ -394,14 +399,16 @@ def _book(
         touched = {p.account_id for r in requests for p in r.postings}
         before = {a: copy.copy(locked[a]) for a in touched if a in locked}  # booking replaces balances, seq
         try:
-            outcomes = iter(ledger.post_transfers(requests, existing=existing, accounts=locked, at=now))
+            outcomes = iter(
+                ledger.post_transfers(requests, existing=existing, accounts=locked, at=now, closed=closed)
+            )
         except DomainError as error:
             locked.update(before)
             if len(batch) == 1:
                 refused[batch[0]] = error
             else:
                 for account_id in batch:
-                    refused.update(_book({account_id: work[account_id]}, locked, existing, now))
+                    refused.update(_book({account_id: work[account_id]}, locked, existing, now, closed))
             continue
         for account_id in batch:
             work[account_id].outcomes = [next(outcomes) for _ in work[account_id].requests]

@@ -8,19 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, Self
 from uuid import UUID
 
 from domain.accounts import Account
 from domain.assets import Asset
+from domain.periods import ClosedPeriods
 from domain.reports import AssetTotals
-from domain.transfers import Entry, Transfer, TransferStatus
+from domain.time_basis import ValuePosition
+from domain.transfers import Entry, Transfer
 
 if TYPE_CHECKING:  # inside PostgreSQL, the events module loads with the use cases that record events
     from application.events import EventLog
     from application.monitors import MonitorRepository
+    from application.search import AccountFilter, CategoryRef, TransferFilter
 
 
 class Clock(Protocol):
@@ -54,9 +57,11 @@ class StatementLine:
 
 @dataclass(frozen=True, slots=True)
 class TransferCursor:
-    """Position in the newest-first list of transfers."""
+    """Position in a newest-first list of transfers: the last transfer's instant on the list's basis
+    (`created_at` when booked, `effective_at` by value date; `application.search.TransferFilter`) and
+    its id."""
 
-    created_at: datetime
+    at: datetime
     id: UUID
 
 
@@ -82,8 +87,21 @@ class AccountRepository(Protocol):
         ...
 
     def query(
-        self, *, code_prefix: str | None, asset: str | None, after_code: str | None, limit: int
-    ) -> list[Account]: ...
+        self,
+        where: AccountFilter,
+        *,
+        categories: Sequence[UUID] | None,
+        after_code: str | None,
+        limit: int,
+    ) -> list[Account]:
+        """Accounts in code order after `after_code` matching `where` (`AccountFilter.matches`); with a
+        category, those whose memberships include one of `categories` (from `category_tree`)."""
+        ...
+
+    def category_tree(self, category: CategoryRef, *, descendants: bool) -> list[UUID] | None:
+        """The id of the category `category` names and, with `descendants`, of every category nested
+        below it; None when there is no such category."""
+        ...
 
     def statement(
         self,
@@ -103,6 +121,42 @@ class AccountRepository(Protocol):
 
     def totals(self, asset: str | None) -> list[AssetTotals]: ...
 
+    # --- by value date (`domain.time_basis`): the SQL functions of revision 0015 -----------------
+    def value_net(self, account_id: UUID, at: datetime) -> int:
+        """Credits − debits of the account's posted entries whose value date is at or before `at`."""
+        ...
+
+    def value_net_before(self, account_id: UUID, position: ValuePosition) -> int:
+        """Credits − debits of the account's posted entries before `position` in value-date order."""
+        ...
+
+    def value_statement(
+        self,
+        account_id: UUID,
+        *,
+        start: datetime | None,
+        end: datetime | None,
+        after: ValuePosition | None,
+        limit: int,
+    ) -> list[StatementLine]:
+        """Posted entries in value-date order ((effective_at, seq) ascending, after `after`),
+        `start <= effective_at < end`; their `balance_after` is the booked one."""
+        ...
+
+    def value_totals(self, through: date, asset: str | None) -> list[AssetTotals]:
+        """Per asset, the posted totals of the entries whose value date is on or before the UTC day
+        `through`; the pending totals are the current ones (holds are always as booked)."""
+        ...
+
+    def value_history(self, account_id: UUID, first: date, last: date) -> list[tuple[date, int]]:
+        """The posted balance (normal side) by value date at the end of every UTC day from `first` to
+        `last`."""
+        ...
+
+    def booked_history(self, account_id: UUID, first: date, last: date) -> list[tuple[date, int]]:
+        """The posted balance (normal side) as booked at the end of every UTC day from `first` to `last`."""
+        ...
+
 
 class TransferRepository(Protocol):
     def get(self, transfer_id: UUID) -> Transfer | None: ...
@@ -118,17 +172,20 @@ class TransferRepository(Protocol):
         """Persist a status change of a two-phase transfer and the entries it wrote."""
         ...
 
-    def query(
-        self,
-        *,
-        account_id: UUID | None,
-        status: TransferStatus | None,
-        after: TransferCursor | None,
-        limit: int,
-    ) -> list[Transfer]: ...
+    def query(self, where: TransferFilter, *, after: TransferCursor | None, limit: int) -> list[Transfer]:
+        """Transfers matching `where` (`TransferFilter.matches`), newest first on its basis ((instant,
+        id) descending), after `after`."""
+        ...
 
     def lock_due(self, at: datetime, limit: int) -> list[Transfer]:
         """Pending transfers whose timeout is at or before `at`, locked, skipping locked ones."""
+        ...
+
+
+class ClosedPeriodsSource(Protocol):
+    def closed_through(self) -> ClosedPeriods:
+        """The days the books are closed through, ledger-wide and per asset, from the active closes
+        (`domain.periods`): one small query, made only for a backdated request."""
         ...
 
 
@@ -142,6 +199,8 @@ class UnitOfWork(Protocol):
     events: EventLog
     #: Balance monitors (`application.monitors`), evaluated by every change of balances.
     monitors: MonitorRepository
+    #: The closed accounting periods (`application.periods`), checked by backdated writes.
+    periods: ClosedPeriodsSource
 
     def __enter__(self) -> Self: ...
 

@@ -5,23 +5,26 @@ an earlier transfer with the same id (a replay), let `domain.ledger` decide, sto
 its events (`application.events`: none for a replay), evaluate the balance monitors of the accounts it
 changed (`application.monitors.watch`: their events follow the change's), commit. Locking before the
 replay check means a concurrent twin of the same request waits and then sees the first one's result.
+A request dated before today (UTC) is also checked against the closed accounting periods
+(`application.periods.closed_for`: read only then), the database refusing anything that slips past.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from uuid import UUID
 
 from application import events, monitors
 from application.events import EventType
 from application.pages import Page, check_limit, paginate
+from application.periods import closed_for
 from application.ports import Clock, TransferCursor, UnitOfWork
+from application.search import TransferFilter
 from domain import ledger
 from domain.accounts import Account
 from domain.errors import DomainError, NotFound
 from domain.ledger import Outcome
-from domain.transfers import ReversalRequest, Transfer, TransferRequest, TransferStatus
+from domain.transfers import ReversalRequest, Transfer, TransferRequest
 
 
 def post_transfers(requests: Sequence[TransferRequest], uow: UnitOfWork, clock: Clock) -> list[Outcome]:
@@ -31,7 +34,10 @@ def post_transfers(requests: Sequence[TransferRequest], uow: UnitOfWork, clock: 
         accounts = uow.accounts.lock(set().union(*(r.account_ids() for r in requests)))
         existing = uow.transfers.get_many(r.id for r in requests)
         now = clock.now()
-        outcomes = ledger.post_transfers(requests, existing=existing, accounts=accounts, at=now)
+        closed = closed_for(uow, (r.effective_at for r in requests), now)
+        outcomes = ledger.post_transfers(
+            requests, existing=existing, accounts=accounts, at=now, closed=closed
+        )
         written = [o for o in outcomes if not o.replayed]
         if written:
             for outcome in written:
@@ -53,7 +59,8 @@ def post_each(
         accounts = uow.accounts.lock(set().union(*(r.account_ids() for r in requests)))
         existing = uow.transfers.get_many(r.id for r in requests)
         now = clock.now()
-        results = ledger.post_each(requests, existing=existing, accounts=accounts, at=now)
+        closed = closed_for(uow, (r.effective_at for r in requests), now)
+        results = ledger.post_each(requests, existing=existing, accounts=accounts, at=now, closed=closed)
         written = [r for r in results if isinstance(r, Outcome) and not r.replayed]
         if written:
             for outcome in written:
@@ -77,7 +84,8 @@ def post_pending(transfer_id: UUID, amount: int | None, uow: UnitOfWork, clock: 
     with uow:
         transfer, accounts = _lock_with_accounts(uow, transfer_id)
         now = clock.now()
-        outcome = ledger.post_pending(transfer_id, transfer, accounts, now, amount)
+        closed = closed_for(uow, [transfer.effective_at] if transfer else [], now)
+        outcome = ledger.post_pending(transfer_id, transfer, accounts, now, amount, closed)
         if not outcome.replayed:
             uow.transfers.save(outcome.transfer, outcome.entries)
             uow.accounts.save(accounts.values())
@@ -130,7 +138,10 @@ def reverse_transfer(request: ReversalRequest, uow: UnitOfWork, clock: Clock) ->
         existing = uow.transfers.get(request.id)
         original = uow.transfers.lock(request.original_id) if original else None
         now = clock.now()
-        outcome = ledger.reverse(request, existing=existing, original=original, accounts=accounts, at=now)
+        closed = closed_for(uow, [request.effective_at], now)
+        outcome = ledger.reverse(
+            request, existing=existing, original=original, accounts=accounts, at=now, closed=closed
+        )
         if not outcome.replayed:
             assert original is not None  # ledger.reverse refuses a missing original
             uow.transfers.add(outcome.transfer, outcome.entries)
@@ -154,12 +165,6 @@ def get_transfer(transfer_id: UUID, uow: UnitOfWork) -> Transfer:
     return transfer
 
 
-@dataclass(frozen=True, slots=True)
-class TransferFilter:
-    account_id: UUID | None = None
-    status: TransferStatus | None = None
-
-
 def list_transfers(
     uow: UnitOfWork,
     where: TransferFilter = TransferFilter(),
@@ -167,10 +172,10 @@ def list_transfers(
     after: TransferCursor | None = None,
     limit: int = 100,
 ) -> Page[Transfer, TransferCursor]:
-    """Transfers newest first, optionally only those touching an account or in one status."""
+    """Transfers newest first on the filter's basis (booking time, or value date), matching it
+    (`application.search`: a search that no index answers is refused, `filter_needs_index`)."""
     check_limit(limit)
+    where.check()
     with uow:
-        rows = uow.transfers.query(
-            account_id=where.account_id, status=where.status, after=after, limit=limit + 1
-        )
-    return paginate(rows, limit, lambda t: TransferCursor(t.created_at, t.id))
+        rows = uow.transfers.query(where, after=after, limit=limit + 1)
+    return paginate(rows, limit, lambda t: TransferCursor(where.instant(t), t.id))

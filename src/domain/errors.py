@@ -82,6 +82,13 @@ class NotFound(DomainError):
     title = "Not found"
 
 
+class PeriodClosed(DomainError):
+    """A journal entry would take effect in a closed accounting period (`domain.periods`)."""
+
+    code = "period_closed"
+    title = "The value date falls in a closed accounting period"
+
+
 ALL_ERRORS: tuple[type[DomainError], ...] = (
     ValidationError,
     UnbalancedTransfer,
@@ -92,4 +99,5 @@ ALL_ERRORS: tuple[type[DomainError], ...] = (
     IdempotencyConflict,
     InvalidState,
     NotFound,
+    PeriodClosed,
 )

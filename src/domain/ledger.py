@@ -27,6 +27,7 @@ from domain.errors import (
     UnbalancedTransfer,
     ValidationError,
 )
+from domain.periods import ClosedPeriods
 from domain.transfers import (
     Entry,
     Posting,
@@ -198,11 +199,25 @@ def _check_balanced(postings: Sequence[Posting], accounts: Sequence[Account]) ->
 # --- creating transfers ------------------------------------------------------------------------
 
 
-def _checked(request: TransferRequest, accounts: Mapping[UUID, Account]) -> list[Account]:
-    """The accounts of `request`'s postings, once they may take them and the postings balance."""
+def _checked(
+    request: TransferRequest, accounts: Mapping[UUID, Account], closed: ClosedPeriods | None = None
+) -> list[Account]:
+    """The accounts of `request`'s postings, once they may take them, the request takes effect outside
+    the `closed` periods (None: none can be closed, see `domain.periods.may_be_closed`) and the
+    postings balance."""
     resolved = _resolve(request.postings, accounts)
+    if closed is not None and request.effective_at is not None:
+        _ensure_open(closed, request.effective_at, resolved, request.id)
     _check_balanced(request.postings, resolved)
     return resolved
+
+
+def _ensure_open(
+    closed: ClosedPeriods, effective_at: datetime, accounts: Sequence[Account], transfer_id: UUID
+) -> None:
+    """Refuse (`period_closed`) entries on `accounts` taking effect at `effective_at` in a closed period."""
+    for asset in sorted({account.asset.code for account in accounts}):
+        closed.ensure_open(effective_at, asset, transfer_id=transfer_id)
 
 
 def _transfer(
@@ -239,8 +254,9 @@ def _book(
     *,
     fingerprint: str,
     reverses_id: UUID | None = None,
+    closed: ClosedPeriods | None = None,
 ) -> Outcome:
-    resolved = _checked(request, accounts)
+    resolved = _checked(request, accounts, closed)
     layer = Layer.PENDING if request.pending else Layer.POSTED
     moves = [
         _Move(account, layer, p.side, p.amount, line)
@@ -369,6 +385,7 @@ def _post_natively(
     at: datetime,
     *,
     each: bool,
+    closed: ClosedPeriods | None = None,
 ) -> list[Outcome | DomainError] | None:
     """`post_each` (`each`) or `post_transfers`, with the kernel doing `_apply`'s arithmetic for the whole
     batch in one call: the same outcomes, entries, balances and errors.
@@ -392,7 +409,7 @@ def _post_natively(
             if done is not None:
                 results.append(Outcome(done.replay(fingerprint), replayed=True))
                 continue
-            resolved = _checked(request, accounts)
+            resolved = _checked(request, accounts, closed)
         except DomainError as refused:
             if not each:
                 return None
@@ -427,17 +444,19 @@ def post_transfers(
     existing: Mapping[UUID, Transfer],
     accounts: Mapping[UUID, Account],
     at: datetime,
+    closed: ClosedPeriods | None = None,
 ) -> list[Outcome]:
     """Book each request in order on the locked `accounts`; all or nothing (any error aborts all).
 
     A request whose id is in `existing` is a replay: the same request returns the original result,
-    a different one fails with `idempotency_conflict`.
+    a different one fails with `idempotency_conflict`. A new request taking effect in one of the
+    `closed` periods is refused with `period_closed` (None: no request can be, `domain.periods`).
     """
     check_batch(requests)
     check_timestamp(at, "at")
     native = kernel.native()
     if native is not None:
-        booked = _post_natively(native, requests, existing, accounts, at, each=False)
+        booked = _post_natively(native, requests, existing, accounts, at, each=False, closed=closed)
         if booked is not None:
             return cast(list[Outcome], booked)  # with `each` False, refusals return None
     outcomes = []
@@ -447,7 +466,7 @@ def post_transfers(
         if done is not None:
             outcomes.append(Outcome(done.replay(fingerprint), replayed=True))
         else:
-            outcomes.append(_book(request, accounts, at, fingerprint=fingerprint))
+            outcomes.append(_book(request, accounts, at, fingerprint=fingerprint, closed=closed))
     return outcomes
 
 
@@ -457,8 +476,10 @@ def post_each(
     existing: Mapping[UUID, Transfer],
     accounts: Mapping[UUID, Account],
     at: datetime,
+    closed: ClosedPeriods | None = None,
 ) -> list[Outcome | DomainError]:
-    """Book each request in order on the locked `accounts`, independently of the others.
+    """Book each request in order on the locked `accounts`, independently of the others (one taking
+    effect in a `closed` period is refused alone, `period_closed`).
 
     Each request gets what it would have got alone at its place in the order: its outcome, or the
     `DomainError` that refused it, which leaves every account as it was (`_apply` checks before it
@@ -472,7 +493,7 @@ def post_each(
     check_timestamp(at, "at")
     native = kernel.native()
     if native is not None:
-        decided = _post_natively(native, requests, existing, accounts, at, each=True)
+        decided = _post_natively(native, requests, existing, accounts, at, each=True, closed=closed)
         if decided is not None:
             return decided
     booked = dict(existing)
@@ -484,7 +505,7 @@ def post_each(
             if done is not None:
                 results.append(Outcome(done.replay(fingerprint), replayed=True))
                 continue
-            outcome = _book(request, accounts, at, fingerprint=fingerprint)
+            outcome = _book(request, accounts, at, fingerprint=fingerprint, closed=closed)
         except DomainError as refused:
             results.append(refused)
             continue
@@ -535,8 +556,10 @@ def post_pending(
     accounts: Mapping[UUID, Account],
     at: datetime,
     amount: int | None = None,
+    closed: ClosedPeriods | None = None,
 ) -> Outcome:
-    """Post a pending transfer in full, or for a smaller `amount`, releasing the rest of the hold."""
+    """Post a pending transfer in full, or for a smaller `amount`, releasing the rest of the hold. The
+    posted entries take effect at the hold's `effective_at`: in a `closed` period, `period_closed`."""
     transfer = _found(transfer, transfer_id)
     already_posted = transfer.two_phase and transfer.status is TransferStatus.POSTED
     asked = posted_amount(transfer.postings) if amount is None else amount  # no amount: all that was held
@@ -551,6 +574,8 @@ def post_pending(
     lines = _partial(transfer, amount)
     for p in lines:
         accounts[p.account_id].ensure_accepts_postings()
+    if closed is not None:
+        _ensure_open(closed, transfer.effective_at, [accounts[p.account_id] for p in lines], transfer.id)
     moves = _release(transfer, accounts) + [
         _Move(accounts[p.account_id], Layer.POSTED, p.side, p.amount, line) for line, p in enumerate(lines)
     ]
@@ -595,8 +620,10 @@ def reverse(
     original: Transfer | None,
     accounts: Mapping[UUID, Account],
     at: datetime,
+    closed: ClosedPeriods | None = None,
 ) -> Outcome:
-    """Book a new transfer with the opposite of what `original` posted; a transfer reverses once."""
+    """Book a new transfer with the opposite of what `original` posted; a transfer reverses once. It
+    takes effect at the request's `effective_at` (default `at`), refused in a `closed` period."""
     fingerprint = request.fingerprint()
     if existing is not None:
         return Outcome(existing.replay(fingerprint), replayed=True)
@@ -618,7 +645,8 @@ def reverse(
         tuple(p.reversed() for p in original.posted),
         description=request.description or f"Reversal of {original.id}",
         metadata=request.metadata,
+        effective_at=request.effective_at,
     )
-    outcome = _book(opposite, accounts, at, fingerprint=fingerprint, reverses_id=original.id)
+    outcome = _book(opposite, accounts, at, fingerprint=fingerprint, reverses_id=original.id, closed=closed)
     original.reversed_by_id = request.id
     return outcome

@@ -148,24 +148,29 @@ class ReversalRequest:
     original_id: UUID
     description: str = ""
     metadata: dict[str, Any] = field(default_factory=dict)
+    #: The reversal's value date (None: when it is booked); a day in a closed period is refused.
+    effective_at: datetime | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, UUID):
             raise ValidationError.of("id", "must be a UUID")
         if self.id == self.original_id:
             raise ValidationError.of("id", "the reversal needs an id of its own")
+        if self.effective_at is not None:
+            check_timestamp(self.effective_at, "effective_at")
         object.__setattr__(self, "description", check_text(self.description, "description", required=False))
         object.__setattr__(self, "metadata", check_metadata(self.metadata))
 
     def fingerprint(self) -> str:
-        return _fingerprint(
-            {
-                "kind": "reversal",
-                "original_id": str(self.original_id),
-                "description": self.description,
-                "metadata": self.metadata,
-            }
-        )
+        body: dict[str, Any] = {
+            "kind": "reversal",
+            "original_id": str(self.original_id),
+            "description": self.description,
+            "metadata": self.metadata,
+        }
+        if self.effective_at is not None:  # absent when not given: earlier reversals keep their fingerprint
+            body["effective_at"] = _utc_iso(self.effective_at)
+        return _fingerprint(body)
 
 
 @dataclass(frozen=True, slots=True)

@@ -431,10 +431,24 @@ def functions_page() -> str:
 
 #: What each problem code means and what a client should do; every code of the problem table needs one.
 GUIDANCE: dict[str, tuple[str, str]] = {
+    "category_cycle": (
+        "A category cannot be nested in itself or in one of its descendants.",
+        "Move it under a category outside its own subtree, or make it a root (`parent_id: null`).",
+    ),
+    "not_acceptable": (
+        "The `Accept` header asks for a representation the operation cannot give (an export answers"
+        " `text/csv` or `application/x-ndjson`, docs/export.md).",
+        "Ask for one of the types the operation lists, or send no `Accept`.",
+    ),
     "validation_error": (
         "The request is malformed or a field is out of range (a non-integer amount, an unknown asset, "
         "a missing id). `errors` lists each offending field.",
         "Fix the request; retrying it unchanged fails the same way.",
+    ),
+    "filter_needs_index": (
+        "A search no index answers alone: a transfer search by amount, asset, or status by value date "
+        "with nothing that bounds the transfers read. `errors` names each such filter (docs/search.md).",
+        "Add `account_id`, a metadata filter, or `from` and `to` at most 31 days apart.",
     ),
     "unbalanced_transfer": (
         "The transfer's debits and credits differ for some asset.",
@@ -467,6 +481,13 @@ GUIDANCE: dict[str, tuple[str, str]] = {
         "Read the resource (`GET`) to see its state; do not retry unchanged.",
     ),
     "not_found": ("The resource (or route) does not exist.", "Check the id or the path."),
+    "period_closed": (
+        "The request would book entries dated (`effective_at`; a capture: its hold's) on or before the "
+        "day an accounting period of their asset is closed through. `context` has the transfer, the "
+        "asset, the value date and `closed_through`.",
+        "Date it after the closed day (a correction in the open period), or have an administrator reopen "
+        "the period (`POST /v1/periods/{id}/reopen`, see the periods guide).",
+    ),
     "cursor_expired": (
         "The events feed's cursor (`after`) is older than the events kept: retention "
         "(`RAZAO_EVENT_RETENTION_DAYS`) deleted events after it, which this reader never saw.",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -25,7 +25,9 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
-from application.accounts import BalanceAsOf
+from application.accounts import BalanceAsOf, BalanceHistory
+from application.groups import CategoryBalance, PrefixBalance
+from application.journal import JournalCursor, JournalLine
 from application.pages import DEFAULT_LIMIT, Page
 from application.ports import ExecutionUnavailable, RetryableConflict, StatementLine
 from application.read_path import ReadPath
@@ -33,6 +35,7 @@ from application.write_path import WritePath
 from domain.errors import DomainError
 from domain.ledger import Outcome
 from domain.reports import AssetTotals
+from domain.time_basis import Basis, ValuePosition
 from domain.transfers import ReversalRequest, Transfer, TransferRequest
 
 T = TypeVar("T")
@@ -139,9 +142,9 @@ class MeteredReadPath:
     def __init__(self, inner: ReadPath, mode: str, metrics: UseCaseMetrics) -> None:
         self._inner, self._mode, self._metrics = inner, mode, metrics
 
-    def balance_as_of(self, account_id: UUID, at: datetime) -> BalanceAsOf:
+    def balance_as_of(self, account_id: UUID, at: datetime, basis: Basis = Basis.BOOKED) -> BalanceAsOf:
         return self._metrics.run(
-            "balance_as_of", self._mode, lambda: self._inner.balance_as_of(account_id, at), _ok
+            "balance_as_of", self._mode, lambda: self._inner.balance_as_of(account_id, at, basis), _ok
         )
 
     def statement(
@@ -160,8 +163,80 @@ class MeteredReadPath:
             _ok,
         )
 
-    def trial_balance(self, asset: str | None = None) -> list[AssetTotals]:
-        return self._metrics.run("trial_balance", self._mode, lambda: self._inner.trial_balance(asset), _ok)
+    def value_statement(
+        self,
+        account_id: UUID,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        after: ValuePosition | None = None,
+        limit: int = DEFAULT_LIMIT,
+    ) -> Page[StatementLine, ValuePosition]:
+        return self._metrics.run(
+            "value_statement",
+            self._mode,
+            lambda: self._inner.value_statement(account_id, start=start, end=end, after=after, limit=limit),
+            _ok,
+        )
+
+    def history(
+        self, account_id: UUID, first: date, last: date, basis: Basis = Basis.BOOKED
+    ) -> BalanceHistory:
+        return self._metrics.run(
+            "history", self._mode, lambda: self._inner.history(account_id, first, last, basis), _ok
+        )
+
+    def trial_balance(
+        self, asset: str | None = None, basis: Basis = Basis.BOOKED, through: date | None = None
+    ) -> list[AssetTotals]:
+        return self._metrics.run(
+            "trial_balance", self._mode, lambda: self._inner.trial_balance(asset, basis, through), _ok
+        )
+
+    def journal(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        after: JournalCursor | None = None,
+        limit: int = DEFAULT_LIMIT,
+    ) -> Page[JournalLine, JournalCursor]:
+        return self._metrics.run(
+            "journal", self._mode, lambda: self._inner.journal(start, end, after=after, limit=limit), _ok
+        )
+
+    def group_balance(
+        self,
+        prefix: str,
+        *,
+        as_of: datetime | None = None,
+        basis: Basis = Basis.BOOKED,
+        after: str | None = None,
+        limit: int = DEFAULT_LIMIT,
+    ) -> PrefixBalance:
+        return self._metrics.run(
+            "group_balance",
+            self._mode,
+            lambda: self._inner.group_balance(prefix, as_of=as_of, basis=basis, after=after, limit=limit),
+            _ok,
+        )
+
+    def category_balance(
+        self,
+        category_id: UUID,
+        *,
+        as_of: datetime | None = None,
+        basis: Basis = Basis.BOOKED,
+        descendants: bool = True,
+    ) -> CategoryBalance:
+        return self._metrics.run(
+            "category_balance",
+            self._mode,
+            lambda: self._inner.category_balance(
+                category_id, as_of=as_of, basis=basis, descendants=descendants
+            ),
+            _ok,
+        )
 
 
 class FunctionStatsCollector(Collector):

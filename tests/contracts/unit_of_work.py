@@ -33,6 +33,7 @@ from application import feed
 from application.events import Event, EventType
 from application.feed import START, EventFilter
 from application.ports import RetryableConflict, UnitOfWork, UnitOfWorkFactory
+from application.search import AccountFilter
 from domain import ledger
 from domain.accounts import Account, AccountStatus, Balances, Layer, Side
 from domain.assets import Asset
@@ -433,13 +434,12 @@ class UnitOfWorkContract:
         for code in ["b:2", "a:1", "b:1", "c:1"]:
             add_account(uow, code=code)
         with uow() as tx:
-            codes = [
-                a.code for a in tx.accounts.query(code_prefix="b:", asset=None, after_code=None, limit=10)
-            ]
+            query = tx.accounts.query
+            codes = [a.code for a in query(AccountFilter("b:"), categories=None, after_code=None, limit=10)]
             after = [
-                a.code for a in tx.accounts.query(code_prefix=None, asset="BRL", after_code="b:1", limit=2)
+                a.code for a in query(AccountFilter(asset="BRL"), categories=None, after_code="b:1", limit=2)
             ]
-            other = tx.accounts.query(code_prefix=None, asset="USD", after_code=None, limit=10)
+            other = query(AccountFilter(asset="USD"), categories=None, after_code=None, limit=10)
         assert (codes, after, other) == (["b:1", "b:2"], ["b:2", "c:1"], [])
 
     def test_totals_sum_the_accounts_of_each_asset(self, uow: UnitOfWorkFactory) -> None:

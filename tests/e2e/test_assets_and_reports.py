@@ -82,6 +82,8 @@ def test_trial_balance_of_one_asset(api: Api) -> None:
             }
         ],
         "balanced": True,
+        "basis": "booked",
+        "through": None,
     }
 
 

@@ -108,6 +108,7 @@ REASONS = {
     "the account already exists with other details": "idempotency_conflict",
     "the request is invalid": "validation_error",
     "it does not exist": "not_found",
+    "the period is closed": "period_closed",
 }
 
 _UNITS = {"second": 1, "seconds": 1, "minute": 60, "minutes": 60, "hour": 3600, "hours": 3600}
@@ -627,8 +628,23 @@ def _(ledger: LedgerDriver, name: str) -> None:
     ledger.read_feed_up_to_here(name)
 
 
+# The exports of export.feature (imported here: steps are fixtures).
+from tests.features.export_steps import *  # noqa: E402, F403
+
+# The categories of accounts and their balances of groups.feature (imported here: steps are fixtures).
+from tests.features.group_steps import *  # noqa: E402, F403
+
 # The balance alerts of monitors.feature (imported here: steps are fixtures).
 from tests.features.monitor_steps import *  # noqa: E402, F403
+
+# The closed accounting periods of periods.feature (imported here: steps are fixtures).
+from tests.features.period_steps import *  # noqa: E402, F403
+
+# Finance's searches of wallets and payments of search.feature.
+from tests.features.search_steps import *  # noqa: E402, F403
+
+# Payments with a value date, and balances by value date, of value_dates.feature.
+from tests.features.value_date_steps import *  # noqa: E402, F403
 
 # The merchants' servers of webhooks.feature.
 from tests.features.webhook_steps import *  # noqa: E402, F403

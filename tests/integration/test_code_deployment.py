@@ -133,8 +133,17 @@ def test_tampered_code_is_refused(database: TestDatabase, app_engine: Engine) ->
         admin.dispose()
 
 
-#: The functions that run once per chunk of a batch: they plan every statement for the data it meets.
-BATCH_FUNCTIONS = {"expire_due", "accrue_interest", "accounts_with_policies", "verify_ledger", "verify_part"}
+#: The functions that run once per chunk of a batch, and the group balances (a prefix's range or a
+#: category's subtree decides the plan): they plan every statement for the data it meets.
+BATCH_FUNCTIONS = {
+    "expire_due",
+    "accrue_interest",
+    "accounts_with_policies",
+    "verify_ledger",
+    "verify_part",
+    "group_balance",
+    "category_balance",
+}
 
 
 def test_every_catalog_function_is_locked_down(database: TestDatabase, app_engine: Engine) -> None:

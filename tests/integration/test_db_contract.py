@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError, InternalError
 from adapters.db.unit_of_work import SqlUnitOfWork
 from application.api_keys import ApiKeyUnitOfWork
 from application.ports import UnitOfWork, UnitOfWorkFactory
+from application.search import AccountFilter
 from domain.accounts import Account
 from domain.assets import Asset
 from tests.contracts.unit_of_work import WAIT_SECONDS, Implementation, UnitOfWorkContract
@@ -58,7 +59,7 @@ class OnPostgres:
 
     def committed_accounts(self) -> dict[UUID, Account]:
         with self._uow() as tx:
-            found = tx.accounts.query(code_prefix=None, asset=None, after_code=None, limit=10_000)
+            found = tx.accounts.query(AccountFilter(), categories=None, after_code=None, limit=10_000)
         return {a.id: a for a in found}
 
     def await_a_waiting_unit_of_work(self) -> None:

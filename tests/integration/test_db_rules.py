@@ -37,6 +37,7 @@ ENTRY_COLUMNS = (
     "asset_code",
     "balance_after",
     "created_at",
+    "effective_at",
 )
 
 #: Accounts whose stored balances or last_seq differ from what their journal adds up to.
@@ -121,6 +122,11 @@ def lines(
     balance each leaves (what the domain would write)."""
     state: dict[uuid.UUID, list[Any]] = {}
     rows = []
+    # An entry's value date is its transfer's (RZ119); an unknown transfer has none: any will do.
+    effective_at = (
+        conn.execute(text("SELECT effective_at FROM transfers WHERE id = :id"), {"id": transfer_id}).scalar()
+        or datetime.now().astimezone()
+    )
     for line, (account, side, amount) in enumerate(moves):
         if account.id not in state:
             row = conn.execute(
@@ -145,6 +151,7 @@ def lines(
                 "asset_code": account.asset.code,
                 "balance_after": seen[1],
                 "created_at": datetime.now().astimezone(),
+                "effective_at": effective_at,
             }
         )
     return rows
@@ -782,3 +789,62 @@ def test_the_downgrade_restores_0001(database_at_0001: Any, other_database: str)
     assert ("razao", "book_entries") in upgraded["functions"]
     migrate.downgrade(other_database, "0001_core_ledger")
     assert _state(other_database) == at_0001
+
+
+# --- value dates (revision 0015) -------------------------------------------------------------------
+
+VALUE_DAYS = (
+    "SELECT md5(string_agg(to_jsonb(d)::text, ',' ORDER BY d.account_id, d.value_date))"
+    " FROM account_value_days d"
+)
+
+
+def test_an_entry_off_its_transfers_value_date_is_refused(
+    books: Books, admin_engine: Engine, writer: Engine
+) -> None:
+    def off_date(conn: Connection) -> list[dict[str, Any]]:
+        rows = transfer(conn, (books.cash, "debit", 5), (books.bob, "credit", 5))
+        rows[1]["effective_at"] = datetime(2020, 1, 1).astimezone()
+        return rows
+
+    with admin_engine.connect() as conn:
+        days = conn.execute(text(VALUE_DAYS)).scalar()
+    refusal = _refused_and_unchanged(admin_engine, writer, off_date)
+    assert (refusal.sqlstate, refusal.rule) == ("RZ119", "entries_book"), refusal
+    assert "is not its effective_at" in refusal.message
+    with admin_engine.connect() as conn:
+        assert conn.execute(text(VALUE_DAYS)).scalar() == days
+
+
+def test_the_value_days_sum_the_posted_journal_by_value_date(
+    books: Books, admin_engine: Engine, write_path: InAppWritePath
+) -> None:
+    """A backdated payment adds to its value date's row, not to today's; holds add nothing."""
+    backdated = _pay(books.cash, books.alice, 7, effective_at=datetime(2024, 2, 29, 23, 59).astimezone())
+    write_path.post_transfers([backdated])
+    with admin_engine.connect() as conn:
+        days = conn.execute(
+            text(
+                "SELECT value_date::text, debits, credits FROM account_value_days WHERE account_id = :a"
+                " ORDER BY value_date"
+            ),
+            {"a": books.alice.id},
+        ).all()
+        today = conn.execute(  # the funding payment's value day (the fixtures' clock)
+            text("SELECT (effective_at AT TIME ZONE 'UTC')::date::text FROM transfers WHERE id = :id"),
+            {"id": books.payment},
+        ).scalar()
+        value_net = conn.execute(
+            text("SELECT razao.value_net(:a, '2024-03-01T00:00:00Z')"), {"a": books.alice.id}
+        ).scalar()
+    day_of = datetime(2024, 2, 29, 23, 59).astimezone().astimezone().date().isoformat()
+    assert [(d, int(dr), int(cr)) for d, dr, cr in days] == sorted([(day_of, 0, 7), (today, 0, 1000)])
+    assert value_net == 7
+
+
+def test_the_app_role_cannot_write_the_value_days(books: Books, app_engine: Engine) -> None:
+    refusal = refused(
+        app_engine,
+        sql("UPDATE account_value_days SET credits = credits + 1 WHERE account_id = :a", a=books.alice.id),
+    )
+    assert refusal.sqlstate == "42501", refusal

@@ -16,7 +16,9 @@ the two can be compared:
   wrote (in position order: types, the objects they concern, payloads; ids and positions left out,
   instants ranked or masked), every transfer of the pool, the list of transfers, the trial balance, paged
   statements, balances as of every instant a step booked at (and just before it), and statement windows
-  between such instants.
+  between such instants; and the same by value date (`domain.time_basis`): the `account_value_days`
+  table, balances as of the same instants and of the requests' value date, statements in value-date
+  order (paged and windowed), daily histories and the trial balance through a day.
 
 Instants come from two clocks, so they are never compared as values: a transfer's `timeout_at` is
 compared as seconds after its `created_at`, an `effective_at` as "the booking time" or the date the
@@ -66,8 +68,9 @@ from adapters.db.unit_of_work import SqlUnitOfWork
 from adapters.system import SystemClock
 from application import accounts as account_cases
 from application import codec
+from application import periods as period_cases
 from application import transfers as transfer_cases
-from application.accounts import BalanceAsOf, OpenAccount
+from application.accounts import BalanceAsOf, BalanceHistory, OpenAccount
 from application.pages import Page
 from application.read_path import InAppReadPath, ReadPath
 from application.write_path import InAppWritePath, WritePath
@@ -75,7 +78,9 @@ from domain.accounts import Account, Side
 from domain.assets import MAX_AMOUNT
 from domain.errors import DomainError
 from domain.ledger import Outcome
+from domain.periods import CloseRequest
 from domain.reports import AssetTotals
+from domain.time_basis import Basis
 from domain.transfers import Posting, ReversalRequest, Transfer, TransferRequest, TransferStatus
 from tests.conftest import APP_ROLE, TestDatabase, set_kernel_mode
 from tests.outbox import settle_events
@@ -202,6 +207,7 @@ class SetStatus:
 class ReadBalance:
     account: int
     instant: int | None  # an index into the instants booked so far; None: far in the future
+    basis: Basis = Basis.BOOKED
 
 
 @dataclass(frozen=True)
@@ -209,10 +215,27 @@ class ReadStatement:
     account: int
     limit: int
     since: int | None  # an index into the instants booked so far
+    basis: Basis = Basis.BOOKED  # effective: in value-date order, `since` a value date
 
 
 @dataclass(frozen=True)
 class ReadTrialBalance:
+    asset: str | None
+
+
+@dataclass(frozen=True)
+class ClosePeriod:
+    """Close the ledger (`asset` None) or one asset through EFFECTIVE's day shifted by `days` (-1, 0,
+    1): the backdated requests of the sequence then fall in the closed period, or just after it."""
+
+    asset: str | None
+    days: int
+
+
+@dataclass(frozen=True)
+class ReopenPeriod:
+    """Reopen the latest active close of a scope (none: `not_found`, the same in both modes)."""
+
     asset: str | None
 
 
@@ -228,6 +251,8 @@ Operation = (
     | ReadBalance
     | ReadStatement
     | ReadTrialBalance
+    | ClosePeriod
+    | ReopenPeriod
 )
 
 _BRL = [0, *range(len(FIXED_ACCOUNTS), UNKNOWN)]
@@ -339,9 +364,17 @@ operations = st.one_of(
     st.builds(Expire, st.sampled_from([1, 2, 500])),
     st.just(Wait()),
     st.builds(SetStatus, accounts_, st.sampled_from(["freeze", "unfreeze", "unfreeze", "close"])),
-    st.builds(ReadBalance, accounts_, st.one_of(st.none(), st.integers(0, 50))),
-    st.builds(ReadStatement, accounts_, st.integers(1, 4), st.one_of(st.none(), st.integers(0, 50))),
+    st.builds(ReadBalance, accounts_, st.one_of(st.none(), st.integers(0, 50)), st.sampled_from(Basis)),
+    st.builds(
+        ReadStatement,
+        accounts_,
+        st.integers(1, 4),
+        st.one_of(st.none(), st.integers(0, 50)),
+        st.sampled_from(Basis),
+    ),
     st.builds(ReadTrialBalance, st.sampled_from([None, "BRL", "USD"])),
+    st.builds(ClosePeriod, st.sampled_from([None, None, "BRL", "USD"]), st.sampled_from([-1, 0, 0, 1])),
+    st.builds(ReopenPeriod, st.sampled_from([None, "BRL", "USD"])),
 )
 
 
@@ -494,7 +527,11 @@ def comparable(value: Any) -> Any:
     if isinstance(value, AssetTotals):
         return codec.asset_totals_to_dict(value)
     if isinstance(value, Page):
-        return masked(codec.statement_page_to_dict(value))
+        if value.next_cursor is None or isinstance(value.next_cursor, int):
+            return masked(codec.statement_page_to_dict(value))
+        return masked(codec.value_statement_page_to_dict(value))
+    if isinstance(value, BalanceHistory):
+        return masked(codec.balance_history_to_dict(value))
     raise TypeError(f"nothing comparable for {type(value).__name__}")
 
 
@@ -727,12 +764,22 @@ class Script:
                     lambda m: use_case(account_id, m.uow(), SystemClock()),
                     "status",
                 )
-            case ReadBalance(account, instant):
+            case ReadBalance(account, instant, basis):
                 account_id = self.ids[account]
                 return Call(
-                    f"balance of {self.account(account)} at "
+                    f"balance ({basis.value}) of {self.account(account)} at "
                     + ("the far future" if instant is None else f"booked instant #{instant}"),
-                    lambda m: m.read.balance_as_of(account_id, _instant(m, instant)),
+                    lambda m: m.read.balance_as_of(account_id, _instant(m, instant), basis),
+                    "read",
+                )
+            case ReadStatement(account, limit, since, Basis.EFFECTIVE):
+                account_id = self.ids[account]
+                return Call(
+                    f"statement by value date of {self.account(account)}, {limit} lines"
+                    + ("" if since is None else f" from booked instant #{since}"),
+                    lambda m: m.read.value_statement(
+                        account_id, start=None if since is None else _instant(m, since), limit=limit
+                    ),
                     "read",
                 )
             case ReadStatement(account, limit, since):
@@ -750,6 +797,29 @@ class Script:
                     f"trial balance of {asset or 'every asset'}",
                     lambda m: m.read.trial_balance(asset),
                     "read",
+                )
+            case ClosePeriod(asset, days):
+                through = EFFECTIVE.astimezone(UTC).date() + timedelta(days=days)
+                request = CloseRequest(through, asset, "differential")
+                close_id = uuid.uuid5(uuid.NAMESPACE_URL, f"razao:differential:close:{len(self.sent)}:{op}")
+                return Call(
+                    f"close {asset or 'the ledger'} through {through}",
+                    lambda m: _closing(
+                        period_cases.close_period(
+                            request, "differential", m.uow(), SystemClock(), _IdsOf(close_id)
+                        )
+                    ),
+                    "period",
+                )
+            case ReopenPeriod(asset):
+                return Call(
+                    f"reopen the latest close of {asset or 'the ledger'}",
+                    lambda m: _closing(
+                        period_cases.reopen_period(
+                            _latest_close(m, asset), "differential", "differential", m.uow(), SystemClock()
+                        )
+                    ),
+                    "period",
                 )
         raise TypeError(f"unknown operation {op!r}")
 
@@ -788,6 +858,37 @@ def note(text: str) -> None:
 
 def _refuse(error: DomainError, mode: Ledger) -> None:
     raise error
+
+
+@dataclass(frozen=True)
+class _IdsOf:
+    """Gives one fixed id: a close gets the same id in both modes (its events name it)."""
+
+    fixed: uuid.UUID
+
+    def new_id(self) -> uuid.UUID:
+        return self.fixed
+
+
+def _closing(result: Any) -> dict[str, Any]:
+    """What a close or a reopening answered, without its instants (each mode has its own clock)."""
+    closed = getattr(result, "period", result)
+    close = closed.close
+    return {
+        "id": str(close.id),
+        "asset": close.asset,
+        "through": close.through.isoformat(),
+        "active": close.active,
+        "snapshot_accounts": closed.accounts,
+        "replayed": getattr(result, "replayed", None),
+    }
+
+
+def _latest_close(mode: Ledger, asset: str | None) -> uuid.UUID:
+    """The id of the scope's latest active close in this mode's database (an unknown id: none)."""
+    with mode.uow() as uow:
+        active = [c for c in uow.periods.active() if c.asset == asset]
+    return max(active, key=lambda c: c.through).id if active else uuid.UUID(int=0)
 
 
 def _instant(mode: Ledger, index: int | None) -> datetime:
@@ -973,7 +1074,7 @@ def tables(engine: Engine) -> dict[str, list[dict[str, Any]]]:
     instants = sorted(
         {a["created_at"] for a in accounts}
         | {t[c] for t in transfers for c in ("created_at", "resolved_at") if t[c] is not None}
-        | {e["created_at"] for e in entries}
+        | {e[c] for e in entries for c in ("created_at", "effective_at")}
         | {e["occurred_at"] for e in events}
     )
     rank = {at: n for n, at in enumerate(instants)}
@@ -984,10 +1085,33 @@ def tables(engine: Engine) -> dict[str, list[dict[str, Any]]]:
         row["resolved_at"] = None if row["resolved_at"] is None else rank[row["resolved_at"]]
     for row in [*accounts, *transfers, *entries]:
         row["created_at"] = rank[row["created_at"]]
+    for row in entries:
+        row["effective_at"] = rank[row["effective_at"]]
     for row in events:
         row["occurred_at"] = rank[row["occurred_at"]]
         row["data"] = masked(row["data"])
-    return {"accounts": accounts, "transfers": transfers, "entries": entries, "events": events}
+    return {
+        "accounts": accounts,
+        "transfers": transfers,
+        "entries": entries,
+        "events": events,
+        "account_value_days": _value_days(engine),
+    }
+
+
+def _value_days(engine: Engine) -> list[dict[str, Any]]:
+    """The posted sums per account and value day; the days a clock gave (today, or two days if the run
+    crosses midnight) add up as one `<clock>` day."""
+    days: dict[tuple[Any, Any], list[int]] = {}
+    for row in _rows(engine, "SELECT * FROM account_value_days ORDER BY account_id, value_date"):
+        day = "<clock>" if row["value_date"] >= CLOCK_ERA.date() else row["value_date"]
+        sums = days.setdefault((row["account_id"], day), [0, 0])
+        sums[0] += row["debits"]
+        sums[1] += row["credits"]
+    return [
+        {"account_id": account_id, "value_date": day, "debits": debits, "credits": credits}
+        for (account_id, day), (debits, credits) in days.items()
+    ]
 
 
 def _pages(read: ReadPath, account_id: uuid.UUID, **window: Any) -> list[Any]:
@@ -998,6 +1122,68 @@ def _pages(read: ReadPath, account_id: uuid.UUID, **window: Any) -> list[Any]:
         cursor = page.next_cursor
         if cursor is None:
             return pages
+
+
+def _value_pages(read: ReadPath, account_id: uuid.UUID, **window: Any) -> list[Any]:
+    pages, after = [], None
+    while True:
+        page = read.value_statement(account_id, after=after, limit=2, **window)
+        pages.append(comparable(page))
+        after = page.next_cursor
+        if after is None:
+            return pages
+
+
+def value_date_reads(mode: Ledger, plan: Script, sampled: list[int]) -> dict[str, Any]:
+    """What the reads by value date say at the end: the requests' value date (`EFFECTIVE`) and the
+    instants booked at are value dates too (a transfer without one counts from its booking)."""
+    read, effective = mode.read, Basis.EFFECTIVE
+    today = (mode.instants[-1] if mode.instants else datetime.now(UTC)).astimezone(UTC).date()
+    around = (
+        EFFECTIVE.astimezone(UTC).date() - timedelta(days=1),
+        EFFECTIVE.astimezone(UTC).date() + timedelta(days=1),
+    )
+    reads: dict[str, Any] = {
+        "trial balance by value date": [
+            attempt(partial(read.trial_balance, a, effective, day))
+            for a in (None, "BRL", "USD")
+            for day in (around[0], around[1], today)
+        ],
+    }
+    for n, account_id in enumerate(plan.ids):
+        name = plan.account(n)
+        reads[f"statement of {name} by value date"] = attempt(partial(_value_pages, read, account_id))
+        reads[f"effective balance of {name}"] = attempt(
+            partial(read.balance_as_of, account_id, FAR, effective)
+        )
+        for label, at in (
+            ("the value date", EFFECTIVE),
+            ("just before the value date", EFFECTIVE - timedelta(microseconds=1)),
+        ):
+            reads[f"effective balance of {name} at {label}"] = attempt(
+                partial(read.balance_as_of, account_id, at, effective)
+            )
+        for k in sampled:
+            at = mode.instants[k]
+            reads[f"effective balance of {name} at instant #{k}"] = attempt(
+                partial(read.balance_as_of, account_id, at, effective)
+            )
+            reads[f"effective balance of {name} just before instant #{k}"] = attempt(
+                partial(read.balance_as_of, account_id, at - timedelta(microseconds=1), effective)
+            )
+        for k, j in pairwise(sampled):
+            start, end = mode.instants[k], mode.instants[j]
+            reads[f"statement of {name} by value date from instant #{k} to #{j}"] = attempt(
+                partial(_value_pages, read, account_id, start=start, end=end)
+            )
+        for basis in Basis:
+            reads[f"{basis.value} history of {name} around the value date"] = attempt(
+                partial(read.history, account_id, *around, basis)
+            )
+            reads[f"{basis.value} history of {name} to today"] = attempt(
+                partial(read.history, account_id, today - timedelta(days=1), today, basis)
+            )
+    return reads
 
 
 def final_reads(mode: Ledger, plan: Script) -> dict[str, Any]:
@@ -1029,7 +1215,7 @@ def final_reads(mode: Ledger, plan: Script) -> dict[str, Any]:
             reads[f"statement of {name} from instant #{k} to #{j}"] = attempt(
                 partial(_pages, read, account_id, start=start, end=end)
             )
-    return reads
+    return {**reads, **value_date_reads(mode, plan, sampled)}
 
 
 def compare_final_state(app: Ledger, db: Ledger, plan: Script, log: list[str]) -> None:
@@ -1149,11 +1335,17 @@ KNOWN: list[tuple[Operation, str | None]] = [
     (SetStatus(W1, "unfreeze"), "ok"),
     (SetStatus(W3, "close"), "refused (invalid_state)"),
     (SetStatus(UNKNOWN, "freeze"), "refused (account_not_found)"),
+    (Book((_pay(None, W0, W2, 15, effective=True),)), "ok"),  # backdated to EFFECTIVE
+    (Book((_pay(None, W0, W2, 20, pending=True, effective=True),)), "ok"),
+    (Capture(Target(0), 5), "ok"),  # posted at its hold's value date
     (ReadBalance(W0, None), "ok"),
     (ReadBalance(W1, 1), "ok"),
+    (ReadBalance(W1, 1, Basis.EFFECTIVE), "ok"),
     (ReadBalance(UNKNOWN, None), "refused (account_not_found)"),
     (ReadStatement(W0, 2, None), "ok"),
     (ReadStatement(W1, 3, 2), "ok"),
+    (ReadStatement(W2, 2, None, Basis.EFFECTIVE), "ok"),
+    (ReadStatement(UNKNOWN, 2, 1, Basis.EFFECTIVE), "refused (account_not_found)"),
     (ReadTrialBalance(None), "ok"),
     (ReadTrialBalance("USD"), "ok"),
 ]

@@ -185,6 +185,8 @@ def _rows_and_timeline(engine: Engine) -> tuple[dict[str, list[dict[str, Any]]],
         assert row["resolved_at"] is None  # nothing here resolves a hold
     for row in ranked["entries"]:
         timeline["entry", row["account_id"], row["seq"]] = row.pop("created_at")
+        # Its transfer's value date: the booking instant when the request gave none.
+        timeline["entry value date", row["account_id"], row["seq"]] = row.pop("effective_at")
     ranked["entries"].sort(key=lambda e: (e["account_id"], e["seq"]))
     for n, row in enumerate(ranked["events"]):  # in position order, the same in every run
         timeline["event", n] = row.pop("occurred_at")

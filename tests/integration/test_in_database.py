@@ -51,6 +51,7 @@ from domain.assets import MAX_AMOUNT
 from domain.errors import DomainError, IdempotencyConflict, NotFound
 from domain.ledger import Outcome
 from domain.reports import AssetTotals
+from domain.time_basis import Basis
 from domain.transfers import Posting, ReversalRequest, Transfer, TransferRequest
 from tests.conftest import APP_ROLE, TestDatabase, set_kernel_mode
 from tests.integration.conftest import ManualClock
@@ -745,7 +746,8 @@ def _run_in_database(database: TestDatabase) -> Any:
         with engine.begin() as conn:
             conn.execute(text(RUN_IN_DATABASE))
             conn.execute(
-                text("SELECT razao.trial_balance(CAST(:v AS text), NULL)"), {"v": app_code_version()}
+                text("SELECT razao.trial_balance(CAST(:v AS text), NULL, NULL, NULL)"),
+                {"v": app_code_version()},
             )
             return codec.loads(
                 conn.execute(text("SELECT public.razao_test_run(:s)"), {"s": USE_CASES}).scalar_one()
@@ -851,6 +853,8 @@ def test_each_operation_is_one_round_trip(db_database: TestDatabase, in_db: Mode
             "balance_as_of": lambda: read.balance_as_of(alice.id, FAR),
             "statement": lambda: read.statement(alice.id),
             "trial_balance": lambda: read.trial_balance(),
+            "value_statement": lambda: read.value_statement(alice.id),
+            "history": lambda: read.history(alice.id, FAR.date(), FAR.date(), Basis.EFFECTIVE),
             "a refusal": lambda: _refused(lambda: write.post_pending(uid("nope"))),
         }
         for name, run in operations.items():

@@ -463,16 +463,17 @@ def test_a_chunk_costs_the_same_statements_whatever_its_size(
     assert len(statements) == few, statements
 
 
-def test_both_adapters_write_accruals_with_the_same_statements() -> None:
-    """`adapters.db.interest` and `plpython/razao_store.py` state the chunk's writes twice (the in-database
-    bundle cannot import the SQLAlchemy adapter): the same SQL, but for the parameters' spelling."""
+def test_both_adapters_write_accruals_with_the_same_statements(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`adapters.db.interest` and `plpython/razao_store.py` build the chunk's writes from the one text of
+    `plpython/razao_sql.py`: the same SQL, but for the parameters' spelling."""
     from adapters.db import interest as sql_adapter
 
-    path = Path(__file__).resolve().parents[2] / "plpython" / "razao_store.py"
-    spec = importlib.util.spec_from_file_location("razao_store_under_test", path)
+    plpython = Path(__file__).resolve().parents[2] / "plpython"
+    monkeypatch.syspath_prepend(str(plpython))  # as the bundle's loader finds razao_sql inside PostgreSQL
+    spec = importlib.util.spec_from_file_location("razao_store_under_test", plpython / "razao_store.py")
     assert spec is not None and spec.loader is not None
     store = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(store)
-    for name in ("_ADD_ACCRUALS", "_SET_CARRIES"):
+    for name, app_sql in zip(("_ADD_ACCRUALS", "_SET_CARRIES"), sql_adapter._chunk_writes(), strict=True):
         plpy_sql = getattr(store, name).replace("$1", ":rows").replace("$2", ":at")
-        assert str(getattr(sql_adapter, name)) == plpy_sql, name
+        assert str(app_sql) == plpy_sql, name

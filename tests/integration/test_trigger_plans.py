@@ -75,9 +75,9 @@ def test_booking_a_transfer_reads_only_the_accounts_it_books(admin_engine: Engin
             # and credits the next one.
             cursor.execute(
                 "INSERT INTO entries (transfer_id, account_id, seq, line, layer, side, amount, asset_code,"
-                " balance_after, created_at)"
+                " balance_after, created_at, effective_at)"
                 " SELECT t, a, 1, line, 'posted', side, 100, 'BRL', CASE side WHEN 'debit' THEN -100 ELSE 100 END,"
-                " now() FROM unnest(%s::uuid[], %s::uuid[], %s::int[], %s::text[]) AS x(t, a, line, side)",
+                " now(), now() FROM unnest(%s::uuid[], %s::uuid[], %s::int[], %s::text[]) AS x(t, a, line, side)",
                 (
                     [t for t in transfers for _ in range(2)],
                     booked,

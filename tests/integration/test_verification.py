@@ -123,7 +123,8 @@ def test_finds_an_entry_inserted_behind_the_triggers(
     _plant(
         admin_engine,
         "INSERT INTO entries (transfer_id, account_id, seq, line, layer, side, amount, asset_code,"
-        " balance_after, created_at) VALUES (:t, :a, 4, 2, 'posted', 'credit', 500, 'BRL', 8000, now())",
+        " balance_after, created_at, effective_at)"
+        " VALUES (:t, :a, 4, 2, 'posted', 'credit', 500, 'BRL', 8000, now(), now())",
         t=ledger["paid"],
         a=ledger["alice"],
     )

@@ -172,3 +172,51 @@ def raw_with_number(template: dict[str, Any], field: str, spelling: str) -> byte
     marker = "__RAW_NUMBER__"
     text = json.dumps({**template, field: marker})
     return text.replace(f'"{marker}"', spelling).encode()
+
+
+#: Search queries (docs/search.md) that must be refused with a 4xx problem naming the field:
+#: (label, path with query, the field named, the problem codes allowed).
+HOSTILE_SEARCHES: list[tuple[str, str, str, frozenset[str]]] = [
+    (
+        "huge metadata value",
+        "/v1/accounts?metadata=k:" + "v" * 5_000,
+        "metadata",
+        frozenset({"validation_error"}),
+    ),
+    (
+        "huge metadata key",
+        "/v1/accounts?metadata_has=" + "k" * 5_000,
+        "metadata_has",
+        frozenset({"validation_error"}),
+    ),
+    (
+        "many metadata terms",
+        "/v1/transfers?" + "&".join(f"metadata=k{i}:v" for i in range(500)),
+        "metadata",
+        frozenset({"validation_error"}),
+    ),
+    (
+        "many metadata_has terms",
+        "/v1/accounts?" + "&".join(f"metadata_has=k{i}" for i in range(500)),
+        "metadata_has",
+        frozenset({"validation_error"}),
+    ),
+    ("metadata NUL", "/v1/accounts?metadata=k:a%00b", "metadata", frozenset({"validation_error"})),
+    (
+        "conflicting metadata",
+        "/v1/accounts?metadata=k:a&metadata=k:b",
+        "metadata",
+        frozenset({"validation_error"}),
+    ),
+    ("amount alone", "/v1/transfers?amount_min=1", "amount_min", frozenset({"filter_needs_index"})),
+    (
+        "amount beyond NUMERIC(38)",
+        f"/v1/transfers?amount_max={10**40}",
+        "amount_max",
+        frozenset({"validation_error"}),
+    ),
+    ("category huge", "/v1/accounts?category=" + "c" * 5_000, "category", frozenset({"validation_error"})),
+    ("category NUL", "/v1/accounts?category=a%00", "category", frozenset({"validation_error"})),
+    ("status injection", "/v1/accounts?status=active'--", "status", frozenset({"validation_error"})),
+    ("basis injection", "/v1/transfers?basis=booked;DROP", "basis", frozenset({"validation_error"})),
+]

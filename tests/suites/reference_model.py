@@ -18,7 +18,7 @@ import copy
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 #: HTTP status of each problem code the model predicts (docs/api/errors.md).
@@ -32,6 +32,7 @@ STATUS = {
     "account_inactive": 409,
     "idempotency_conflict": 409,
     "invalid_state": 409,
+    "period_closed": 409,
 }
 
 
@@ -162,6 +163,21 @@ class Account:
         posted = [x for x in self.journal if x.layer == "posted" and x.created_at <= at]
         return max(posted, key=lambda x: (x.created_at, x.seq)).balance_after if posted else 0
 
+    def value_net(self, effective: dict[str, datetime], through: Any) -> tuple[int, int]:
+        """Posted debits and credits by value date: of the lines whose transfer's `effective_at`
+        passes `through` (a predicate on it). `effective`: each transfer's value date, by id."""
+        sums = {"debit": 0, "credit": 0}
+        for x in self.journal:
+            if x.layer == "posted" and through(effective[x.transfer_id]):
+                sums[x.side] += x.amount
+        return sums["debit"], sums["credit"]
+
+    def value_balance(self, effective: dict[str, datetime], at: datetime) -> int:
+        """The posted balance by value date at `at`: every posted line whose transfer's value date is
+        at or before it, whenever it was booked (docs/value-dates.md)."""
+        debits, credits = self.value_net(effective, lambda when: when <= at)
+        return credits - debits if self.spec.normal_side == "credit" else debits - credits
+
     def view(self, *, as_opened: bool = False) -> dict[str, Any]:
         posted, pending = self.posted, self.pending
         if as_opened:
@@ -235,6 +251,32 @@ class Move:
     delta: int  # negative: a hold released
 
 
+#: The trial balance's totals per asset.
+TOTALS = (
+    "accounts",
+    "posted_debits",
+    "posted_credits",
+    "pending_debits",
+    "pending_credits",
+    "debit_balances",
+    "credit_balances",
+)
+
+
+def _listed(totals: dict[str, dict[str, int]]) -> list[dict[str, Any]]:
+    """The trial balance's rows: by asset code, each with whether it balances."""
+    return [
+        {
+            "asset": code,
+            **t,
+            "balanced": t["posted_debits"] == t["posted_credits"]
+            and t["pending_debits"] == t["pending_credits"]
+            and t["debit_balances"] == t["credit_balances"],
+        }
+        for code, t in sorted(totals.items())
+    ]
+
+
 def _debits(lines: Iterable[Line]) -> int:
     return sum(x.amount for x in lines if x.side == "debit")
 
@@ -247,6 +289,46 @@ class Ledger:
         self.accounts: dict[str, Account] = {}
         self.by_code: dict[str, Account] = {}
         self.transfers: dict[str, Transfer] = {}
+        #: Active closes: scope (an asset, or None for the whole ledger) -> the days closed through.
+        self.closes: dict[str | None, list[date]] = {}
+
+    # --- periods ---------------------------------------------------------------------------------
+    def closed_through(self, asset: str) -> date | None:
+        """The day `asset` is closed through: the later of its own closes and the ledger's."""
+        days = [*self.closes.get(asset, []), *self.closes.get(None, [])]
+        return max(days) if days else None
+
+    def ensure_open(self, effective_at: datetime, assets: Iterable[str]) -> None:
+        """Refuse what takes effect on or before a day its asset is closed through (docs/periods.md)."""
+        for asset in sorted(set(assets)):
+            through = self.closed_through(asset)
+            if through is not None and effective_at < datetime.combine(
+                through + timedelta(days=1), datetime.min.time(), UTC
+            ):
+                raise Refused("period_closed", f"{asset} is closed through {through}")
+
+    def close_period(self, asset: str | None, through: date, today: date) -> bool:
+        """Close a scope through a day before `today`, later than the scope is closed through (an
+        asset: by its own closes or the ledger's); True: the same close again (answered as a replay)."""
+        own = self.closes.setdefault(asset, [])
+        if through in own:
+            return True
+        if through >= today:
+            raise Refused("validation_error", "a period closes once its last day has ended")
+        covering = [*own, *(self.closes.get(None, []) if asset is not None else [])]
+        if covering and through <= max(covering):
+            raise Refused("invalid_state", f"{asset or 'the ledger'} is closed through {max(covering)}")
+        own.append(through)
+        return False
+
+    def reopen_period(self, asset: str | None, through: date) -> None:
+        """Reopen the latest close of a scope."""
+        own = self.closes.get(asset, [])
+        if through not in own:
+            raise Refused("invalid_state", "that close is not active")
+        if through < max(own):
+            raise Refused("invalid_state", "only the latest close of a scope can be reopened")
+        own.remove(through)
 
     # --- accounts --------------------------------------------------------------------------------
     def open_account(self, spec: AccountSpec, new_id: str, at: datetime) -> tuple[Account, bool]:
@@ -350,6 +432,8 @@ class Ledger:
         reverses_id: str | None = None,
     ) -> Transfer:
         accounts = self._resolve(spec.lines)
+        if spec.effective_at is not None:
+            self.ensure_open(spec.effective_at, (a.asset for a in accounts))
         self._check_balanced(spec.lines, accounts)
         layer = "pending" if spec.pending else "posted"
         self._move(
@@ -449,6 +533,7 @@ class Ledger:
             account = self.accounts[x.account_id]
             if account.status != "active":
                 raise Refused("account_inactive", f"{account.spec.code} is {account.status}")
+        self.ensure_open(transfer.effective_at, (self.accounts[x.account_id].asset for x in lines))
         moves = [Move(self.accounts[x.account_id], "pending", x.side, -x.amount) for x in transfer.lines]
         moves += [Move(self.accounts[x.account_id], "posted", x.side, x.amount) for x in lines]
         self._move(moves, transfer.id, at)
@@ -510,21 +595,7 @@ class Ledger:
         for account in self.accounts.values():
             if asset is not None and account.asset != asset:
                 continue
-            t = totals.setdefault(
-                account.asset,
-                dict.fromkeys(
-                    (
-                        "accounts",
-                        "posted_debits",
-                        "posted_credits",
-                        "pending_debits",
-                        "pending_credits",
-                        "debit_balances",
-                        "credit_balances",
-                    ),
-                    0,
-                ),
-            )
+            t = totals.setdefault(account.asset, dict.fromkeys(TOTALS, 0))
             net = account.posted["debit"] - account.posted["credit"]
             t["accounts"] += 1
             t["posted_debits"] += account.posted["debit"]
@@ -533,16 +604,37 @@ class Ledger:
             t["pending_credits"] += account.pending["credit"]
             t["debit_balances"] += max(net, 0)
             t["credit_balances"] += max(-net, 0)
-        return [
-            {
-                "asset": code,
-                **t,
-                "balanced": t["posted_debits"] == t["posted_credits"]
-                and t["pending_debits"] == t["pending_credits"]
-                and t["debit_balances"] == t["credit_balances"],
-            }
-            for code, t in sorted(totals.items())
-        ]
+        return _listed(totals)
+
+    def value_dates(self) -> dict[str, datetime]:
+        return {t.id: t.effective_at for t in self.transfers.values()}
+
+    def value_totals(self, asset: str | None, through: date) -> list[dict[str, Any]]:
+        """The trial balance by value date through the end of the UTC day `through`: the accounts
+        opened by then or with a line dated by then; holds as they stand now."""
+        effective = self.value_dates()
+        end = datetime.combine(through + timedelta(days=1), datetime.min.time(), UTC)
+        totals: dict[str, dict[str, int]] = {}
+        pending: dict[str, list[int]] = {}
+        for account in self.accounts.values():
+            if asset is not None and account.asset != asset:
+                continue
+            held = pending.setdefault(account.asset, [0, 0])
+            held[0] += account.pending["debit"]
+            held[1] += account.pending["credit"]
+            debits, credits = account.value_net(effective, lambda when: when < end)
+            dated = any(x.layer == "posted" and effective[x.transfer_id] < end for x in account.journal)
+            if account.created_at >= end and not dated:
+                continue
+            t = totals.setdefault(account.asset, dict.fromkeys(TOTALS, 0))
+            t["accounts"] += 1
+            t["posted_debits"] += debits
+            t["posted_credits"] += credits
+            t["debit_balances"] += max(debits - credits, 0)
+            t["credit_balances"] += max(credits - debits, 0)
+        for code, t in totals.items():
+            t["pending_debits"], t["pending_credits"] = pending[code]
+        return _listed(totals)
 
     def statement(self, account_id: str) -> list[dict[str, Any]]:
         account = self.accounts[account_id]

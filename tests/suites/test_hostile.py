@@ -66,6 +66,7 @@ from tests.suites.hostile_payloads import (
     BAD_AMOUNTS,
     BAD_BULK_ITEMS,
     BAD_METADATA,
+    HOSTILE_SEARCHES,
     INJECTIONS,
     MALFORMED_JSON,
     NOT_JSON_TYPES,
@@ -1273,3 +1274,84 @@ def test_hostile_events_feed_parameters(target: Target) -> None:
     if seeded.status_code != 200 or len(seeded.json()["items"]) < 5:
         target.fail(f"the seeded ledger's events are not in the feed: {seeded.text[:300]}")
     target.assert_no_failures("hostile events feed parameters")
+
+
+def test_hostile_ledger_model_parameters(target: Target) -> None:
+    """The time basis, value-date cursors, history ranges, the trial balance's `through`, the journal's
+    window and exports (docs/value-dates.md, docs/export.md): each refuses what it cannot take with a 422
+    naming the parameter, never a 5xx, and a read changes nothing."""
+    wallet = target.ids["wallet"]
+    crafted = {
+        "booked cursor on a value statement": ["entries", 5],
+        "value cursor junk": ["value_entries", ["x", 1]],
+        "value cursor no zone": ["value_entries", ["2025-01-01T00:00:00", 1]],
+        "value cursor huge seq": ["value_entries", ["2025-01-01T00:00:00+00:00", 10**100]],
+    }
+    cases: list[tuple[str, str, str]] = [
+        (f"cursor {label}", f"/v1/accounts/{wallet}/entries?basis=effective&cursor={_cursor(c)}", "cursor")
+        for label, c in crafted.items()
+    ]
+    for label, value in some(INJECTIONS).items():
+        v = _quoted(value)
+        cases += [
+            (f"balance basis {label}", f"/v1/accounts/{wallet}/balance?basis={v}", "basis"),
+            (f"balance as_of {label}", f"/v1/accounts/{wallet}/balance?basis=effective&as_of={v}", "as_of"),
+            (f"entries basis {label}", f"/v1/accounts/{wallet}/entries?basis={v}", "basis"),
+            (f"entries from {label}", f"/v1/accounts/{wallet}/entries?basis=effective&from={v}", "from"),
+            (f"history from {label}", f"/v1/accounts/{wallet}/history?from={v}&to=2025-01-01", "from"),
+            (
+                f"history basis {label}",
+                f"/v1/accounts/{wallet}/history?from=2025-01-01&to=2025-01-02&basis={v}",
+                "basis",
+            ),
+            (f"trial balance through {label}", f"/v1/trial-balance?basis=effective&through={v}", "through"),
+            (f"journal from {label}", f"/v1/journal?from={v}&to=2025-01-01T00:00:00Z", "from"),
+        ]
+    cases += [
+        ("history over 366 days", f"/v1/accounts/{wallet}/history?from=2024-01-01&to=2025-01-02", "to"),
+        ("history backwards", f"/v1/accounts/{wallet}/history?from=2025-02-01&to=2025-01-01", "to"),
+        ("history year 0", f"/v1/accounts/{wallet}/history?from=0000-01-01&to=0000-01-02", "from"),
+        ("history far future", f"/v1/accounts/{wallet}/history?from=9999-12-31&to=10000-01-01", "to"),
+        ("through with booked basis", "/v1/trial-balance?through=2025-01-01", "through"),
+        ("through not a date", "/v1/trial-balance?basis=effective&through=2025-02-30", "through"),
+        ("journal without a window", "/v1/journal", "from"),
+        ("journal backwards", "/v1/journal?from=2025-02-01T00:00:00Z&to=2025-01-01T00:00:00Z", "to"),
+        ("journal over its window", "/v1/journal?from=2020-01-01T00:00:00Z&to=2025-01-01T00:00:00Z", "to"),
+        (
+            "as_of without a zone",
+            f"/v1/accounts/{wallet}/balance?basis=effective&as_of=2025-01-01T00:00:00",
+            "as_of",
+        ),
+    ]
+    for label, path, field_ in cases:
+        response = refuse(target, Hostile(label, "GET", path, as_="read"))
+        if response.status_code == 422 and field_ not in {
+            e["field"] for e in response.json().get("errors", [])
+        }:
+            target.fail(f"{label}: the problem does not name {field_}: {response.text[:300]}")
+    for accept in ("text/html", "application/xml", "*/*;q=0, text/csv;q=0", "text/csv;q=nan"):
+        response = read(
+            target,
+            Hostile(
+                f"export accept {accept}",
+                "GET",
+                "/v1/journal?from=2025-01-01T00:00:00Z&to=2025-01-02T00:00:00Z",
+                as_="read",
+                headers={"Accept": accept},
+            ),
+        )
+        if response.status_code not in (200, 406):
+            target.fail(f"export accept {accept}: {response.status_code} {response.text[:200]}")
+    target.assert_no_failures("hostile ledger model parameters")
+
+
+def test_hostile_search_parameters(target: Target) -> None:
+    """Huge, repeated, conflicting and injected search filters (docs/search.md): each is a 4xx problem
+    naming the parameter, never a 5xx, and a search changes nothing."""
+    for label, path, field_, codes in HOSTILE_SEARCHES:
+        response = refuse(target, Hostile(f"search {label}", "GET", path, codes=codes, as_="read"))
+        if response.status_code == 422 and not any(
+            e["field"].startswith(field_) for e in response.json().get("errors", [])
+        ):
+            target.fail(f"search {label}: the problem does not name {field_}: {response.text[:300]}")
+    target.assert_no_failures("hostile search parameters")

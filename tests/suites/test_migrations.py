@@ -34,10 +34,12 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import partial
 from typing import Any, TypeVar
+from unittest.mock import patch
 from uuid import uuid4
 
 import pytest
@@ -48,6 +50,7 @@ from pytest_alembic import runner as alembic_runner_for
 from sqlalchemy import Connection, Engine, create_engine, pool, text
 
 from adapters.db import code_bundle, migrate
+from adapters.db import tx as tx_module
 from adapters.db.checker import check_ledger, journal_baseline
 from adapters.db.engine import make_engine
 from adapters.db.in_database import InDatabaseBatchPath, InDatabaseWritePath
@@ -58,6 +61,7 @@ from application import api_keys, interest, jobs
 from application.accounts import OpenAccount
 from application.write_path import InAppWritePath, WritePath
 from domain.accounts import Account, Side
+from domain.periods import ClosedPeriods
 from domain.transfers import Posting, ReversalRequest, TransferRequest
 from tests.conftest import TestDatabase
 from tests.fakes import FakeClock
@@ -76,6 +80,12 @@ JOURNAL = frozenset({"public.transfers", "public.entries"})
 WRITTEN_BY_UPGRADE = frozenset({"public.events_horizon"})
 #: Columns that record when something ran, not what it holds: left out of the row hashes.
 VOLATILE_COLUMNS = {"razao.code_version": ["deployed_at"]}
+#: Columns a revision adds to a table that keeps its rows, filled from other columns by its upgrade
+#: (so the downgrade, which drops them, keeps every row but for them, and the upgrade again restores them
+#: exactly): `entries.effective_at` (0015, its transfer's value date).
+ADDED_COLUMNS = {"0015_value_dates_and_periods": {"public.entries": ["effective_at"]}}
+#: Tables whose upgrade fills them from the ledger it finds: 0015's value days sum the journal.
+FILLED_BY_UPGRADE = frozenset({"public.account_value_days"})
 #: The catalog of the project's schemas, compared across round trips. Grantees are compared by
 #: privilege (not by raw ACL text, whose order and grantor may differ after a REVOKE and GRANT).
 _OURS = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'"
@@ -174,15 +184,16 @@ def _tables(conn: Connection) -> list[str]:
     return list(found.scalars())
 
 
-def rows(url: str) -> Rows:
-    """Every row of every table but alembic_version, as a hash of its JSON (volatile columns left out)."""
+def rows(url: str, leave_out: dict[str, list[str]] | None = None) -> Rows:
+    """Every row of every table but alembic_version, as a hash of its JSON (volatile columns, and the
+    columns `leave_out` names per table, left out)."""
 
     def read(conn: Connection) -> Rows:
         out: Rows = {}
         for table in _tables(conn):
             hashes = conn.execute(
                 text(f"SELECT md5((to_jsonb(t) - CAST(:volatile AS text[]))::text) FROM {table} t"),
-                {"volatile": VOLATILE_COLUMNS.get(table, [])},
+                {"volatile": VOLATILE_COLUMNS.get(table, []) + (leave_out or {}).get(table, [])},
             )
             out[table] = Counter(hashes.scalars())
         return out
@@ -225,6 +236,7 @@ class Features:
     batch: bool  # 0004: jobs, interest policies, accruals, carry
     events: bool  # 0010_events: the outbox
     monitors: bool = True  # 0012_balance_monitors
+    value_dates: bool = True  # 0015_value_dates_and_periods: entries.effective_at, closed periods
 
     @classmethod
     def of(cls, conn: Connection) -> Features:
@@ -245,7 +257,8 @@ class Features:
         batch = conn.execute(text("SELECT to_regclass('razao.interest_accruals') IS NOT NULL")).scalar()
         events = conn.execute(text("SELECT to_regclass('public.events') IS NOT NULL")).scalar()
         monitors = conn.execute(text("SELECT to_regclass('public.balance_monitors') IS NOT NULL")).scalar()
-        return cls(bool(rules), code, functions, bool(batch), bool(events), bool(monitors))
+        value_dates = conn.execute(text("SELECT to_regclass('public.period_closes') IS NOT NULL")).scalar()
+        return cls(bool(rules), code, functions, bool(batch), bool(events), bool(monitors), bool(value_dates))
 
 
 #: Before revision 0002 no trigger keeps the balances: the application wrote them. This recomputes
@@ -291,9 +304,10 @@ class Books:
         try:
             with admin.connect() as conn:
                 features = Features.of(conn)
-            for _ in range(rounds):
-                self.rounds += 1
-                _Round(self, features, admin, app, f"r{self.rounds}").run()
+            with _journal_of(features):
+                for _ in range(rounds):
+                    self.rounds += 1
+                    _Round(self, features, admin, app, f"r{self.rounds}").run()
             if features.events and features.code_version not in (None, *_outbox_versions()):
                 # Between revision 0010_events and the code migration that deploys the code writing
                 # events, the in-database path books without events: for the checker, the outbox starts
@@ -334,6 +348,27 @@ class _NoOutbox:
         pass
 
 
+class _NoPeriods:
+    """Before revision 0015_value_dates_and_periods no period can be closed."""
+
+    def closed_through(self) -> ClosedPeriods:
+        return ClosedPeriods()
+
+
+#: Before revision 0015_value_dates_and_periods the journal has no value date: this checkout's writer
+#: leaves it out there (the rows it sends still carry it; `json_to_recordset` reads the columns named).
+_ENTRIES_WITHOUT_VALUE_DATES = tx_module._insert(
+    "entries", {name: type_ for name, type_ in tx_module._ENTRY_COLUMNS.items() if name != "effective_at"}
+)
+
+
+def _journal_of(features: Features) -> AbstractContextManager[Any]:
+    """The app path's journal statement for the revision's schema."""
+    if features.value_dates:
+        return nullcontext()
+    return patch.object(tx_module, "_INSERT_ENTRIES", _ENTRIES_WITHOUT_VALUE_DATES)
+
+
 class _NoMonitors:
     """Before revision 0012_balance_monitors there are no monitors: this checkout's use cases find none."""
 
@@ -363,6 +398,8 @@ class _Round:
             uow.events = _NoOutbox()  # type: ignore[assignment]
         if not self.features.monitors:
             uow.monitors = _NoMonitors()  # type: ignore[assignment]
+        if not self.features.value_dates:
+            uow.periods = _NoPeriods()  # type: ignore[assignment]
         return uow
 
     def _op(self, kind: str, call: Callable[[], T]) -> T:
@@ -559,6 +596,8 @@ class _Walk:
         )
         self.rows_at[revision] = sum(sum(c.values()) for t, c in snapshot.items() if t not in CODE_TABLES)
 
+        added = ADDED_COLUMNS.get(revision, {})
+        kept = rows(self.url, added) if added else snapshot  # what the downgrade must keep of each row
         migrate.downgrade(self.url, previous)
         down, down_schema = rows(self.url), catalog(self.url)
         dropped = set(snapshot) - set(before)
@@ -566,7 +605,7 @@ class _Walk:
             self.violations.append(
                 f"downgrade of {revision} left tables {sorted(set(down) ^ set(before))} changed"
             )
-        at_downgrade = self._compare(f"downgrade of {revision}", snapshot, down, set(down) - CODE_TABLES)
+        at_downgrade = self._compare(f"downgrade of {revision}", kept, down, set(down) - CODE_TABLES)
         at_downgrade += self._compare(
             f"downgrade of {revision} (code)", before, down, set(down) & CODE_TABLES
         )
@@ -583,7 +622,7 @@ class _Walk:
         at_upgrade = self._compare(f"upgrade again to {revision}", snapshot, again, survivors)
         changed += max(at_downgrade, at_upgrade)  # a row lost by the downgrade stays lost: count it once
         for table in lost:
-            if again.get(table) and table not in WRITTEN_BY_UPGRADE:
+            if again.get(table) and table not in WRITTEN_BY_UPGRADE | FILLED_BY_UPGRADE:
                 self.violations.append(f"{table} came back with rows after the round trip of {revision}")
         if again_schema != schema:
             self.violations.append(

@@ -42,7 +42,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any, ClassVar
 
 import pytest
@@ -98,6 +98,8 @@ BAD_KINDS = ("unbalanced", "both_sides", "unknown", "single", "no_pending")
 #: Accounts per example: enough for variety, few enough that transfers meet again.
 MAX_ACCOUNTS = 10
 EPSILON = timedelta(microseconds=1)
+#: A day, around the value dates drawn for transfers (the trial balance by value date).
+DAY = timedelta(days=1)
 
 
 def is_pending(transfer: Transfer) -> bool:
@@ -413,6 +415,8 @@ class LedgerMachine(RuleBasedStateMachine):
         self.failed = False
         self.dirty = True  # written to since the books were last compared with the model
         self.baseline: dict[str, str] | None = None
+        #: The closes made, by (scope, day): their ids, to reopen them.
+        self.closes: dict[tuple[str | None, date], str] = {}
 
     def teardown(self) -> None:
         try:
@@ -436,18 +440,22 @@ class LedgerMachine(RuleBasedStateMachine):
         self.stats.mismatches.setdefault(operation, message[:2000])
         raise AssertionError(f"{operation}: {message}")
 
-    def send(self, method: str, path: str, body: Any = NO_BODY, **params: Any) -> Any:
-        headers = self.h.api.headers("read" if method == "GET" else "write")
+    def send(
+        self, method: str, path: str, body: Any = NO_BODY, *, as_: str | None = None, **params: Any
+    ) -> Any:
+        headers = self.h.api.headers(as_ or ("read" if method == "GET" else "write"))
         content = {} if body is NO_BODY else {"json": body}
         self.stats.requests += 1
         return self.h.api.client.request(method, path, headers=headers, params=params or None, **content)
 
-    def write(self, path: str, body: Any = NO_BODY) -> tuple[Any, datetime, datetime]:
+    def write(
+        self, path: str, body: Any = NO_BODY, *, as_: str | None = None
+    ) -> tuple[Any, datetime, datetime]:
         """A POST, with the service's clock read just before and just after it."""
         self.dirty = True
         self.h.timeline.tick()
         before = self.h.timeline.now()
-        response = self.send("POST", path, body)
+        response = self.send("POST", path, body, as_=as_)
         return response, before, self.h.timeline.now()
 
     def predict(
@@ -619,10 +627,15 @@ class LedgerMachine(RuleBasedStateMachine):
             lines,
             pending=pending,
             timeout_seconds=timeout,
-            effective_at=data.draw(st.sampled_from([None, None, *EFFECTIVE])),
+            effective_at=data.draw(st.sampled_from([None, None, *EFFECTIVE, *self.backdated()])),
             description=data.draw(st.sampled_from(["", "", "rent", "top-up"])),
             metadata=data.draw(st.sampled_from(METADATA)),
         )
+
+    def backdated(self) -> list[datetime]:
+        """Value dates one and three days back, where the closes this machine makes can reach."""
+        now = self.h.timeline.now()
+        return [now - DAY, now - 3 * DAY]
 
     @staticmethod
     def conflicting(spec: TransferSpec, how: int) -> TransferSpec:
@@ -795,6 +808,8 @@ class LedgerMachine(RuleBasedStateMachine):
         ("pass_time", 3),
         ("read", 5),
         ("take_baseline", 1),
+        ("close_period", 1),
+        ("reopen_period", 1),
     )
 
     def available(self, operation: str) -> bool:
@@ -807,6 +822,7 @@ class LedgerMachine(RuleBasedStateMachine):
             "conflicting_replay": any(s.kind in ("open", "book", "bulk", "reverse") for s in self.sent),
             "open_account": len(self.model.accounts) < MAX_ACCOUNTS,
             "take_baseline": transfers and self.baseline is None,
+            "reopen_period": bool(self.closes),
         }.get(operation, True)
 
     @rule(data=st.data())
@@ -1062,7 +1078,11 @@ class LedgerMachine(RuleBasedStateMachine):
         if what == "transfer" and self.model.transfers:
             self.read_transfer(self.pick_transfer(data, lambda t: t.status != "pending", is_pending))
         elif what == "trial balance":
-            self.read_trial_balance(data.draw(st.sampled_from([None, *ASSETS, UNKNOWN_ASSET])))
+            asset = data.draw(st.sampled_from([None, *ASSETS, UNKNOWN_ASSET]))
+            if data.draw(st.booleans(), label="by value date"):
+                self.read_value_trial_balance(data, asset)
+            else:
+                self.read_trial_balance(asset)
         elif what == "balance":
             self.read_balance(data, self.model.accounts[self.pick_account(data)])
         elif what == "statement":
@@ -1088,25 +1108,38 @@ class LedgerMachine(RuleBasedStateMachine):
         )
 
     def read_balance(self, data: st.DataObject, account: ModelAccount) -> None:
-        """Now, or as of an instant something was booked on the account (or just before or after)."""
+        """Now, or as of an instant something was booked on the account (or just before or after), by
+        booking time or by value date (then also around the value dates of its transfers)."""
+        basis = data.draw(st.sampled_from(["booked", "effective"]), label="basis")
         when = data.draw(st.sampled_from(["now", "at", "just before", "just after"]))
+        effective = self.model.value_dates()
         as_of = None
         if when != "now":
-            stamp = data.draw(st.sampled_from([account.created_at, *(x.created_at for x in account.journal)]))
+            stamps = [account.created_at, *(x.created_at for x in account.journal)]
+            if basis == "effective":
+                stamps += [effective[x.transfer_id] for x in account.journal]
+            stamp = data.draw(st.sampled_from(stamps))
             as_of = stamp + {"at": timedelta(0), "just before": -EPSILON, "just after": EPSILON}[when]
-        response = self.send(
-            "GET", f"/v1/accounts/{account.id}/balance", **({"as_of": iso(as_of)} if as_of else {})
-        )
+        params: dict[str, Any] = {"as_of": iso(as_of)} if as_of else {}
+        if basis == "effective" or data.draw(st.booleans()):
+            params["basis"] = basis
+        response = self.send("GET", f"/v1/accounts/{account.id}/balance", **params)
         body = response.json()
+        at = as_of or (parse(body["as_of"]) if response.status_code == 200 else None)
+        if basis == "effective":
+            balance = account.value_balance(effective, at) if at else None
+        else:
+            balance = account.balance_as_of(as_of) if as_of else account.balance()
         expected = {
             "account_id": account.id,
             "asset": account.asset,
             "as_of": iso(as_of) if as_of else body.get("as_of"),
-            "posted_balance": account.balance_as_of(as_of) if as_of else account.balance(),
+            "posted_balance": balance,
+            "basis": basis,
         }
         if response.status_code != 200 or body != expected:
             self.mismatch("read balance", f"expected {expected}, got {response.status_code} {body}")
-        self.stats.outcomes[f"read balance ({when}): ok"] += 1
+        self.stats.outcomes[f"read balance ({basis}, {when}): ok"] += 1
 
     def read_statement(self, data: st.DataObject, account: ModelAccount) -> None:
         """The whole statement, or the part booked between two of its instants."""
@@ -1119,7 +1152,8 @@ class LedgerMachine(RuleBasedStateMachine):
             params |= {"from": iso(start), "to": iso(end)}
             expected = [x for x in expected if start <= parse(x["created_at"]) < end]
         response = self.send("GET", f"/v1/accounts/{account.id}/entries", **params)
-        if response.status_code != 200 or response.json() != {"items": expected, "next_cursor": None}:
+        shown = {"items": expected, "next_cursor": None, "basis": "booked"}
+        if response.status_code != 200 or response.json() != shown:
             self.mismatch(
                 "read statement", f"expected {expected}, got {response.status_code} {response.text}"
             )
@@ -1128,10 +1162,78 @@ class LedgerMachine(RuleBasedStateMachine):
     def read_trial_balance(self, asset: str | None) -> None:
         response = self.send("GET", "/v1/trial-balance", **({"asset": asset} if asset else {}))
         totals = self.model.trial_balance(asset)
-        expected = {"assets": totals, "balanced": all(t["balanced"] for t in totals)}
+        expected = {
+            "assets": totals,
+            "balanced": all(t["balanced"] for t in totals),
+            "basis": "booked",
+            "through": None,
+        }
         if response.status_code != 200 or response.json() != expected:
             self.mismatch("trial balance", f"expected {expected}, got {response.status_code} {response.text}")
         self.stats.outcomes["read trial balance: ok"] += 1
+
+    def read_value_trial_balance(self, data: st.DataObject, asset: str | None) -> None:
+        """The trial balance by value date, through a day around the value dates drawn for transfers,
+        or today (the default)."""
+        days = sorted({(at + shift).date() for at in EFFECTIVE for shift in (-DAY, timedelta(0), DAY)})
+        through = data.draw(st.sampled_from([None, *days]), label="through")
+        params: dict[str, Any] = {"basis": "effective"}
+        if asset:
+            params["asset"] = asset
+        if through is not None:
+            params["through"] = through.isoformat()
+        response = self.send("GET", "/v1/trial-balance", **params)
+        day = through or self.h.timeline.now().astimezone(UTC).date()
+        totals = self.model.value_totals(asset, day)
+        expected = {
+            "assets": totals,
+            "balanced": all(t["balanced"] for t in totals),
+            "basis": "effective",
+            "through": day.isoformat(),
+        }
+        if response.status_code != 200 or response.json() != expected:
+            self.mismatch(
+                "trial balance by value date",
+                f"expected {expected}, got {response.status_code} {response.text}",
+            )
+        self.stats.outcomes["read trial balance (effective): ok"] += 1
+
+    # --- operations: accounting periods ----------------------------------------------------------
+    def close_period(self, data: st.DataObject) -> None:
+        """Close the ledger or one asset through a recent day (today: refused, it has not ended)."""
+        asset = data.draw(st.sampled_from([None, *ASSETS]), label="scope")
+        today = self.h.timeline.now().astimezone(UTC).date()
+        through = today - data.draw(st.sampled_from([DAY, 2 * DAY, 4 * DAY, timedelta(0)]), label="back")
+        body = {"through": through.isoformat(), "reason": "model", **({"asset": asset} if asset else {})}
+        response, _, after = self.write("/v1/periods/close", body, as_="admin")
+        shown = {"asset": asset, "through": through.isoformat(), "status": "closed"}
+        self.judge(
+            "close period",
+            response,
+            [
+                self.predict(
+                    lambda m: m.close_period(asset, through, after.astimezone(UTC).date()),
+                    lambda replayed: (201, replayed, shown),
+                )
+            ],
+            shape=lambda b: {"asset": b.get("asset"), "through": b.get("through"), "status": b.get("status")},
+        )
+        if response.status_code == 201:
+            self.closes[(asset, through)] = response.json()["id"]
+
+    def reopen_period(self, data: st.DataObject) -> None:
+        """Reopen one of the closes made (only the latest of its scope may be)."""
+        asset, through = data.draw(st.sampled_from(sorted(self.closes, key=str)), label="close")
+        response, _, _ = self.write(
+            f"/v1/periods/{self.closes[(asset, through)]}/reopen", {"reason": "model"}, as_="admin"
+        )
+        shown = {"asset": asset, "through": through.isoformat(), "status": "reopened"}
+        self.judge(
+            "reopen period",
+            response,
+            [self.predict(lambda m: m.reopen_period(asset, through), lambda _: (200, False, shown))],
+            shape=lambda b: {"asset": b.get("asset"), "through": b.get("through"), "status": b.get("status")},
+        )
 
     def take_baseline(self, data: st.DataObject) -> None:
         """From here on, nothing already in the journal may change (checked at the end)."""
@@ -1152,7 +1254,8 @@ class LedgerMachine(RuleBasedStateMachine):
             self.mismatch("accounts", f"expected {expected}, got {response.status_code} {response.text}")
         response = self.send("GET", "/v1/trial-balance")
         totals = self.model.trial_balance()
-        if response.status_code != 200 or response.json() != {"assets": totals, "balanced": True}:
+        shown = {"assets": totals, "balanced": True, "basis": "booked", "through": None}
+        if response.status_code != 200 or response.json() != shown:
             self.mismatch(
                 "trial balance", f"expected {totals} (balanced), got {response.status_code} {response.text}"
             )

@@ -119,6 +119,10 @@ SCHEDULE = (
         "api",
     )
 )
+#: Midway through the storm the ledger is closed through this many days ago: before every interest
+#: accrual the storm runs (their postings are dated the day after each period), within the clients'
+#: backdating (`storm.clients.BACKDATED_DAYS`), so some backdated transfers meet `period_closed`.
+CLOSED_DAYS_AGO = ACCRUAL_DAYS * SCHEDULE.count("worker") + 2
 #: Seconds each receiver outage lasts.
 OUTAGE_SECONDS = 4.0
 #: Seconds between two slow patches of the receivers (random in this range).
@@ -337,6 +341,17 @@ def _start(services: Services) -> Started:
     assert ready.status_code == 200, f"the API is not ready on the private cluster: {ready.text}"
     return Started(
         api.result(), [w.result() for w in workers], beat.result(), admin_key.result(), client_key.result()
+    )
+
+
+def _close_midway(admin: Admin, stop: threading.Event, closes: list[dict[str, Any]]) -> None:
+    """Close the ledger's books through CLOSED_DAYS_AGO while the clients write (the close waits for the
+    journal's writers; the checker's `value_dates` check then finds nothing booked into the period)."""
+    if stop.wait(STORM_SECONDS / 2):
+        return
+    through = date.today() - timedelta(days=CLOSED_DAYS_AGO)
+    closes.append(
+        admin.call("POST", "/v1/periods/close", {"through": through.isoformat(), "reason": "storm"})
     )
 
 
@@ -566,6 +581,12 @@ def test_the_ledger_survives_a_storm_with_faults(
     terminator = BackendTerminator(cluster, log, TERMINATE_EVERY)
     tail = FeedTail(services.base_url, started.admin_token, stop)
     threads.append(threading.Thread(target=tail.run, name="storm-feed-tail", daemon=True))
+    closes: list[dict[str, Any]] = []
+    threads.append(
+        threading.Thread(
+            target=_close_midway, args=(admin, stop, closes), name="storm-period-close", daemon=True
+        )
+    )
 
     with recording("storm", mode) as entry:
         storm = time.monotonic()
@@ -586,6 +607,7 @@ def test_the_ledger_survives_a_storm_with_faults(
         assert not [t.name for t in threads if t.is_alive()], "clients still running"
         assert not [c.error for c in clients if c.error is not None], [c.error for c in clients]
         assert tail.error is None, repr(tail.error)
+        assert len(closes) == 1, "the period close midway got no answer"
 
         checking = time.monotonic()
         found = _check(

@@ -28,7 +28,10 @@ The checks, by name (each `Violation.check` is one of these):
   is still there unchanged (entries are compared field by field through a digest), and every status
   moved only forward (pending to posted, voided or expired);
 - `events`: the outbox agrees with the books: every change has its events, once, and no event names
-  what does not exist (`adapters.db.checker_events`).
+  what does not exist (`adapters.db.checker_events`);
+- `value_dates`: every entry carries its transfer's value date, the value days sum the journal exactly,
+  nothing was booked into a period after it was closed, and each close's snapshot sums its period
+  (`adapters.db.checker_value_dates`).
 
 `razao check` runs it from the command line against any Razão database.
 Docs: docs/operations.md (the checker), docs/reference/rules.md
@@ -45,6 +48,8 @@ from sqlalchemy import Connection, Engine, text
 
 from adapters.db.checker_events import CHECK as CHECK_EVENTS
 from adapters.db.checker_events import check_events
+from adapters.db.checker_value_dates import CHECK as CHECK_VALUE_DATES
+from adapters.db.checker_value_dates import check_value_dates
 
 #: Most violations a report lists (all are counted).
 MAX_LISTED = 1000
@@ -65,6 +70,7 @@ CHECKS = (
     "acknowledged",
     "journal_unchanged",
     CHECK_EVENTS,
+    CHECK_VALUE_DATES,
 )
 
 Line = tuple[UUID, str, int, str]
@@ -257,6 +263,7 @@ def check_ledger(
         _reversals(conn, report)
         _acknowledged(conn, report, acknowledged)
         check_events(conn, report)
+        check_value_dates(conn, report)
         if baseline is not None:
             _unchanged(conn, report, baseline)
     return report

@@ -12,6 +12,8 @@ Errors coming back:
 - RZ003: no (intact) code is deployed in the database: `DatabaseCodeUnavailable`;
 - RZ004: the connection asks for kernel mode `required` (`razao.kernel`) and the server has no Rust kernel at
   the version the deployed code pins: `KernelUnavailable`;
+- RZ120: the journal's trigger refused an entry in a closed accounting period that reached it past the
+  function's own check (the store translates it to RZ001 `period_closed` first; this is the backstop);
 - a retryable database error (unique violation on an idempotency key, serialization failure,
   deadlock): `RetryableConflict`, and the write path runs the call again with the same policy as
   `InAppWritePath` (`application.retry.retrying`).
@@ -30,10 +32,12 @@ from sqlalchemy import Engine, TextClause, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from adapters.db.errors import DatabaseUnavailable, as_retryable
-from application import codec, interest, verification
-from application.accounts import BalanceAsOf
+from adapters.db.errors import DatabaseUnavailable, as_refusal, as_retryable
+from application import codec, groups, interest, journal, verification
+from application.accounts import BalanceAsOf, BalanceHistory
+from application.groups import CategoryBalance, PrefixBalance
 from application.interest import AccrualSummary
+from application.journal import JournalCursor, JournalLine
 from application.pages import DEFAULT_LIMIT, Page, check_limit
 from application.ports import ExecutionUnavailable, StatementLine
 from application.retry import ATTEMPTS, retrying
@@ -41,6 +45,7 @@ from application.verification import VerificationPart
 from domain.errors import DomainError
 from domain.ledger import Outcome
 from domain.reports import AssetTotals
+from domain.time_basis import Basis, ValuePosition
 from domain.transfers import ReversalRequest, Transfer, TransferRequest
 from domain.values import check_timestamp
 from domain.verification import AccountProgress, VerificationReport
@@ -91,7 +96,7 @@ _POST_PENDING = _sql("post_pending", transfer_id="uuid", amount="numeric")
 _VOID_PENDING = _sql("void_pending", transfer_id="uuid")
 _REVERSE = _sql("reverse_transfer", request="jsonb")
 _EXPIRE_DUE = _sql("expire_due", max_count="integer")
-_BALANCE_AS_OF = _sql("balance_as_of", account_id="uuid", at="timestamptz")
+_BALANCE_AS_OF = _sql("balance_as_of", account_id="uuid", at="timestamptz", basis="text")
 _STATEMENT = _sql(
     "statement",
     account_id="uuid",
@@ -100,7 +105,24 @@ _STATEMENT = _sql(
     after_seq="bigint",
     max_rows="integer",
 )
-_TRIAL_BALANCE = _sql("trial_balance", asset="text")
+_VALUE_STATEMENT = _sql(
+    "value_statement",
+    account_id="uuid",
+    start_at="timestamptz",
+    end_at="timestamptz",
+    after_at="timestamptz",
+    after_seq="bigint",
+    max_rows="integer",
+)
+_HISTORY = _sql("history", account_id="uuid", first_day="date", last_day="date", basis="text")
+_TRIAL_BALANCE = _sql("trial_balance", asset="text", basis="text", through="date")
+_JOURNAL = _sql("journal", start_at="timestamptz", end_at="timestamptz", after="jsonb", max_rows="integer")
+_GROUP_BALANCE = _sql(
+    "group_balance", prefix="text", as_of="timestamptz", basis="text", after="text", max_rows="integer"
+)
+_CATEGORY_BALANCE = _sql(
+    "category_balance", category_id="uuid", as_of="timestamptz", basis="text", descendants="boolean"
+)
 _ACCRUE_INTEREST = _sql("accrue_interest", account_ids="jsonb", start_day="date", end_day="date")
 _ACCOUNTS_WITH_POLICIES = _sql("accounts_with_policies", after_id="uuid", max_count="integer")
 _VERIFY_LEDGER = _sql("verify_ledger")
@@ -139,7 +161,7 @@ def translate(exc: DBAPIError, expected_version: str) -> Exception | None:
         return DatabaseCodeUnavailable(f"{message} ({detail})" if detail else str(message))
     if sqlstate == KERNEL_UNAVAILABLE:
         return KernelUnavailable(f"the database refuses to run without its kernel: {message}")
-    return as_retryable(exc)
+    return as_retryable(exc) or as_refusal(exc)
 
 
 class _Functions:
@@ -216,9 +238,9 @@ class InDatabaseReadPath:
     def __init__(self, engine: Engine, expected_version: str) -> None:
         self._functions = _Functions(engine, expected_version)
 
-    def balance_as_of(self, account_id: UUID, at: datetime) -> BalanceAsOf:
+    def balance_as_of(self, account_id: UUID, at: datetime, basis: Basis = Basis.BOOKED) -> BalanceAsOf:
         check_timestamp(at, "as_of")  # a naive time would silently take the session's time zone
-        data = self._functions.call(_BALANCE_AS_OF, account_id=account_id, at=at)
+        data = self._functions.call(_BALANCE_AS_OF, account_id=account_id, at=at, basis=basis.value)
         # The database answers in its session time zone; give back the caller's instant as given.
         return replace(codec.balance_as_of_from_dict(data), as_of=at)
 
@@ -240,9 +262,105 @@ class InDatabaseReadPath:
         )
         return codec.statement_page_from_dict(data)
 
-    def trial_balance(self, asset: str | None = None) -> list[AssetTotals]:
-        data = self._functions.call(_TRIAL_BALANCE, asset=asset)
+    def value_statement(
+        self,
+        account_id: UUID,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        after: ValuePosition | None = None,
+        limit: int = DEFAULT_LIMIT,
+    ) -> Page[StatementLine, ValuePosition]:
+        check_limit(limit)
+        for value, name in ((start, "from"), (end, "to")):
+            if value is not None:
+                check_timestamp(value, name)
+        if after is not None:
+            check_timestamp(after.effective_at, "cursor")
+        data = self._functions.call(
+            _VALUE_STATEMENT,
+            account_id=account_id,
+            start_at=start,
+            end_at=end,
+            after_at=None if after is None else after.effective_at,
+            after_seq=None if after is None else after.seq,
+            max_rows=limit,
+        )
+        return codec.value_statement_page_from_dict(data)
+
+    def history(
+        self, account_id: UUID, first: date, last: date, basis: Basis = Basis.BOOKED
+    ) -> BalanceHistory:
+        data = self._functions.call(
+            _HISTORY, account_id=account_id, first_day=first, last_day=last, basis=basis.value
+        )
+        return codec.balance_history_from_dict(data)
+
+    def trial_balance(
+        self, asset: str | None = None, basis: Basis = Basis.BOOKED, through: date | None = None
+    ) -> list[AssetTotals]:
+        data = self._functions.call(_TRIAL_BALANCE, asset=asset, basis=basis.value, through=through)
         return [codec.asset_totals_from_dict(t) for t in _items(data)]
+
+    def journal(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        after: JournalCursor | None = None,
+        limit: int = DEFAULT_LIMIT,
+    ) -> Page[JournalLine, JournalCursor]:
+        check_limit(limit)  # an out-of-range page size must not become an integer overflow in SQL
+        journal.check_window(start, end)  # a naive time would silently take the session's time zone
+        cursor = journal.cursor_to_dict(after)
+        data = self._functions.call(
+            _JOURNAL,
+            start_at=start,
+            end_at=end,
+            after=None if cursor is None else codec.dumps(cursor),
+            max_rows=limit,
+        )
+        return journal.page_from_dict(data)
+
+    def group_balance(
+        self,
+        prefix: str,
+        *,
+        as_of: datetime | None = None,
+        basis: Basis = Basis.BOOKED,
+        after: str | None = None,
+        limit: int = DEFAULT_LIMIT,
+    ) -> PrefixBalance:
+        check_limit(limit)  # an out-of-range page size must not become an integer overflow in SQL
+        groups.check_prefix(prefix)  # NUL characters and the like must not reach the SQL text type
+        if after is not None:
+            groups.check_segment(after)
+        if as_of is not None:
+            check_timestamp(as_of, "as_of")  # a naive time would silently take the session's time zone
+        data = self._functions.call(
+            _GROUP_BALANCE, prefix=prefix, as_of=as_of, basis=basis.value, after=after, max_rows=limit
+        )
+        # The database answers in its session time zone; give back the caller's instant as given.
+        return replace(groups.prefix_balance_from_dict(data), as_of=as_of)
+
+    def category_balance(
+        self,
+        category_id: UUID,
+        *,
+        as_of: datetime | None = None,
+        basis: Basis = Basis.BOOKED,
+        descendants: bool = True,
+    ) -> CategoryBalance:
+        if as_of is not None:
+            check_timestamp(as_of, "as_of")
+        data = self._functions.call(
+            _CATEGORY_BALANCE,
+            category_id=category_id,
+            as_of=as_of,
+            basis=basis.value,
+            descendants=descendants,
+        )
+        return replace(groups.category_balance_from_dict(data), as_of=as_of)
 
 
 class InDatabaseBatchPath:

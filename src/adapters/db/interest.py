@@ -9,15 +9,17 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from fractions import Fraction
+from functools import cache
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Uuid, any_, cast, select, text
+from sqlalchemy import TextClause, Uuid, any_, cast, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from adapters.db.models import interest_accruals, interest_carry, interest_policies
-from adapters.db.tx import Tx, _json_rows, _rows
+from adapters.db.shared_sql import named, shared_sql
+from adapters.db.tx import Tx, _json_rows
 from domain.interest import Accrual, DayCount, InterestPolicy
 
 # The closing balance of each (account, instant): the last posted entry at or before it, one index-only
@@ -31,40 +33,18 @@ _BALANCES_AS_OF = text(
     " CROSS JOIN unnest(CAST(:instants AS timestamptz[])) AS i(instant)"
 )
 
+
 #: The writes of a chunk: ONE statement per table whatever the number of rows, the rows travelling as
 #: one JSON parameter (`json_to_recordset`, as `adapters.db.tx` does for the journal): a constant text,
-#: prepared once, instead of a multi-row INSERT compiled afresh for every chunk. `plpython/razao_store.py`
-#: states the same statements (with `$1`, `$2` for `:rows`, `:at`); keep the two identical.
-_ACCRUAL_COLUMNS = {
-    "account_id": "uuid",
-    "day": "date",
-    "balance": "numeric",
-    "rate_bps": "integer",
-    "day_count": "text",
-    "numerator": "numeric",
-    "denominator": "numeric",
-    "transfer_id": "uuid",
-}
-_CARRY_COLUMNS = {
-    "account_id": "uuid",
-    "numerator": "numeric",
-    "denominator": "numeric",
-    "through_day": "date",
-}
-assert {*_ACCRUAL_COLUMNS, "created_at"} == set(interest_accruals.c.keys()), "every column is written"
-assert {*_CARRY_COLUMNS, "updated_at"} == set(interest_carry.c.keys()), "every column is written"
-_ADD_ACCRUALS = text(
-    "INSERT INTO razao.interest_accruals (account_id, day, balance, rate_bps, day_count, numerator,"
-    " denominator, transfer_id, created_at)"
-    " SELECT account_id, day, balance, rate_bps, day_count, numerator, denominator, transfer_id,"
-    f" CAST(:at AS timestamptz) FROM {_rows(_ACCRUAL_COLUMNS)}"
-)
-_SET_CARRIES = text(
-    "INSERT INTO razao.interest_carry (account_id, numerator, denominator, through_day, updated_at)"
-    f" SELECT account_id, numerator, denominator, through_day, CAST(:at AS timestamptz) FROM {_rows(_CARRY_COLUMNS)}"
-    " ON CONFLICT (account_id) DO UPDATE SET numerator = excluded.numerator,"
-    " denominator = excluded.denominator, through_day = excluded.through_day, updated_at = excluded.updated_at"
-)
+#: prepared once, instead of a multi-row INSERT compiled afresh for every chunk. Stated once, in
+#: `plpython/razao_sql.py`, for this adapter and the in-database store.
+@cache
+def _chunk_writes() -> tuple[TextClause, TextClause]:
+    """The statements that add a chunk's accruals and set its carries (every column written)."""
+    shared = shared_sql()
+    assert {*shared.ACCRUAL_COLUMNS, "created_at"} == set(interest_accruals.c.keys()), "every column"
+    assert {*shared.CARRY_COLUMNS, "updated_at"} == set(interest_carry.c.keys()), "every column"
+    return text(shared.add_accruals_sql(named)), text(shared.set_carries_sql(named))
 
 
 def _policy(row: Any) -> InterestPolicy:
@@ -148,7 +128,7 @@ class SqlInterestRepository:
             }
             for a, transfer_id in accruals
         ]
-        self._tx.execute(_ADD_ACCRUALS, {"rows": _json_rows(rows), "at": at})
+        self._tx.execute(_chunk_writes()[0], {"rows": _json_rows(rows), "at": at})
 
     def carries(self, account_ids: Collection[UUID]) -> dict[UUID, Fraction]:
         rows = self._tx.execute(
@@ -170,7 +150,7 @@ class SqlInterestRepository:
             }
             for account_id, carry, through in carries
         ]
-        self._tx.execute(_SET_CARRIES, {"rows": _json_rows(rows), "at": at})
+        self._tx.execute(_chunk_writes()[1], {"rows": _json_rows(rows), "at": at})
 
     def accounts_with_policies(self, after_id: UUID | None, limit: int) -> list[UUID]:
         statement = (

@@ -6,6 +6,7 @@ NUMERIC columns come back as `Decimal`; they hold whole minor units and become `
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -90,7 +91,8 @@ def entry_from_row(row: Any) -> Entry:
     )
 
 
-def entry_values(entry: Entry) -> dict[str, Any]:
+def entry_values(entry: Entry, effective_at: datetime) -> dict[str, Any]:
+    """An entry's row: its value date is its transfer's `effective_at` (RZ119 otherwise)."""
     return {
         "transfer_id": entry.transfer_id,
         "account_id": entry.account_id,
@@ -102,6 +104,7 @@ def entry_values(entry: Entry) -> dict[str, Any]:
         "asset_code": entry.asset,
         "balance_after": entry.balance_after,
         "created_at": entry.created_at,
+        "effective_at": effective_at,
     }
 
 

@@ -105,6 +105,15 @@ class AccountRow(Base):
             name="min_balance",
         ),
         Index("ix_accounts_asset_code_code", "asset_code", "code"),
+        # Search (revision 0016): metadata containment and key existence, for accounts that have any;
+        # status filters in code order.
+        Index(
+            "ix_accounts_metadata",
+            "metadata",
+            postgresql_using="gin",
+            postgresql_where=text("metadata <> '{}'::jsonb"),
+        ),
+        Index("ix_accounts_status_code", "status", "code"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -141,6 +150,15 @@ class TransferRow(Base):
             "timeout_at",
             postgresql_where=text("status = 'pending'"),
         ),
+        # Search (revision 0016): metadata, for transfers that have any (the others cost nothing here),
+        # and value-date ranges, newest first.
+        Index(
+            "ix_transfers_metadata",
+            "metadata",
+            postgresql_using="gin",
+            postgresql_where=text("metadata <> '{}'::jsonb"),
+        ),
+        Index("ix_transfers_effective_at_id", text("effective_at DESC"), text("id DESC")),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -179,6 +197,18 @@ class EntryRow(Base):
             postgresql_where=text("layer = 'posted'"),
             postgresql_include=["balance_after"],
         ),
+        # "Balance by value date" and effective-order statements: the posted entries of an account in
+        # (effective_at, seq) order, with what a sum needs (revision 0015).
+        Index(
+            "ix_entries_value_date",
+            "account_id",
+            "effective_at",
+            "seq",
+            postgresql_where=text("layer = 'posted'"),
+            postgresql_include=["side", "amount"],
+        ),
+        # The journal of a period in booking order, keyset-paged (`GET /v1/journal`, revision 0015).
+        Index("ix_entries_created_at", "created_at", "transfer_id", "layer", "line"),
     )
 
     #: References `transfers.id`, enforced by the trigger `entries_book` once per statement (an unknown
@@ -195,6 +225,117 @@ class EntryRow(Base):
     #: The account's posted balance (read from its normal side) just after this entry.
     balance_after: Mapped[Decimal] = mapped_column(Money)
     created_at: Mapped[datetime] = mapped_column(Timestamp)
+    #: The value date: always its transfer's `effective_at` (checked by `entries_book`, RZ119), so that
+    #: a capture books at its hold's value date (revision 0015; docs/value-dates.md).
+    effective_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class AccountValueDayRow(Base):
+    """The posted entries of an account summed per UTC day of their value date (`effective_at`).
+
+    Written only by the trigger `entries_book`, in the statement that inserts the entries (one upsert
+    per account and day of the statement); razao_app may only read it. A balance by value date is the
+    sum of the days before plus the entries of its own day (`razao.value_net`, revision 0015), whatever
+    was backdated into those days and whenever.
+    """
+
+    __tablename__ = "account_value_days"
+    __table_args__ = (
+        PrimaryKeyConstraint("account_id", "value_date"),
+        CheckConstraint("debits >= 0 AND credits >= 0", name="sums"),
+    )
+
+    account_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    value_date: Mapped[date] = mapped_column(Date)
+    debits: Mapped[Decimal] = mapped_column(Money, server_default=text("0"))
+    credits: Mapped[Decimal] = mapped_column(Money, server_default=text("0"))
+
+
+class PeriodCloseRow(Base):
+    """A close of the books through a date, ledger-wide (`asset_code` NULL) or for one asset.
+
+    While it is active (`reopened_at` NULL) the trigger `entries_book` refuses every entry whose value
+    date falls on or before `through` in its scope (RZ120, `period_closed`). Reopening records who,
+    when and why; a close is never deleted (revision 0015; docs/periods.md).
+    """
+
+    __tablename__ = "period_closes"
+    __table_args__ = (
+        CheckConstraint("(reopened_at IS NULL) = (reopened_by IS NULL)", name="reopened"),
+        # One active close per scope and date; the ledger-wide scope is asset_code NULL.
+        Index(
+            "ix_period_closes_scope_through",
+            text("coalesce(asset_code, '')"),
+            "through",
+            unique=True,
+            postgresql_where=text("reopened_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    asset_code: Mapped[str | None] = mapped_column(Text)
+    through: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text, server_default=text("''"))
+    closed_at: Mapped[datetime] = mapped_column(Timestamp)
+    closed_by: Mapped[str] = mapped_column(Text)
+    reopened_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    reopened_by: Mapped[str | None] = mapped_column(Text)
+    reopen_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class PeriodBalanceRow(Base):
+    """A close's snapshot: an account's posted sums by value date through the end of the close's date,
+    written once after the close (nothing can be booked into the period any more)."""
+
+    __tablename__ = "period_balances"
+    __table_args__ = (PrimaryKeyConstraint("close_id", "account_id"),)
+
+    close_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    account_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    asset_code: Mapped[str] = mapped_column(Text)
+    posted_debits: Mapped[Decimal] = mapped_column(Money)
+    posted_credits: Mapped[Decimal] = mapped_column(Money)
+
+
+class CategoryRow(Base):
+    """A named category of accounts, as in a chart of accounts: categories nest (`parent_id`, checked
+    acyclic by the trigger `categories_tree`, revision 0016) and an account may belong to several
+    (`account_categories`). Docs: docs/groups.md"""
+
+    __tablename__ = "categories"
+    __table_args__ = (Index("ix_categories_parent_id", "parent_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    code: Mapped[str] = mapped_column(Text(collation="C"), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, server_default=text("''"))
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONB, server_default=text("'{}'::jsonb"))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class AccountCategoryRow(Base):
+    """An account's membership of a category (primary key: a category's members, in id order)."""
+
+    __tablename__ = "account_categories"
+    __table_args__ = (
+        PrimaryKeyConstraint("category_id", "account_id"),
+        Index("ix_account_categories_account_id", "account_id"),
+    )
+
+    category_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    account_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+
+
+class PeriodSnapshotRow(Base):
+    """A close's snapshot header: written with the snapshot, in its transaction, once (how many accounts
+    it holds: what lists of closes show without counting)."""
+
+    __tablename__ = "period_snapshots"
+
+    close_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    accounts: Mapped[int] = mapped_column(BigInteger)
+    written_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
 class EventRow(Base):
@@ -572,6 +713,12 @@ assets = cast(Table, AssetRow.__table__)
 accounts = cast(Table, AccountRow.__table__)
 transfers = cast(Table, TransferRow.__table__)
 entries = cast(Table, EntryRow.__table__)
+account_value_days = cast(Table, AccountValueDayRow.__table__)
+period_closes = cast(Table, PeriodCloseRow.__table__)
+period_balances = cast(Table, PeriodBalanceRow.__table__)
+period_snapshots = cast(Table, PeriodSnapshotRow.__table__)
+categories = cast(Table, CategoryRow.__table__)
+account_categories = cast(Table, AccountCategoryRow.__table__)
 api_keys = cast(Table, ApiKeyRow.__table__)
 events = cast(Table, EventRow.__table__)
 events_horizon = cast(Table, EventHorizonRow.__table__)

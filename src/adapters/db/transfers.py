@@ -16,8 +16,11 @@ from sqlalchemy import ARRAY, Select, Uuid, any_, bindparam, exists, literal_col
 
 from adapters.db.mapping import entry_values, transfer_from_row, transfer_status_values, transfer_values
 from adapters.db.models import accounts, entries, transfers
+from adapters.db.search import metadata_conditions, transfer_amount
 from adapters.db.tx import Tx
 from application.ports import TransferCursor
+from application.search import TransferFilter
+from domain.time_basis import Basis
 from domain.transfers import Entry, Transfer, TransferStatus
 
 _reversal = transfers.alias("reversal")
@@ -28,12 +31,12 @@ _TRANSFERS = select(
     .scalar_subquery()
     .label("reversed_by_id"),
 )
+# The columns of a domain `Entry` (its value date is its transfer's).
 _ENTRIES_OF = (
-    select(entries)
+    select(*(column for column in entries.c if column.name != "effective_at"))
     .where(entries.c.transfer_id == any_(bindparam("ids", type_=ARRAY(Uuid))))
     .order_by(entries.c.transfer_id, entries.c.layer, entries.c.line)
 )
-_NEWEST_FIRST = (transfers.c.created_at.desc(), transfers.c.id.desc())
 # A literal, not a bound parameter: the planner must see it to use the partial index.
 _PENDING = transfers.c.status == literal_column("'pending'")
 
@@ -74,32 +77,43 @@ class SqlTransferRepository:
 
     def add(self, transfer: Transfer, entries_: Sequence[Entry]) -> None:
         self._tx.insert_transfer(transfer_values(transfer))
-        self._tx.insert_entries([entry_values(e) for e in entries_])
+        self._tx.insert_entries([entry_values(e, transfer.effective_at) for e in entries_])
 
     def save(self, transfer: Transfer, entries_: Sequence[Entry]) -> None:
         self._tx.change_transfer_status(transfer_status_values(transfer))
-        self._tx.insert_entries([entry_values(e) for e in entries_])
+        self._tx.insert_entries([entry_values(e, transfer.effective_at) for e in entries_])
 
-    def query(
-        self,
-        *,
-        account_id: UUID | None,
-        status: TransferStatus | None,
-        after: TransferCursor | None,
-        limit: int,
-    ) -> list[Transfer]:
-        """Newest first, keyset on (created_at, id); the account filter is a semi-join on entries."""
-        statement = _TRANSFERS.order_by(*_NEWEST_FIRST).limit(limit)
-        if status is not None:
-            statement = statement.where(transfers.c.status == TransferStatus(status).value)
+    def query(self, where: TransferFilter, *, after: TransferCursor | None, limit: int) -> list[Transfer]:
+        """Newest first on the filter's basis, keyset on (instant, id): a backward range scan of
+        ix_transfers_created_at_id or ix_transfers_effective_at_id, or of the index a filter brings
+        (status, metadata, an account's entries); docs/search.md says which."""
+        at = transfers.c.effective_at if where.basis is Basis.EFFECTIVE else transfers.c.created_at
+        statement = _TRANSFERS.order_by(at.desc(), transfers.c.id.desc()).limit(limit)
+        if where.status is not None:
+            statement = statement.where(transfers.c.status == TransferStatus(where.status).value)
+        if where.start is not None:
+            statement = statement.where(at >= where.start)
+        if where.end is not None:
+            statement = statement.where(at < where.end)
         if after is not None:
+            statement = statement.where(tuple_(at, transfers.c.id) < tuple_(after.at, after.id))
+        if where.account_id is not None:
             statement = statement.where(
-                tuple_(transfers.c.created_at, transfers.c.id) < tuple_(after.created_at, after.id)
+                exists().where(
+                    entries.c.transfer_id == transfers.c.id, entries.c.account_id == where.account_id
+                )
             )
-        if account_id is not None:
+        if where.asset is not None:
             statement = statement.where(
-                exists().where(entries.c.transfer_id == transfers.c.id, entries.c.account_id == account_id)
+                exists().where(entries.c.transfer_id == transfers.c.id, entries.c.asset_code == where.asset)
             )
+        statement = statement.where(*metadata_conditions(transfers.c.metadata, where.metadata))
+        if where.amount_min is not None or where.amount_max is not None:
+            amount = transfer_amount()
+            if where.amount_min is not None:
+                statement = statement.where(amount >= where.amount_min)
+            if where.amount_max is not None:
+                statement = statement.where(amount <= where.amount_max)
         return self._load(statement)
 
     def lock_due(self, at: datetime, limit: int) -> list[Transfer]:

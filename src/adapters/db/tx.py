@@ -56,6 +56,7 @@ _ENTRY_COLUMNS = {
     "asset_code": "text",
     "balance_after": "numeric",
     "created_at": "timestamptz",
+    "effective_at": "timestamptz",
 }
 _STATUS_COLUMNS = {"b_id": "uuid", "b_status": "text", "b_resolved_at": "timestamptz"}
 #: What razao_app may write into an event (revision 0010_events): the database assigns the id and the

@@ -17,18 +17,26 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from adapters.db.accounts import SqlAccountRepository
 from adapters.db.api_keys import SqlApiKeyRepository
 from adapters.db.assets import SqlAssetRepository
-from adapters.db.errors import DatabaseUnavailable, as_retryable
+from adapters.db.categories import SqlCategoryRepository
+from adapters.db.errors import DatabaseUnavailable, as_refusal, as_retryable
 from adapters.db.events import SqlEventLog
+from adapters.db.groups import SqlGroupRepository
 from adapters.db.interest import SqlInterestRepository
 from adapters.db.jobs import SqlJobRepository
+from adapters.db.journal import SqlJournal
 from adapters.db.monitors import SqlMonitorRepository
+from adapters.db.periods import SqlPeriodRepository
 from adapters.db.transfers import SqlTransferRepository
 from adapters.db.tx import Tx
 from adapters.db.verification import SqlLedgerScan
 from application.api_keys import ApiKeyRepository
+from application.categories import CategoryRepository
+from application.groups import GroupRepository
 from application.interest import InterestRepository
 from application.jobs import JobRepository
+from application.journal import JournalRepository
 from application.monitors import MonitorRepository
+from application.periods import PeriodRepository
 from application.ports import AccountRepository, AssetRepository, TransferRepository
 from application.verification import LedgerScan
 
@@ -72,6 +80,9 @@ class TxScope:
         retry = as_retryable(exc)
         if retry is not None:
             raise retry from exc
+        refused = as_refusal(exc)
+        if refused is not None:
+            raise refused from exc
 
     def commit(self) -> None:
         self._tx.commit()
@@ -96,9 +107,16 @@ class SqlUnitOfWork(TxScope):
     interest: InterestRepository
     jobs: JobRepository
     ledger_scan: LedgerScan
+    #: The journal across accounts (`application.journal`): exports.
+    journal: JournalRepository
     monitors: MonitorRepository
+    #: Accounting periods (`application.periods`): the closes, their snapshots, the write path's check.
+    periods: PeriodRepository
     #: The outbox: `EventLog` for the use cases that record, `EventFeed` for the feed and retention.
     events: SqlEventLog
+    #: Categories of accounts (`application.categories`) and the balances of groups (`application.groups`).
+    categories: CategoryRepository
+    groups: GroupRepository
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -110,5 +128,9 @@ class SqlUnitOfWork(TxScope):
         self.interest = SqlInterestRepository(tx)
         self.jobs = SqlJobRepository(tx)
         self.ledger_scan = SqlLedgerScan(tx)
+        self.journal = SqlJournal(tx)
         self.monitors = SqlMonitorRepository(tx)
+        self.periods = SqlPeriodRepository(tx)
         self.events = SqlEventLog(tx)
+        self.categories = SqlCategoryRepository(tx)
+        self.groups = SqlGroupRepository(tx)

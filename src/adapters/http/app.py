@@ -29,10 +29,13 @@ from adapters.http.routes import (
     admin,
     assets,
     events,
+    groups,
     health,
     interest,
     jobs,
+    journal,
     monitors,
+    periods,
     reports,
     transfers,
     webhooks,
@@ -59,18 +62,35 @@ TAGS = [
     {"name": "accounts", "description": "Accounts, their balances and statements."},
     {"name": "transfers", "description": "Balanced movements of value, single- or two-phase."},
     {"name": "reports", "description": "Whole-ledger reports."},
+    {"name": "groups", "description": "Groups of accounts (code prefixes, categories) and their balances."},
     {"name": "events", "description": "What happened to the ledger, in order: the feed, with long polling."},
     {
         "name": "webhooks",
         "description": "Signed deliveries of the events to your endpoints (Standard Webhooks).",
     },
+    {"name": "periods", "description": "Accounting periods: close the books through a day, reopen."},
     {"name": "admin", "description": "Operators' views: statistics of the ledger's database functions."},
     {"name": "jobs", "description": "Background jobs: expire holds, accrue interest, verify the ledger."},
     {"name": "health", "description": "Liveness and readiness probes (no authentication)."},
 ]
 
 _LOCATIONS = {"body", "query", "path", "header", "cookie"}
-_RESOURCES = (assets, accounts, monitors, interest, transfers, reports, events, webhooks, admin, jobs, health)
+_RESOURCES = (
+    assets,
+    accounts,
+    monitors,
+    interest,
+    transfers,
+    reports,
+    journal,
+    groups,
+    events,
+    webhooks,
+    periods,
+    admin,
+    jobs,
+    health,
+)
 
 
 def _version() -> str:

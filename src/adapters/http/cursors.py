@@ -10,13 +10,16 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from application.feed import Position
+from application.periods import PeriodCursor
 from application.ports import TransferCursor
+from application.search import TransferFilter
 from domain.errors import ValidationError
+from domain.time_basis import Basis, ValuePosition
 
 #: Entry numbers are BIGINT.
 _MAX_SEQ = 2**63 - 1
@@ -44,17 +47,33 @@ def _decode(kind: str, cursor: str, field: str = "cursor") -> Any:
     return position
 
 
-def account_cursor(code: str | None) -> str | None:
-    return None if code is None else _encode("accounts", code)
+def account_cursor(code: str | None, search: str | None = None) -> str | None:
+    """A position in the accounts list (a code); with `search`, the fingerprint of the filter it was
+    made for (`application.search.AccountFilter.fingerprint`)."""
+    if code is None:
+        return None
+    return _encode("accounts", code if search is None else [code, search])
 
 
-def after_code(cursor: str | None) -> str | None:
+def after_code(cursor: str | None, search: str | None = None) -> str | None:
+    """The code a cursor continues after. A cursor made for another filter than `search` is refused;
+    one that carries no filter (made before searches had one) is taken as it is."""
     if cursor is None:
         return None
     position = _decode("accounts", cursor)
+    if isinstance(position, list) and len(position) == 2 and isinstance(position[1], str):
+        position, made_for = position
+        _same_search(made_for, search)
     if not isinstance(position, str) or "\x00" in position or not _encodable(position):
         raise _invalid()
     return position
+
+
+def _same_search(made_for: str, search: str | None) -> None:
+    if search is not None and made_for != search:
+        raise ValidationError.of(
+            "cursor", "was made for another search (other filters): repeat the first request without a cursor"
+        )
 
 
 def _encodable(text: str) -> bool:
@@ -78,24 +97,61 @@ def after_seq(cursor: str | None) -> int | None:
     return position
 
 
-def transfer_cursor(position: TransferCursor | None) -> str | None:
+def value_entry_cursor(position: ValuePosition | None) -> str | None:
+    """A position in a statement in value-date order: (value date, entry number)."""
     if position is None:
         return None
-    return _encode("transfers", [position.created_at.isoformat(), str(position.id)])
+    return _encode("entries-by-value-date", [position.effective_at.isoformat(), position.seq])
 
 
-def after_transfer(cursor: str | None) -> TransferCursor | None:
+def after_value_entry(cursor: str | None) -> ValuePosition | None:
     if cursor is None:
         return None
+    position = _decode("entries-by-value-date", cursor)
+    try:
+        effective_at, seq = position
+        at = datetime.fromisoformat(effective_at)
+        if at.tzinfo is None or not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq <= _MAX_SEQ:
+            raise ValueError
+        return ValuePosition(at.astimezone(UTC), seq)
+    except (TypeError, ValueError, AttributeError, OverflowError):
+        raise _invalid() from None
+
+
+def transfer_cursor(position: TransferCursor | None, where: TransferFilter | None = None) -> str | None:
+    """A position in a transfer list: the last transfer's instant on the list's basis and its id, the
+    basis, and the fingerprint of the filter it was made for."""
+    if position is None:
+        return None
+    where = where or TransferFilter()
+    return _encode(
+        "transfers", [position.at.isoformat(), str(position.id), where.basis.value, where.fingerprint()]
+    )
+
+
+def after_transfer(cursor: str | None, where: TransferFilter | None = None) -> TransferCursor | None:
+    """Where a cursor continues. One made for another basis or other filters is refused, naming what
+    differs; one without either (made before searches had them) is a booked-basis position."""
+    if cursor is None:
+        return None
+    where = where or TransferFilter()
     position = _decode("transfers", cursor)
     try:
-        created_at, transfer_id = position
-        at = datetime.fromisoformat(created_at)
-        if at.tzinfo is None:
+        if isinstance(position, list) and len(position) == 4:
+            instant, transfer_id, basis, made_for = position
+        else:
+            (instant, transfer_id), basis, made_for = position, Basis.BOOKED.value, None
+        at = datetime.fromisoformat(instant)
+        if at.tzinfo is None or not isinstance(basis, str) or not isinstance(made_for, str | None):
             raise ValueError
-        return TransferCursor(at, UUID(transfer_id))
+        found = TransferCursor(at, UUID(transfer_id))
     except (TypeError, ValueError, AttributeError):
         raise _invalid() from None
+    if basis != where.basis.value:
+        raise ValidationError.of("cursor", f"was made for basis={basis}, not basis={where.basis.value}")
+    if made_for is not None:
+        _same_search(made_for, where.fingerprint())
+    return found
 
 
 def event_cursor(position: Position) -> str:
@@ -118,3 +174,85 @@ def after_event(cursor: str | None) -> Position | None:
     except (TypeError, ValueError):
         raise _invalid("after") from None
     return Position(int(txid), n)
+
+
+def period_cursor(position: PeriodCursor | None) -> str | None:
+    if position is None:
+        return None
+    return _encode("periods", [position.closed_at.isoformat(), str(position.id)])
+
+
+def after_period(cursor: str | None) -> PeriodCursor | None:
+    if cursor is None:
+        return None
+    position = _decode("periods", cursor)
+    try:
+        closed_at, close_id = position
+        at = datetime.fromisoformat(closed_at)
+        if at.tzinfo is None:
+            raise ValueError
+        return PeriodCursor(at, UUID(close_id))
+    except (TypeError, ValueError, AttributeError):
+        raise _invalid() from None
+
+
+def period_balance_cursor(account_id: UUID | None) -> str | None:
+    return None if account_id is None else _encode("period-balances", str(account_id))
+
+
+def after_period_balance(cursor: str | None) -> UUID | None:
+    if cursor is None:
+        return None
+    position = _decode("period-balances", cursor)
+    try:
+        return UUID(position)
+    except (TypeError, ValueError, AttributeError):
+        raise _invalid() from None
+
+
+def category_cursor(code: str | None) -> str | None:
+    """A position in the list of categories (by code)."""
+    return None if code is None else _encode("categories", code)
+
+
+def after_category(cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    position = _decode("categories", cursor)
+    if not isinstance(position, str) or "\x00" in position or not _encodable(position):
+        raise _invalid()
+    return position
+
+
+def member_cursor(account_id: UUID | None) -> str | None:
+    """A position in a category's accounts (by account id)."""
+    return None if account_id is None else _encode("category-accounts", str(account_id))
+
+
+def after_member(cursor: str | None) -> UUID | None:
+    if cursor is None:
+        return None
+    position = _decode("category-accounts", cursor)
+    try:
+        return UUID(position)
+    except (TypeError, ValueError, AttributeError):
+        raise _invalid() from None
+
+
+def child_cursor(prefix: str, segment: str | None) -> str | None:
+    """A position in a code prefix's children (by segment); it belongs to that prefix only."""
+    return None if segment is None else _encode("group-children", [prefix, segment])
+
+
+def after_child(prefix: str, cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    position = _decode("group-children", cursor)
+    if not isinstance(position, list) or len(position) != 2 or not all(isinstance(p, str) for p in position):
+        raise _invalid()
+    if position[0] != prefix:
+        raise ValidationError.of("cursor", "belongs to another prefix")
+    segment: str = position[1]
+    if "\x00" in segment or not _encodable(segment):
+        raise _invalid()
+    return segment

@@ -16,7 +16,9 @@ from starlette.responses import JSONResponse
 
 from application.api_keys import Forbidden, Unauthenticated
 from application.feed import CursorExpired
+from application.search import FilterNeedsIndex
 from domain import errors
+from domain.categories import CategoryCycle
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:razao:problem:"
@@ -38,6 +40,7 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     p.code: p
     for p in (
         _domain(errors.ValidationError, 422),
+        _domain(FilterNeedsIndex, 422),
         _domain(errors.UnbalancedTransfer, 422),
         _domain(errors.AssetMismatch, 422),
         _domain(errors.InsufficientFunds, 422),
@@ -46,11 +49,14 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         _domain(errors.IdempotencyConflict, 409),
         _domain(errors.InvalidState, 409),
         _domain(errors.NotFound, 404),
+        _domain(errors.PeriodClosed, 409),
+        _domain(CategoryCycle, 409),
         _domain(CursorExpired, 410),
         _domain(errors.DomainError, 422),
         _domain(Unauthenticated, 401),
         _domain(Forbidden, 403),
         ProblemType("method_not_allowed", 405, "Method not allowed"),
+        ProblemType("not_acceptable", 406, "No representation the request accepts"),
         ProblemType("payload_too_large", 413, "The request body is too large"),
         ProblemType("unsupported_media_type", 415, "The request body must be JSON"),
         ProblemType("service_unavailable", 503, "The request cannot be served now; retry it"),
@@ -66,6 +72,7 @@ CODE_BY_STATUS: dict[int, str] = {
     403: Forbidden.code,
     404: errors.NotFound.code,
     405: "method_not_allowed",
+    406: "not_acceptable",
     413: "payload_too_large",
     415: "unsupported_media_type",
     500: "internal_error",

@@ -14,10 +14,12 @@ from uuid import UUID
 from adapters.http.groups import GroupCommit
 from adapters.http.metrics import HttpMetrics
 from application.api_keys import ApiKeyUnitOfWork
+from application.categories import CategoryUnitOfWork
 from application.events import EventLog
 from application.feed import EventFeed
 from application.jobs import JobUnitOfWork
-from application.ports import Clock, IdSource, UnitOfWork
+from application.periods import PeriodUnitOfWork
+from application.ports import Clock, IdSource
 from application.read_path import ReadPath
 from application.webhooks import SecretBox, UrlCheck, WebhookUnitOfWork
 from application.write_path import WritePath
@@ -27,9 +29,9 @@ class Outbox(EventLog, EventFeed, Protocol):
     """The events: recorded by the use cases, read back by the feed."""
 
 
-class LedgerUnitOfWork(UnitOfWork, ApiKeyUnitOfWork, Protocol):
-    """A unit of work over the ledger's repositories, the API keys and the events (also a
-    `application.feed.FeedUnitOfWork`)."""
+class LedgerUnitOfWork(PeriodUnitOfWork, ApiKeyUnitOfWork, CategoryUnitOfWork, Protocol):
+    """A unit of work over the ledger's repositories, the accounting periods, the API keys and the
+    events (also a `application.feed.FeedUnitOfWork`)."""
 
     events: Outbox
 

@@ -30,7 +30,7 @@ import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -43,6 +43,10 @@ ASSET = "BRL"
 REPLAYED = "Idempotent-Replayed"
 #: Seconds one request may take (a restart of PostgreSQL or of the API keeps it waiting).
 REQUEST_TIMEOUT = 20.0
+#: A share of the simple transfers carry a value date up to this many days back (the storm closes the
+#: ledger through a date in that range mid-run: those behind it are refused, `period_closed`).
+BACKDATED_SHARE = 0.1
+BACKDATED_DAYS = 90
 #: Seconds a client keeps re-sending one request before it gives up (then the storm fails).
 GIVE_UP_AFTER = 120.0
 
@@ -134,6 +138,8 @@ class Hold:
     id: str
     lines: tuple[Line, ...]
     amount: int
+    #: Its value date was in the past (a capture books at it: a close may have come in between).
+    backdated: bool = False
 
 
 @dataclass(eq=False)
@@ -271,6 +277,9 @@ class Client:
         while credit == debit:
             credit = self.wallet()
         body = {"id": str(uuid.uuid4()), "debit_account_id": debit, "credit_account_id": credit}
+        if self.rng.random() < BACKDATED_SHARE:  # a value date in the past days: some fall in a closed period
+            back = timedelta(seconds=self.rng.uniform(0, BACKDATED_DAYS * 86400))
+            body["effective_at"] = (datetime.now(UTC) - back).isoformat()
         return {**body, "amount": self.amount(), "description": f"storm {self.number}", **extra}
 
     # --- operations ------------------------------------------------------------------------------
@@ -286,7 +295,7 @@ class Client:
         )
         if pending:
             self.acknowledge(body["id"], "pending", lines)
-            self.holds.append(Hold(body["id"], lines, lines[0][2]))
+            self.holds.append(Hold(body["id"], lines, lines[0][2], "effective_at" in body))
         else:
             self.acknowledge(body["id"], "posted", lines)
             self.posted.append((body["id"], lines))
@@ -406,6 +415,8 @@ class Client:
         if twinned and self.resent:
             # An attempt whose answer was lost may have booked this id's twin (another request).
             expected.add("idempotency_conflict")
+        if "effective_at" in item:  # backdated: the storm may have closed the period meanwhile
+            expected.add("period_closed")
         return expected
 
     def _bulk_item(self, item: dict[str, Any], result: dict[str, Any], *, twinned: bool) -> None:
@@ -452,6 +463,8 @@ class Client:
         response = self.send(operation, "POST", path, body)
         if response is None:
             return None
+        if hold.backdated and response.status_code == 409 and _code(response) == "period_closed":
+            return None  # dated before the storm's close: it stays held
         if not self.check(
             response.status_code == 200, f"{operation} of own hold {hold.id}: {_brief(response)}"
         ):

@@ -12,6 +12,8 @@ from adapters.http.deps import JsonResponse, ServicesDep, json_response, mark_re
 from adapters.http.middleware import request_id_of
 from adapters.http.problems import problem_of, problem_responses
 from adapters.http.routes import READ, READ_ERRORS, WRITE, WRITE_ERRORS
+from adapters.http.schemas.common import AssetCode, InstantIn
+from adapters.http.schemas.search import ANCHOR, MetadataHasQuery, MetadataQuery
 from adapters.http.schemas.transfers import (
     BatchIn,
     BatchOut,
@@ -25,11 +27,12 @@ from adapters.http.schemas.transfers import (
     bulk_item,
     requests_of,
 )
-from application import transfers
+from application import search, transfers
 from application.pages import DEFAULT_LIMIT, MAX_LIMIT
-from application.transfers import TransferFilter
+from application.search import MAX_AMOUNT_BOUND
 from domain.errors import DomainError
 from domain.ledger import Outcome
+from domain.time_basis import Basis
 from domain.transfers import TransferRequest, TransferStatus
 
 router = APIRouter(prefix="/v1/transfers", tags=["transfers"])
@@ -162,24 +165,51 @@ def get_transfer(transfer_id: UUID, services: ServicesDep) -> JsonResponse:
 
 @router.get(
     "",
-    summary="List transfers",
-    description="Newest first, optionally only those touching an account or in one status.",
+    summary="List and search transfers",
+    description="Newest first on the `basis`: booking time (`booked`, the default) or value date "
+    "(`effective`). Every filter given must hold: account, status, asset, metadata (`metadata=key:value`, "
+    "`metadata_has=key`), a time range on the basis (`from` inclusive, `to` exclusive), an amount range "
+    "(`amount_min`, `amount_max`, both inclusive: the transfer's posted debits, or held ones while it is "
+    "not posted). The amount, the asset and a status by value date are checked transfer by transfer, so "
+    f"they need {ANCHOR}. docs/search.md. A cursor continues only the search it was made for.",
     dependencies=READ,
     responses=problem_responses(*READ_ERRORS),
 )
 def list_transfers(
     services: ServicesDep,
-    account_id: UUID | None = None,
+    account_id: Annotated[
+        UUID | None, Query(description="Only transfers with a line on this account.")
+    ] = None,
     status: TransferStatus | None = None,
+    asset: Annotated[AssetCode | None, Query(description="Only transfers with a line in this asset.")] = None,
+    metadata: MetadataQuery = None,
+    metadata_has: MetadataHasQuery = None,
+    basis: Annotated[
+        Basis, Query(description="`booked` (default): by booking time; `effective`: by value date.")
+    ] = Basis.BOOKED,
+    start: Annotated[InstantIn | None, Query(alias="from", description="Inclusive, on the basis.")] = None,
+    end: Annotated[InstantIn | None, Query(alias="to", description="Exclusive, on the basis.")] = None,
+    amount_min: Annotated[int | None, Query(ge=0, le=MAX_AMOUNT_BOUND)] = None,
+    amount_max: Annotated[int | None, Query(ge=0, le=MAX_AMOUNT_BOUND)] = None,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> TransferPage:
-    page = transfers.list_transfers(
-        services.read_uow(),
-        TransferFilter(account_id, status),
-        after=cursors.after_transfer(cursor),
-        limit=limit,
+    where = search.transfer_filter(
+        account_id=account_id,
+        status=status,
+        asset=asset,
+        metadata=metadata or (),
+        metadata_has=metadata_has or (),
+        basis=basis,
+        start=start,
+        end=end,
+        amount_min=amount_min,
+        amount_max=amount_max,
     )
+    after = cursors.after_transfer(cursor, where)
+    page = transfers.list_transfers(services.read_uow(), where, after=after, limit=limit)
     return TransferPage(
-        items=[TransferOut.of(t) for t in page.items], next_cursor=cursors.transfer_cursor(page.next_cursor)
+        items=[TransferOut.of(t) for t in page.items],
+        next_cursor=cursors.transfer_cursor(page.next_cursor, where),
+        basis=where.basis,
     )

@@ -1,17 +1,20 @@
-"""Bodies of the account endpoints: opening, the account with its balances, balances as of, statements."""
+"""Bodies of the account endpoints: opening, the account with its balances, balances as of, statements,
+daily balance history."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from adapters.http.schemas.common import AssetCode, Balance, Instant, Metadata, utc
-from application.accounts import BalanceAsOf, OpenAccount
+from application.accounts import BalanceAsOf, BalanceHistory, OpenAccount
 from application.documents import account_document
 from application.ports import StatementLine
 from domain.accounts import Account, AccountStatus, Side
+from domain.time_basis import Basis
 
 _ACCOUNT_ID = "0b6f4a52-3f0e-4d8e-9a55-3d1c2b7e8f90"
 _TRANSFER_ID = "7d3c1f9e-8a2b-4c5d-9e0f-1a2b3c4d5e6f"
@@ -126,6 +129,7 @@ class BalanceOut(BaseModel):
                     "asset": "BRL",
                     "as_of": "2025-01-31T23:59:59+00:00",
                     "posted_balance": 10050,
+                    "basis": "booked",
                 }
             ]
         }
@@ -135,6 +139,10 @@ class BalanceOut(BaseModel):
     asset: str
     as_of: Instant
     posted_balance: int
+    basis: Basis = Field(
+        description="`booked`: as the books stood at `as_of`; `effective`: every posted entry whose value "
+        "date is at or before `as_of`, whenever it was booked."
+    )
 
     @classmethod
     def of(cls, balance: BalanceAsOf) -> BalanceOut:
@@ -148,6 +156,7 @@ class BalanceOut(BaseModel):
             "asset": balance.account.asset.code,
             "as_of": utc(balance.as_of),
             "posted_balance": balance.posted_balance,
+            "basis": balance.basis.value,
         }
 
 
@@ -173,9 +182,12 @@ class EntryOut(BaseModel):
     transfer_id: UUID
     side: Side
     amount: int
-    balance_after: int = Field(description="Posted balance just after this entry.")
-    created_at: Instant
-    effective_at: Instant
+    balance_after: int = Field(
+        description="Posted balance just after this entry, in the statement's order (booking order, or "
+        "value-date order on the effective basis)."
+    )
+    created_at: Instant = Field(description="When the ledger booked the entry.")
+    effective_at: Instant = Field(description="The entry's value date (its transfer's `effective_at`).")
     description: str
 
     @classmethod
@@ -201,3 +213,49 @@ class EntryOut(BaseModel):
 class EntryPage(BaseModel):
     items: list[EntryOut]
     next_cursor: str | None
+    basis: Basis = Field(description="The order and window of the statement: booking time or value date.")
+
+
+class DayBalanceOut(BaseModel):
+    date: dt.date = Field(description="A UTC day.")
+    balance: int = Field(description="The posted balance at the end of that day.")
+
+
+class HistoryOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "account_id": _ACCOUNT_ID,
+                    "asset": "BRL",
+                    "basis": "effective",
+                    "from": "2025-01-30",
+                    "to": "2025-01-31",
+                    "days": [{"date": "2025-01-30", "balance": 0}, {"date": "2025-01-31", "balance": 10050}],
+                }
+            ]
+        }
+    )
+
+    account_id: UUID
+    asset: str
+    basis: Basis
+    from_: dt.date = Field(alias="from", serialization_alias="from")
+    to: dt.date
+    days: list[DayBalanceOut] = Field(description="One closing posted balance per day, oldest first.")
+
+    @classmethod
+    def of(cls, history: BalanceHistory) -> HistoryOut:
+        return cls.model_validate(cls.document(history))
+
+    @staticmethod
+    def document(history: BalanceHistory) -> dict[str, Any]:
+        """The JSON of a balance history (this model's fields), without building the model."""
+        return {
+            "account_id": history.account.id,
+            "asset": history.account.asset.code,
+            "basis": history.basis.value,
+            "from": history.first.isoformat(),
+            "to": history.last.isoformat(),
+            "days": [{"date": d.day.isoformat(), "balance": d.balance} for d in history.days],
+        }

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.reports import AssetTotals
+from domain.time_basis import Basis
 
 
 class AssetTotalsOut(BaseModel):
@@ -54,6 +56,8 @@ class TrialBalanceOut(BaseModel):
                         }
                     ],
                     "balanced": True,
+                    "basis": "booked",
+                    "through": None,
                 }
             ]
         }
@@ -61,7 +65,19 @@ class TrialBalanceOut(BaseModel):
 
     assets: list[AssetTotalsOut]
     balanced: bool
+    basis: Basis = Field(
+        description="`booked`: the accounts' balances as they stand; `effective`: the posted entries whose "
+        "value date is on or before `through` (holds are always as booked: today's)."
+    )
+    through: dt.date | None = Field(description="The last value day counted (effective basis only).")
 
     @classmethod
-    def of(cls, totals: Sequence[AssetTotals]) -> TrialBalanceOut:
-        return cls(assets=[AssetTotalsOut.of(t) for t in totals], balanced=all(t.balanced for t in totals))
+    def of(
+        cls, totals: Sequence[AssetTotals], basis: Basis = Basis.BOOKED, through: dt.date | None = None
+    ) -> TrialBalanceOut:
+        return cls(
+            assets=[AssetTotalsOut.of(t) for t in totals],
+            balanced=all(t.balanced for t in totals),
+            basis=basis,
+            through=through,
+        )

@@ -13,6 +13,7 @@ from application.documents import posting_document, transfer_document
 from domain.accounts import Side
 from domain.errors import FieldIssue, ValidationError
 from domain.ledger import MAX_BATCH, MAX_EACH
+from domain.time_basis import Basis
 from domain.transfers import (
     MAX_POSTINGS,
     MAX_TIMEOUT_SECONDS,
@@ -202,9 +203,14 @@ class ReverseIn(BaseModel):
     id: UUID = Field(description="Id of the reversing transfer (its idempotency key).")
     description: str = Field(default="", max_length=1000)
     metadata: Metadata = Field(default_factory=dict)
+    effective_at: InstantIn | None = Field(
+        default=None,
+        description="The reversal's value date (default: now); in a closed accounting period it is "
+        "refused, `409 period_closed`.",
+    )
 
     def request(self, original_id: UUID) -> ReversalRequest:
-        return ReversalRequest(self.id, original_id, self.description, self.metadata)
+        return ReversalRequest(self.id, original_id, self.description, self.metadata, self.effective_at)
 
 
 class PostingOut(BaseModel):
@@ -316,4 +322,9 @@ def bulk_item(
 
 class TransferPage(BaseModel):
     items: list[TransferOut]
-    next_cursor: str | None
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last one.")
+    basis: Basis = Field(
+        default=Basis.BOOKED,
+        description="What the list is ordered and windowed by: `booked` (booking time) or `effective` "
+        "(value date).",
+    )
