@@ -193,6 +193,19 @@ def stream() -> None:
     runner.run(stop)
 
 
+@contextmanager
+def _migration_timeouts() -> Iterator[None]:
+    """A migration cut short by its lock or statement timeout (migrations/env.py): one line on stderr
+    instead of a traceback, and exit 75 (EX_TEMPFAIL: retry) for a lock wait, 1 otherwise."""
+    from adapters.db import migrate
+
+    try:
+        yield
+    except migrate.MigrationTimedOut as error:
+        typer.echo(f"razao db: {error}", err=True)
+        raise typer.Exit(migrate.EXIT_RETRY if error.kind == "lock" else 1) from None
+
+
 @db.command("setup")
 def db_setup() -> None:
     """Create the database if missing, then migrate it to the latest revision (roles included)."""
@@ -200,7 +213,8 @@ def db_setup() -> None:
 
     settings = _settings()
     migrate.ensure_database(settings.admin_database_url)
-    migrate.upgrade(settings.admin_database_url, "head")
+    with _migration_timeouts():
+        migrate.upgrade(settings.admin_database_url, "head")
     typer.echo(f"database at revision {migrate.current(settings.admin_database_url)}")
 
 
@@ -210,7 +224,8 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     from adapters.db import migrate
 
     settings = _settings()
-    migrate.upgrade(settings.admin_database_url, revision)
+    with _migration_timeouts():
+        migrate.upgrade(settings.admin_database_url, revision)
     typer.echo(f"database at revision {migrate.current(settings.admin_database_url)}")
 
 
@@ -220,8 +235,34 @@ def db_downgrade(revision: Annotated[str, typer.Argument(help="Target, e.g. -1 o
     from adapters.db import migrate
 
     settings = _settings()
-    migrate.downgrade(settings.admin_database_url, revision)
+    with _migration_timeouts():
+        migrate.downgrade(settings.admin_database_url, revision)
     typer.echo(f"database at revision {migrate.current(settings.admin_database_url)}")
+
+
+@db.command("sql")
+def db_sql(
+    start: Annotated[
+        str | None,
+        typer.Option(
+            "--from", help="Start at this revision instead of the database's (then nothing connects)."
+        ),
+    ] = None,
+    target: Annotated[
+        str, typer.Option("--to", help="head, a revision or base; below --from: the downgrade's SQL.")
+    ] = "head",
+) -> None:
+    """Print the SQL of the pending migrations, rendered offline for review; nothing when there are none."""
+    from alembic.util import CommandError
+
+    from adapters.db import migrate
+
+    try:
+        sql = migrate.pending_sql(_settings().admin_database_url, start, target)
+    except CommandError as error:
+        typer.echo(f"razao db sql: {error}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(sql, nl=False)
 
 
 @db.command("current")
