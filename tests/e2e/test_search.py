@@ -226,6 +226,9 @@ def test_anchored_searches_are_answered(api: Api) -> None:
     assert api.get("/v1/transfers", params=params).status_code == 200
     assert api.get("/v1/transfers", params={"status": "pending"}).status_code == 200
     assert api.get("/v1/transfers", params={"amount_min": "1", "account_id": new_id()}).status_code == 200
+    # Amounts beyond a bigint are amounts all the same (NUMERIC(38)): found by schemathesis as a 500.
+    huge = {"amount_min": str(10**23), "amount_max": str(10**38 - 1), "account_id": new_id()}
+    assert api.get("/v1/transfers", params=huge).status_code == 200
 
 
 @pytest.mark.parametrize(

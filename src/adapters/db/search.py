@@ -37,7 +37,7 @@ def transfer_amount() -> Any:
     (transfer_id, layer, line)."""
     layer = case((transfers.c.status == literal_column("'posted'"), "posted"), else_="pending")
     return (
-        select(func.coalesce(func.sum(entries.c.amount), 0))
+        select(func.coalesce(func.sum(entries.c.amount), 0, type_=entries.c.amount.type))
         .where(
             entries.c.transfer_id == transfers.c.id,
             entries.c.layer == layer,

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ARRAY, Select, Uuid, any_, bindparam, exists, literal_column, select, tuple_
+from sqlalchemy import ARRAY, Select, Uuid, any_, bindparam, exists, literal, literal_column, select, tuple_
 
 from adapters.db.mapping import entry_values, transfer_from_row, transfer_status_values, transfer_values
 from adapters.db.models import accounts, entries, transfers
@@ -110,10 +110,11 @@ class SqlTransferRepository:
         statement = statement.where(*metadata_conditions(transfers.c.metadata, where.metadata))
         if where.amount_min is not None or where.amount_max is not None:
             amount = transfer_amount()
+            # Bound as amounts (NUMERIC(38)): a bare Python int would travel as bigint, too small for them.
             if where.amount_min is not None:
-                statement = statement.where(amount >= where.amount_min)
+                statement = statement.where(amount >= literal(where.amount_min, entries.c.amount.type))
             if where.amount_max is not None:
-                statement = statement.where(amount <= where.amount_max)
+                statement = statement.where(amount <= literal(where.amount_max, entries.c.amount.type))
         return self._load(statement)
 
     def lock_due(self, at: datetime, limit: int) -> list[Transfer]:
