@@ -1,6 +1,6 @@
 # The two commands of the README: `make run` starts the service, `make test` runs every check.
 # Both set up a fresh machine first (PL/Python, PostgreSQL cluster, virtualenv, database).
-.PHONY: run test setup lint bench bench-jobs bench-sql bench-http bench-webhooks suites docs
+.PHONY: run test setup lint bench bench-jobs bench-sql bench-http bench-webhooks bench-scaling suites docs local-up local-down
 
 run:
 	./scripts/run.sh
@@ -42,6 +42,21 @@ bench-webhooks:
 .PHONY: bench-value-dates
 bench-value-dates:
 	./scripts/setup.sh && ./scripts/bench-setup.sh && .venv/bin/python -m bench.value_dates $(ARGS)
+
+# Beyond one machine (docs/scaling.md): write throughput through PgBouncer against direct (about 2 minutes),
+# reads with 0, 1 and 2 replicas (about 2 minutes), and what one transfer costs in CPU, WAL and connections.
+# ARGS="--quick" for a short run of each.
+bench-scaling:
+	./scripts/setup.sh && ./scripts/bench-setup.sh && .venv/bin/python -m bench.pgbouncer $(ARGS) \
+	  && .venv/bin/python -m bench.replicas $(ARGS) && .venv/bin/python -m bench.scaling $(ARGS)
+
+# A local formation to try failover on: a pg_auto_failover monitor, a primary and a synchronous secondary, a
+# PgBouncer per node and two API processes, on ports of their own (docs/failover.md); local-down stops it.
+local-up:
+	./scripts/setup.sh && .venv/bin/python -m razao.local up
+
+local-down:
+	.venv/bin/python -m razao.local down
 
 # The long proving suites (model-based, storm with faults, hostile input, migrations, privileges) and their
 # summary table; `make test` runs the short version of each.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Idempotent machine set-up: Debian's PL/Python for PostgreSQL 15, the cluster running, Redis running,
-# the virtualenv.
+# Idempotent machine set-up: Debian's PL/Python for PostgreSQL 15, PgBouncer and pg_auto_failover, the
+# cluster running, Redis running, the virtualenv.
 # Safe to run again: each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,10 +8,16 @@ cd "$(dirname "$0")/.."
 log() { printf '[setup] %s\n' "$*" >&2; }
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
-if ! dpkg -s postgresql-plpython3-15 >/dev/null 2>&1; then
-  log "installing postgresql-plpython3-15"
+# PL/Python for the in-database mode; PgBouncer and pg_auto_failover for the tests (and `make local-up`)
+# that run Razão behind a pooler and on a formation with automatic failover (docs/pooling.md,
+# docs/failover.md). Each is installed only when missing.
+packages=(postgresql-plpython3-15 pgbouncer postgresql-15-auto-failover pg-auto-failover-cli)
+missing=()
+for package in "${packages[@]}"; do dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package"); done
+if [ "${#missing[@]}" -gt 0 ]; then
+  log "installing ${missing[*]}"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql-plpython3-15 >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 # The install may upgrade and restart the server package: make sure the cluster is up.

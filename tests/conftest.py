@@ -30,6 +30,7 @@ from sqlalchemy.exc import OperationalError
 
 from adapters.db import migrate
 from adapters.db.engine import make_engine
+from adapters.db.session_settings import SESSION_SETTINGS
 from adapters.db.unit_of_work import SqlUnitOfWork
 from domain import kernel
 
@@ -160,6 +161,11 @@ def database(
             text(f"CREATE DATABASE {_quote(server, name)} TEMPLATE {_quote(server, migrated_template)}")
         )
         set_kernel_mode(conn, name)
+        # the role's settings in the database (revision 0018): a template's copy does not carry them
+        for setting, value in SESSION_SETTINGS.items():
+            conn.execute(
+                text(f"ALTER ROLE {APP_ROLE} IN DATABASE {_quote(server, name)} SET {setting} = '{value}'")
+            )
     try:
         yield TestDatabase(name, _url_for(admin_url, name), _url_for(admin_url, name, user=APP_ROLE))
     finally:

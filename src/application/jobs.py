@@ -6,12 +6,21 @@ with its result or `failed` with its errors. Each step is its own short transact
 work the job does. A redelivered task calls `start_job` again: a running job stays running (the work
 resumes), a finished one is returned as it is so the task can stop. The end of a job records its event
 (`job.succeeded` or `job.failed`, `application.events`) in the transaction that ends it, once.
+
+A job runs in one place at a time: a run that passes a `Lease` claims the record (`holder`,
+`leased_until`) when it starts, renews the lease with each progress write (the same transaction: no
+extra round trip) and releases it when it finishes or fails. A second run that starts while another
+holder's lease is alive gets `JobHeld` and does no work; once the lease has lapsed (its holder died or
+hung), the next run takes the job over and resumes from the recorded progress. A holder whose lease was
+taken over gets `LeaseLost` at its next write and stops. Lease times come from the caller's clock:
+processes whose clocks agree within a small fraction of the lease (seconds against minutes) agree on
+who holds a job. No session state is used (the deployment may pool connections per transaction).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -45,6 +54,9 @@ class Job:
     errors: list[dict[str, Any]] = field(default_factory=list)
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    #: The run that may work on the job, until `leased_until` (None: no run holds it).
+    holder: str | None = None
+    leased_until: datetime | None = None
 
     @property
     def finished(self) -> bool:
@@ -55,6 +67,50 @@ class Job:
             raise InvalidState(
                 f"job {self.id} is {self.state.value} and cannot {action}", job_id=str(self.id)
             )
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """Who runs a job (`holder`: unique per run, e.g. host, process, task id and a nonce), for how long
+    after each write (`length`), on which clock."""
+
+    holder: str
+    length: timedelta
+    clock: Clock
+
+    def held_elsewhere(self, job: Job) -> bool:
+        """Another holder's lease on the job is still alive."""
+        return (
+            job.holder is not None
+            and job.holder != self.holder
+            and job.leased_until is not None
+            and job.leased_until > self.clock.now()
+        )
+
+    def take(self, job: Job) -> None:
+        job.holder, job.leased_until = self.holder, self.clock.now() + self.length
+
+    def check(self, job: Job) -> None:
+        """This run still holds the job (a lease that lapsed but was not taken over still counts)."""
+        if job.holder is not None and job.holder != self.holder:
+            raise LeaseLost(job.id, job.holder)
+
+
+class JobHeld(Exception):
+    """Another run holds the job's lease: this run must not work on it (try again after `until`)."""
+
+    def __init__(self, job_id: UUID, holder: str, until: datetime) -> None:
+        super().__init__(f"job {job_id} is held by {holder} until {until.isoformat()}")
+        self.job_id, self.holder, self.until = job_id, holder, until
+
+
+class LeaseLost(Exception):
+    """This run's lease lapsed and another run took the job over: this run stops (nothing it did is
+    lost: the new holder resumes from the recorded progress, and the work is idempotent)."""
+
+    def __init__(self, job_id: UUID, holder: str) -> None:
+        super().__init__(f"job {job_id} was taken over by {holder}")
+        self.job_id, self.holder = job_id, holder
 
 
 class JobRepository(Protocol):
@@ -127,13 +183,21 @@ def _update(job_id: UUID, uow: JobUnitOfWork, change: Any, ended: EventType | No
         return job
 
 
-def start_job(job_id: UUID, uow: JobUnitOfWork, clock: Clock, total: int | None = None) -> Job:
+def start_job(
+    job_id: UUID, uow: JobUnitOfWork, clock: Clock, total: int | None = None, lease: Lease | None = None
+) -> Job:
     """Mark the job running (again, after a redelivery: progress is kept). A finished job is
-    returned unchanged: check `job.finished`."""
+    returned unchanged: check `job.finished`. With a `lease`, the job is claimed for its holder, unless
+    another holder's lease is alive: then `JobHeld`, and nothing changes."""
 
     def change(job: Job) -> bool:
         if job.finished:
             return False
+        if lease is not None:
+            if lease.held_elsewhere(job):
+                assert job.holder is not None and job.leased_until is not None
+                raise JobHeld(job.id, job.holder, job.leased_until)
+            lease.take(job)
         if job.state is JobState.QUEUED:
             job.state, job.started_at = JobState.RUNNING, clock.now()
         if total is not None:
@@ -149,11 +213,16 @@ def progress_job(
     uow: JobUnitOfWork,
     total: int | None = None,
     result: dict[str, Any] | None = None,
+    lease: Lease | None = None,
 ) -> Job:
-    """Record how far the job got (absolute count) and, optionally, a partial result."""
+    """Record how far the job got (absolute count) and, optionally, a partial result. With a `lease`,
+    only while its holder holds the job (else `LeaseLost`), renewing the lease in the same write."""
 
     def change(job: Job) -> None:
         job._ensure_not_finished("progress")
+        if lease is not None:
+            lease.check(job)
+            lease.take(job)
         job.processed = _check_count(processed, "processed")
         if total is not None:
             job.total = _check_count(total, "total")
@@ -163,11 +232,23 @@ def progress_job(
     return _update(job_id, uow, change)
 
 
-def finish_job(job_id: UUID, result: dict[str, Any], uow: JobUnitOfWork, clock: Clock) -> Job:
+def _release(job: Job, lease: Lease | None) -> None:
+    if lease is not None:
+        lease.check(job)
+    job.holder = job.leased_until = None
+
+
+def finish_job(
+    job_id: UUID, result: dict[str, Any], uow: JobUnitOfWork, clock: Clock, lease: Lease | None = None
+) -> Job:
+    """End the job with its result and release its lease (with a `lease`: only while its holder holds
+    the job, else `LeaseLost`)."""
+
     def change(job: Job) -> bool:
         if job.state is JobState.SUCCEEDED:
             return False  # a redelivered task finishing again
         job._ensure_not_finished("succeed")
+        _release(job, lease)
         job.state, job.result, job.finished_at = (
             JobState.SUCCEEDED,
             check_metadata(result, "result"),
@@ -181,10 +262,15 @@ def finish_job(job_id: UUID, result: dict[str, Any], uow: JobUnitOfWork, clock: 
     return _update(job_id, uow, change, EventType.JOB_SUCCEEDED)
 
 
-def fail_job(job_id: UUID, errors: list[dict[str, Any]], uow: JobUnitOfWork, clock: Clock) -> Job:
+def fail_job(
+    job_id: UUID, errors: list[dict[str, Any]], uow: JobUnitOfWork, clock: Clock, lease: Lease | None = None
+) -> Job:
+    """End the job with its errors and release its lease (with a `lease`: as `finish_job`)."""
+
     def change(job: Job) -> bool:
         if job.finished:
             return False
+        _release(job, lease)
         job.state, job.finished_at = JobState.FAILED, clock.now()
         job.started_at = job.started_at or job.finished_at
         job.errors = [check_metadata(e, "errors") for e in errors]

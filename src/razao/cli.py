@@ -145,16 +145,12 @@ def worker(
 
 
 @app.command()
-def beat(
-    schedule_file: Annotated[Path, typer.Option(help="Where beat keeps the last run times.")] = Path(
-        "var/celerybeat-schedule"
-    ),
-) -> None:
-    """Run Celery beat: expires holds every minute (and schedules the daily ledger verification)."""
+def beat() -> None:
+    """Run Celery beat: expires holds every minute, fans events out to webhooks, prunes, and schedules the
+    daily ledger verification. Each firing is claimed in the database first (table `beat_firings`), so a
+    second beat started by mistake sends nothing twice; no schedule file is kept (docs/processes.md)."""
     container = _container()
-    schedule_file.parent.mkdir(parents=True, exist_ok=True)
-    argv = ["beat", f"--schedule={schedule_file}", f"--loglevel={container.settings().log_level}"]
-    container.celery().start(argv)
+    container.celery().start(["beat", f"--loglevel={container.settings().log_level}"])
 
 
 @app.command()
@@ -318,7 +314,13 @@ def check(
     from adapters.db.checker import Acknowledged, check_ledger, journal_baseline
     from adapters.db.engine import make_engine
 
-    engine = make_engine(database_url or _settings().database_url, pool_size=1, max_overflow=0)
+    settings = _settings()
+    engine = make_engine(
+        database_url or settings.database_url,
+        pool_size=1,
+        max_overflow=0,
+        transaction_pooler=settings.db_transaction_pooler,
+    )
     try:
         told = (
             [Acknowledged.from_dict(json.loads(line)) for line in acks.read_text().splitlines()]

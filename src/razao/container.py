@@ -13,13 +13,16 @@ from datetime import timedelta
 from typing import Any
 
 from dependency_injector import containers, providers
+from prometheus_client import CollectorRegistry
 
+from adapters.db.beat import SqlBeatFirings
 from adapters.db.code_bundle import app_code_version, database_code, database_kernel, function_stats
 from adapters.db.engine import make_engine
 from adapters.db.event_stats import watermark_lag
 from adapters.db.health import database_status
 from adapters.db.in_database import InDatabaseBatchPath, InDatabaseReadPath, InDatabaseWritePath
 from adapters.db.job_stats import job_stats
+from adapters.db.replicas import ReplicaSet, RoutedEngine
 from adapters.db.stream import SqlStreamCursors, stream_stats
 from adapters.db.unit_of_work import SqlUnitOfWork
 from adapters.db.webhooks import SqlWebhookUnitOfWork, webhook_stats
@@ -55,6 +58,8 @@ from razao.metrics import (
     JobsCollector,
     MeteredReadPath,
     MeteredWritePath,
+    ReadMetrics,
+    ReplicasCollector,
     UseCaseMetrics,
     WebhooksCollector,
     new_registry,
@@ -63,8 +68,9 @@ from razao.modes import resolve_mode
 from razao.settings import Settings
 
 
-def readiness(engine: Any, mode: providers.Provider[str]) -> Readiness:
-    """Database reachable and migrated; in `db` mode, the database runs this process's code version."""
+def readiness(engine: Any, mode: providers.Provider[str], replicas: ReplicaSet | None = None) -> Readiness:
+    """Database reachable and migrated; in `db` mode, the database runs this process's code version.
+    Read replicas are reported (`replicas`, and a `replicas` check), never a reason to be unready."""
     status = database_status(engine)
     checks = {"database": "ok" if status.ok else f"failed: {status.error}"}
     ours, theirs, current_mode = app_code_version(), None, None
@@ -80,6 +86,10 @@ def readiness(engine: Any, mode: providers.Provider[str]) -> Readiness:
     if any(side.get("kernel") is None and side.get("mode") == "required" for side in sides.values()):
         checks["kernel"] = "failed: kernel mode 'required' and the kernel is not usable"
     ok = all(result == "ok" for result in checks.values())
+    reports = [] if replicas is None else replicas.report()
+    if reports:
+        skipped = [f"{r['name']} {r['reason']}" for r in reports if r["skipped"]]
+        checks["replicas"] = "ok" if not skipped else "degraded (the primary serves): " + "; ".join(skipped)
     return Readiness(
         ok=ok,
         checks=checks,
@@ -88,6 +98,7 @@ def readiness(engine: Any, mode: providers.Provider[str]) -> Readiness:
         app_code_version=ours,
         database_code_version=theirs,
         kernel=sides,
+        replicas=reports,
     )
 
 
@@ -124,6 +135,41 @@ def stream_runner(settings: Settings, feed_uow: Any, engine: providers.Provider[
     )
 
 
+def replica_set(settings: Settings, engine: Any, registry: CollectorRegistry) -> ReplicaSet | None:
+    """The read replicas of `RAZAO_REPLICA_URLS` (docs/replicas.md), each with an engine made like the
+    primary's, their metrics registered in `registry`; None when there are none (then the read side is
+    the primary's engines, unchanged, and no metric or thread exists)."""
+    urls = [url.strip() for url in settings.replica_urls.split(",") if url.strip()]
+    if not urls:
+        return None
+    reads = ReadMetrics(registry)
+    replicas = ReplicaSet(
+        urls,
+        engine,
+        lambda url: make_engine(
+            url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            kernel=settings.kernel,
+            transaction_pooler=settings.db_transaction_pooler,
+            # a replica with no free connection is passed over for another, or the primary, at once
+            pool_timeout=0.1,
+        ),
+        wait_ms=settings.replica_wait_ms,
+        max_waiting=max(1, settings.db_pool_size // 2),
+        max_lag_seconds=settings.replica_max_lag_seconds,
+        check_seconds=settings.replica_check_seconds,
+        record=reads.record,
+    )
+    registry.register(ReplicasCollector(replicas.states))
+    return replicas
+
+
+def read_side(replicas: ReplicaSet | None, engine: Any) -> Any:
+    """The engine the read-only use cases use: `engine` itself, or one routing to the replicas."""
+    return engine if replicas is None else RoutedEngine(replicas, engine)
+
+
 def stats_of(engine: Any) -> list[FunctionStat]:
     return [FunctionStat(**row) for row in function_stats(engine)]
 
@@ -137,6 +183,7 @@ class Container(containers.DeclarativeContainer):
         pool_size=settings.provided.db_pool_size,
         max_overflow=settings.provided.db_max_overflow,
         kernel=settings.provided.kernel,
+        transaction_pooler=settings.provided.db_transaction_pooler,
     )
     #: The in-database mode's engine: no pre-ping, so that each operation is one round trip.
     function_engine = providers.Singleton(
@@ -146,18 +193,13 @@ class Container(containers.DeclarativeContainer):
         max_overflow=settings.provided.db_max_overflow,
         kernel=settings.provided.kernel,
         pre_ping=False,
+        transaction_pooler=settings.provided.db_transaction_pooler,
     )
     #: Superuser connection for administrative commands (API keys); never used by the API.
     admin_engine = providers.Singleton(make_engine, settings.provided.admin_database_url, pool_size=1)
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(RandomIds)
     uow = providers.Factory(SqlUnitOfWork, engine)
-    #: Reads run on the same pool in autocommit: no BEGIN and ROLLBACK round trips, and psycopg keeps the
-    #: statements it prepared (a rolled-back transaction discards them). Under READ COMMITTED each statement
-    #: of a read already saw its own snapshot, so nothing a read answers changes.
-    read_uow = providers.Factory(
-        SqlUnitOfWork, providers.Callable(lambda e: e.execution_options(isolation_level="AUTOCOMMIT"), engine)
-    )
     admin_uow = providers.Factory(SqlUnitOfWork, admin_engine)
 
     code_version = providers.Callable(app_code_version)
@@ -183,6 +225,19 @@ class Container(containers.DeclarativeContainer):
     )
     use_case_metrics = providers.Singleton(UseCaseMetrics, metrics_registry)
     http_metrics = providers.Singleton(HttpMetrics, metrics_registry)
+    #: Read replicas (docs/replicas.md): None without `RAZAO_REPLICA_URLS`. The read-only use cases
+    #: (`read_uow`, `unmetered_read_path`) run on `read_engine`/`read_function_engine`, which route each
+    #: read of an API read request to a replica or the primary; everything else stays on the primary.
+    replicas = providers.Singleton(replica_set, settings, engine, metrics_registry)
+    read_engine = providers.Singleton(read_side, replicas, engine)
+    read_function_engine = providers.Singleton(read_side, replicas, function_engine)
+    #: Reads run on the same pool in autocommit: no BEGIN and ROLLBACK round trips, and psycopg keeps the
+    #: statements it prepared (a rolled-back transaction discards them). Under READ COMMITTED each statement
+    #: of a read already saw its own snapshot, so nothing a read answers changes.
+    read_uow = providers.Factory(
+        SqlUnitOfWork,
+        providers.Singleton(lambda e: e.execution_options(isolation_level="AUTOCOMMIT"), read_engine),
+    )
 
     unmetered_write_path = providers.Selector(
         execution_mode,
@@ -192,7 +247,7 @@ class Container(containers.DeclarativeContainer):
     unmetered_read_path = providers.Selector(
         execution_mode,
         app=providers.Singleton(InAppReadPath, uow=read_uow.provider),
-        db=providers.Singleton(InDatabaseReadPath, function_engine, expected_version=code_version),
+        db=providers.Singleton(InDatabaseReadPath, read_function_engine, expected_version=code_version),
     )
     write_path = providers.Singleton(MeteredWritePath, unmetered_write_path, execution_mode, use_case_metrics)
     #: The API's single transfers, booked in groups of concurrent requests (one transaction each).
@@ -231,6 +286,7 @@ class Container(containers.DeclarativeContainer):
         write_path=write_path,
         batch_path=batch_path,
         chunk_size=settings.provided.job_chunk_size,
+        lease=providers.Callable(lambda s: timedelta(seconds=s), settings.provided.job_lease_seconds),
     )
     #: Retention of the events feed (beat's hourly task): deletes what is older than the setting.
     prune_events = providers.Callable(
@@ -294,6 +350,8 @@ class Container(containers.DeclarativeContainer):
         prune_events=prune_events,
         webhooks=webhook_worker,
     )
+    #: Where beats claim each firing of the schedule (one row per entry and slot): one beat sends it.
+    beat_firings = providers.Singleton(SqlBeatFirings, engine)
     celery = providers.Singleton(
         create_celery,
         celery_config,
@@ -307,6 +365,7 @@ class Container(containers.DeclarativeContainer):
         setup_logging=providers.Callable(
             lambda s: lambda: configure_logging(s.log_level, s.log_format), settings
         ),
+        beat_firings=beat_firings.provider,
     )
     job_queue = providers.Singleton(CeleryJobQueue, celery)
     jobs = providers.Singleton(JobServices, uow=uow.provider, queue=job_queue)
@@ -321,7 +380,10 @@ class Container(containers.DeclarativeContainer):
         groups=groups,
         read_path=read_path,
         readiness=providers.Callable(
-            lambda engine, mode: lambda: readiness(engine, mode), engine, execution_mode.provider
+            lambda engine, mode, replicas: lambda: readiness(engine, mode, replicas),
+            engine,
+            execution_mode.provider,
+            replicas,
         ),
         function_stats=function_stats,
         kernels=providers.Callable(
@@ -334,6 +396,7 @@ class Container(containers.DeclarativeContainer):
         event_poll_seconds=settings.provided.event_poll_seconds,
         event_max_wait_seconds=settings.provided.event_max_wait_seconds,
         webhooks=webhook_services,
+        read_routing=replicas,
     )
 
 
@@ -347,5 +410,8 @@ def build_container(settings: Settings | None = None) -> Container:
 
 def dispose_engines(container: Container) -> None:
     """Close every pooled connection the container opened (at shutdown, and after tests)."""
+    replicas = container.replicas()
+    if replicas is not None:  # first: its check thread reads the primary too
+        replicas.dispose()
     for engine in (container.engine, container.function_engine, container.admin_engine):
         engine().dispose()

@@ -435,3 +435,63 @@ class WebhooksCollector(Collector):
             value=stats["open_circuits"],
         )
         yield latency
+
+
+class ReadMetrics:
+    """Where the reads went when the service has read replicas (docs/replicas.md): `razao_reads_total`
+    by source (`replica`, `primary`) and reason (`no_token`, `caught_up`, `waited`, `wait_timeout`,
+    `no_healthy_replica`, `replica_failed`, `primary_only`, `no_request`). One count per database connection a
+    read took (a request that reads twice counts twice)."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.reads = Counter(
+            "razao_reads",
+            "Database reads by where they ran (replica or primary) and why they went there.",
+            ["source", "reason"],
+            registry=registry,
+        )
+        self._series: dict[tuple[str, str], Any] = {}
+
+    def record(self, source: str, reason: str) -> None:
+        series = self._series.get((source, reason))
+        if series is None:
+            series = self._series[(source, reason)] = self.reads.labels(source, reason)
+        series.inc()
+
+
+class ReplicasCollector(Collector):
+    """Each read replica's state as this process last checked it (every `RAZAO_REPLICA_CHECK_SECONDS`):
+    up (1) or down (0), lag in seconds and in bytes of WAL (absent while unknown). Nothing without
+    replicas."""
+
+    def __init__(self, states: Callable[[], Sequence[Any]]) -> None:
+        self._states = states
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        try:
+            states = list(self._states())
+        except Exception as error:  # a scrape reports what it can, it never fails
+            log.warning("metrics_replicas_failed", error=str(error))
+            return
+        if not states:
+            return
+        up = GaugeMetricFamily(
+            "razao_replica_up", "1 when the read replica answered its last check.", labels=["replica"]
+        )
+        lag = GaugeMetricFamily(
+            "razao_replica_lag_seconds",
+            "How far behind the primary the read replica is, in seconds (0: it replayed everything).",
+            labels=["replica"],
+        )
+        behind = GaugeMetricFamily(
+            "razao_replica_lag_bytes",
+            "WAL the primary wrote that the read replica has not replayed.",
+            labels=["replica"],
+        )
+        for state in states:
+            up.add_metric([state.name], 1 if state.up else 0)
+            if state.lag_seconds is not None:
+                lag.add_metric([state.name], state.lag_seconds)
+            if state.lag_bytes is not None:
+                behind.add_metric([state.name], state.lag_bytes)
+        yield from (up, lag, behind)

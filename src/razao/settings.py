@@ -18,6 +18,23 @@ class Settings(BaseSettings):
     admin_database_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/razao"
     db_pool_size: int = 10
     db_max_overflow: int = 10
+    #: The database URLs lead to a pooler in transaction mode (PgBouncer, docs/pooling.md): any
+    #: transaction may land on any server connection, so nothing is prepared by name and no session
+    #: setting is sent at connect (the role's own settings, set by the migrations, apply).
+    db_transaction_pooler: bool = False
+
+    #: Read replicas (docs/replicas.md): PostgreSQL hot standbys for the read-only use cases, as
+    #: comma-separated URLs of the application's role (empty: every read goes to the primary).
+    replica_urls: str = ""
+    #: Read-your-writes: how long a read that sends a consistency token back waits for a replica to
+    #: replay that far before it goes to the primary.
+    replica_wait_ms: float = Field(default=500.0, ge=0, le=10_000)
+    #: A replica further behind than this is skipped until it catches up (lag: 0 when it replayed all
+    #: the primary had written, else the time since it last had, or since the newest transaction it
+    #: replayed committed, whichever is shorter; docs/replicas.md).
+    replica_max_lag_seconds: float = Field(default=5.0, gt=0)
+    #: How often each process reads its replicas' replay position and lag (and retries one found down).
+    replica_check_seconds: float = Field(default=1.0, gt=0, le=60)
 
     #: Where the write path and the data-heavy reads run: `app` (this process), `db` (PL/Python
     #: functions inside PostgreSQL), or `auto` (db where the database has plpython3u and Razão's
@@ -110,3 +127,7 @@ class Settings(BaseSettings):
     flower_port: int = 5555
     flower_user: str = "razao"
     flower_password: str = "local-only"
+
+    #: How long a job run holds its job record after each write to it (docs/processes.md): much longer
+    #: than a chunk takes; a run whose holder died is taken over this long after its last progress.
+    job_lease_seconds: float = Field(default=120.0, ge=1, le=3600)

@@ -147,7 +147,7 @@ def receiver() -> Iterator[WebhookReceiver]:
 
 
 def test_a_worker_and_beat_deliver_an_event_signed_and_retry_after_an_outage(
-    api: Api, processes: Processes, receiver: WebhookReceiver, tmp_path: Path
+    api: Api, processes: Processes, receiver: WebhookReceiver
 ) -> None:
     created = api.post("/v1/webhooks", {"url": receiver.url, "event_types": ["transfer.posted"]}, as_="admin")
     assert created.status_code == 201, created.text
@@ -156,7 +156,7 @@ def test_a_worker_and_beat_deliver_an_event_signed_and_retry_after_an_outage(
     processes.start(
         "worker", "worker", "--pool=solo", "--concurrency=1", "--hostname=webhooks@%h", ready="ready"
     )
-    processes.start("beat", "beat", f"--schedule-file={tmp_path / 'beat-schedule'}", ready="Starting")
+    processes.start("beat", "beat", ready="Starting")
     source, wallet = api.funding_pair()
 
     first = api.transfer(source, wallet, 1_000)

@@ -634,6 +634,9 @@ from tests.features.export_steps import *  # noqa: E402, F403
 # The categories of accounts and their balances of groups.feature (imported here: steps are fixtures).
 from tests.features.group_steps import *  # noqa: E402, F403
 
+# One worker at a time on a background job, jobs.feature (imported here: steps are fixtures).
+from tests.features.job_steps import *  # noqa: E402, F403
+
 # The balance alerts of monitors.feature (imported here: steps are fixtures).
 from tests.features.monitor_steps import *  # noqa: E402, F403
 

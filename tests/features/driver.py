@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from adapters.http.groups import GroupCommit, GroupSettings
@@ -149,6 +149,10 @@ class LedgerDriver:
         self.each: list[tuple[UUID, Outcome | DomainError]] = []
         #: How many payments each booking call of the last payments sent at once took.
         self.group_sizes: list[int] = []
+
+    def unit_of_work(self) -> Any:
+        """A new unit of work of this scenario's store, for use cases the driver does not wrap (jobs)."""
+        return self._uow()
 
     # --- attempts and refusals ----------------------------------------------------------------
     def attempt(self, operation: Callable[[], T]) -> T | None:

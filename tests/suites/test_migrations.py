@@ -34,7 +34,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import partial
@@ -50,6 +50,7 @@ from pytest_alembic import runner as alembic_runner_for
 from sqlalchemy import Connection, Engine, create_engine, pool, text
 
 from adapters.db import code_bundle, migrate
+from adapters.db import jobs as jobs_module
 from adapters.db import tx as tx_module
 from adapters.db.checker import check_ledger, journal_baseline
 from adapters.db.engine import make_engine
@@ -83,7 +84,11 @@ VOLATILE_COLUMNS = {"razao.code_version": ["deployed_at"]}
 #: Columns a revision adds to a table that keeps its rows, filled from other columns by its upgrade
 #: (so the downgrade, which drops them, keeps every row but for them, and the upgrade again restores them
 #: exactly): `entries.effective_at` (0015, its transfer's value date).
-ADDED_COLUMNS = {"0015_value_dates_and_periods": {"public.entries": ["effective_at"]}}
+ADDED_COLUMNS = {
+    "0015_value_dates_and_periods": {"public.entries": ["effective_at"]},
+    # the job lease (NULL but while a run holds a job: the suite's jobs are released or never leased)
+    "0019_single_schedulers": {"razao.jobs": ["holder", "leased_until"]},
+}
 #: Tables whose upgrade fills them from the ledger it finds: 0015's value days sum the journal.
 FILLED_BY_UPGRADE = frozenset({"public.account_value_days"})
 #: The catalog of the project's schemas, compared across round trips. Grantees are compared by
@@ -237,6 +242,7 @@ class Features:
     events: bool  # 0010_events: the outbox
     monitors: bool = True  # 0012_balance_monitors
     value_dates: bool = True  # 0015_value_dates_and_periods: entries.effective_at, closed periods
+    leases: bool = True  # 0019_single_schedulers: jobs.holder and leased_until, beat_firings
 
     @classmethod
     def of(cls, conn: Connection) -> Features:
@@ -258,7 +264,17 @@ class Features:
         events = conn.execute(text("SELECT to_regclass('public.events') IS NOT NULL")).scalar()
         monitors = conn.execute(text("SELECT to_regclass('public.balance_monitors') IS NOT NULL")).scalar()
         value_dates = conn.execute(text("SELECT to_regclass('public.period_closes') IS NOT NULL")).scalar()
-        return cls(bool(rules), code, functions, bool(batch), bool(events), bool(monitors), bool(value_dates))
+        leases = conn.execute(text("SELECT to_regclass('public.beat_firings') IS NOT NULL")).scalar()
+        return cls(
+            bool(rules),
+            code,
+            functions,
+            bool(batch),
+            bool(events),
+            bool(monitors),
+            bool(value_dates),
+            bool(leases),
+        )
 
 
 #: Before revision 0002 no trigger keeps the balances: the application wrote them. This recomputes
@@ -363,10 +379,14 @@ _ENTRIES_WITHOUT_VALUE_DATES = tx_module._insert(
 
 
 def _journal_of(features: Features) -> AbstractContextManager[Any]:
-    """The app path's journal statement for the revision's schema."""
-    if features.value_dates:
-        return nullcontext()
-    return patch.object(tx_module, "_INSERT_ENTRIES", _ENTRIES_WITHOUT_VALUE_DATES)
+    """The app path's journal and job statements for the revision's schema."""
+    stack = ExitStack()
+    if not features.value_dates:
+        stack.enter_context(patch.object(tx_module, "_INSERT_ENTRIES", _ENTRIES_WITHOUT_VALUE_DATES))
+    if not features.leases:  # before 0019_single_schedulers a job has no lease columns
+        without = tuple(c for c in jobs_module.COLUMNS if c not in jobs_module.LEASE_COLUMNS)
+        stack.enter_context(patch.object(jobs_module, "COLUMNS", without))
+    return stack
 
 
 class _NoMonitors:

@@ -12,6 +12,9 @@ interest, jobs, API keys), each operation below runs as razao_app in its own con
   inserting an event with a forged id or position (txid, n: the database assigns them); retention
   (`razao.prune_events`, SECURITY DEFINER) asked to delete events younger than a day (SQLSTATE 22023);
   disabling the trigger that refuses updates;
+- beat's firings (revision 0019_single_schedulers): rewriting who fired which slot (UPDATE), TRUNCATE,
+  dropping the key that makes a firing single; razao_app may claim (INSERT) and prune (DELETE) them,
+  which `tests/tasks/test_beat.py` does as razao_app;
 - reading or replacing the deployed code (razao.code_modules, razao.code_version);
 - DDL: creating, altering and dropping tables, views, indexes, schemas, triggers, rules, policies,
   types, operators, sequences and publications; CLUSTER, REINDEX, COMMENT, LOCK ... ACCESS EXCLUSIVE;
@@ -202,6 +205,15 @@ FORBIDDEN: list[Forbidden] = [
         "LOCK TABLE categories IN ACCESS EXCLUSIVE MODE",
         "ALTER TABLE categories DISABLE TRIGGER categories_tree",
         "DROP FUNCTION razao.check_category_tree()",
+    ),
+    *_all(
+        "beat firings",  # revision 0019: razao_app claims (INSERT) and prunes (DELETE), never rewrites
+        "UPDATE beat_firings SET fired_by = 'forged'",
+        "UPDATE beat_firings SET slot = now()",
+        "TRUNCATE beat_firings",
+        "ALTER TABLE beat_firings DROP CONSTRAINT beat_firings_pkey",
+        "DROP INDEX ix_beat_firings_slot",
+        "ALTER TABLE razao.jobs DROP COLUMN holder",
     ),
     *_all(
         "deployed code",

@@ -1,16 +1,18 @@
 """The storm with faults: many concurrent clients while backends, the API, a worker and PostgreSQL die.
 
 For each execution mode (in the app, in the database), on a private PostgreSQL cluster migrated with
-`razao db setup`, with the API (group commit on: `GROUPING`) and two Celery workers as real processes:
-at least 32 clients book transfers, batches, bulk requests, holds, partial and full posts, voids,
-reversals and deliberate replays over a few hot accounts and many cold ones, re-sending the same request
-(same ids) after every connection error, timeout or 5xx. Meanwhile backends are terminated at random,
-the API is SIGKILLed and restarted, the worker running an interest accrual is SIGKILLed midway (a new
-one is started; the pool must finish the job), and PostgreSQL is restarted. Afterwards the ledger
-checker must find nothing wrong, every acknowledged transfer must exist exactly once with the lines
-the client was told (bulk items one by one), no refused bulk item may exist (unless its id was
-acknowledged by another answer), the product's own verification job must agree, and every account
-with an interest policy must have accrued exactly once per day.
+`razao db setup`, with two API processes (two `razao serve`, one worker process each, on two ports;
+group commit on: `GROUPING`), two Celery workers and two Celery beats as real processes: at least 32
+clients, spread over both API processes, book transfers, batches, bulk requests, holds, partial and
+full posts, voids, reversals and deliberate replays over a few hot accounts and many cold ones,
+re-sending the same request (same ids) after every connection error, timeout or 5xx. Meanwhile backends
+are terminated at random, an API process is SIGKILLed and restarted (each in turn; the other goes on),
+the worker running an interest accrual is SIGKILLed midway (a new one is started; the pool must finish
+the job), and PostgreSQL is restarted. Afterwards the ledger checker must find nothing wrong, every
+acknowledged transfer must exist exactly once with the lines the client was told (bulk items one by
+one), no refused bulk item may exist (unless its id was acknowledged by another answer), the product's
+own verification job must agree, and every account with an interest policy must have accrued exactly
+once per day.
 
 Events: the checker's `events` check finds every committed change with its events, once, and no event
 naming what does not exist; and a client tailing `GET /v1/events` through every fault (`FeedTail`) saw
@@ -25,6 +27,13 @@ other checks, once every delivery has finished (a bounded wait), each endpoint m
 stored event its subscription selects, nothing else, each signature valid, every delivery succeeded:
 after de-duplication by `webhook-id`, exactly once (duplicates are counted: delivery is at least once);
 and the ordered endpoint's first arrivals must be in the feed's order.
+
+Many processes, one truth (`storm/single.py`): the two beats claim each firing in the database, and no
+firing may have been sent by both (`beat_firings_duplicated`; the second beat's `beat_firing_taken`
+proves it was ticking too); no job may have been run by two workers at once (`jobs_run_concurrently`:
+the spans of the lease holders' writes, from the workers' logs). With Redis redelivering an unfinished
+task after `VISIBILITY_TIMEOUT`, the other worker does get the accrual while it runs: it defers to the
+lease's holder (`deferred_to_the_holder`).
 
 Grouping must have happened: the single transfers the clients created are grouped by the transaction
 that wrote them (`xmin` of their rows, which a group shares: one transaction, or in `db` mode one
@@ -56,8 +65,9 @@ import pytest
 from sqlalchemy import Engine, create_engine, pool, text
 
 from adapters.db.checker import CheckReport, check_ledger, journal_baseline
+from razao.local.processes import free_port
 from tests.suites.storm.clients import Admin, Books, Client, Tally, open_books
-from tests.suites.storm.cluster import PrivateCluster, free_port
+from tests.suites.storm.cluster import PrivateCluster
 from tests.suites.storm.faults import (
     API_KILLED,
     BACKEND_TERMINATED,
@@ -78,6 +88,7 @@ from tests.suites.storm.processes import (
     service_env,
     wait_for,
 )
+from tests.suites.storm.single import Firings, JobRuns, beat_firings, job_runs
 from tests.suites.storm.tail import FeedTail, feed_problems
 from tests.suites.storm.webhooks import (
     Delivered,
@@ -137,6 +148,13 @@ RECOVERY_OPERATIONS = 20
 VISIBILITY_TIMEOUT = 5
 #: Celery workers (solo pool) running side by side; one is killed mid-job, a new one replaces it.
 WORKERS = 2
+#: API processes: `razao serve` each, with one worker process (RAZAO_API_WORKERS), on ports of their own.
+API_PROCESSES = 2
+#: Beats ticking the same schedule (as if a second were started by mistake): each firing is sent once.
+BEATS = 2
+#: The job lease: a killed worker's job is taken over this long after its last progress (the default is
+#: 120 s); well over a chunk of JOB_CHUNK_SIZE accounts, even through a restart of PostgreSQL.
+JOB_LEASE_SECONDS = 10
 JOB_CHUNK_SIZE = 3
 JOB_TIMEOUT = scaled(90, 240)
 #: Group commit on, spelled out (the API's defaults: docs/operations.md), whatever the defaults become.
@@ -182,10 +200,15 @@ def services(cluster: PrivateCluster, mode: str, tmp_path: Path) -> Iterator[Ser
         queue=queue,
         visibility_timeout=VISIBILITY_TIMEOUT,
         chunk_size=JOB_CHUNK_SIZE,
-        extra={**GROUPING, **_webhook_settings()},
+        extra={
+            **GROUPING,
+            **_webhook_settings(),
+            "RAZAO_API_WORKERS": "1",
+            "RAZAO_JOB_LEASE_SECONDS": str(JOB_LEASE_SECONDS),
+        },
     )
     run_cli(env, "db", "setup")
-    services = Services(env, tmp_path, free_port())
+    services = Services(env, tmp_path, free_port(), [free_port() for _ in range(API_PROCESSES - 1)])
     try:
         yield services
     finally:
@@ -295,15 +318,17 @@ _SAMPLE = re.compile(r"^(\w+)\{(.*)\} ([0-9.e+]+)$")
 _LABEL = re.compile(r'(\w+)="([^"]*)"')
 
 
-def _api_counts(base_url: str) -> dict[str, float]:
-    """From the API's `/metrics` (all its workers, since it last started): `post_each` calls, and
+def _api_counts(base_urls: list[str]) -> dict[str, float]:
+    """From each API process's `/metrics` (since it last started), added up: `post_each` calls, and
     POST requests answered on /v1/transfers and /v1/transfers/bulk."""
     counts = {"post_each_calls": 0.0, "single_transfer_requests": 0.0, "bulk_requests": 0.0}
-    try:
-        page = httpx.get(f"{base_url}/metrics", timeout=10).text
-    except httpx.TransportError:
-        return counts
-    for line in page.splitlines():
+    pages = []
+    for base_url in base_urls:
+        try:
+            pages.append(httpx.get(f"{base_url}/metrics", timeout=10).text)
+        except httpx.TransportError:
+            continue
+    for line in "\n".join(pages).splitlines():
         match = _SAMPLE.match(line)
         if match is None:
             continue
@@ -321,26 +346,31 @@ def _api_counts(base_url: str) -> dict[str, float]:
 
 @dataclass
 class Started:
-    api: Process
+    apis: list[Process]
     workers: list[Process]
-    beat: Process
+    beats: list[Process]
     admin_token: str
     client_token: str
 
 
 def _start(services: Services) -> Started:
-    """Keys, the API, the workers and beat: six Python start-ups, side by side."""
+    """Keys, the API processes, the workers and the beats: eight Python start-ups, side by side."""
     env = services.env
-    with ThreadPoolExecutor(max_workers=3 + WORKERS) as starting:
+    with ThreadPoolExecutor(max_workers=2 + API_PROCESSES + WORKERS + BEATS) as starting:
         admin_key = starting.submit(create_api_key, env, "storm-admin", "admin")
         client_key = starting.submit(create_api_key, env, "storm-clients", "ledger:write")
-        api = starting.submit(services.start_api)
+        apis = [starting.submit(services.start_api, 5, port) for port in services.api_ports]
         workers = [starting.submit(services.start_worker) for _ in range(WORKERS)]
-        beat = starting.submit(services.start_beat)
-    ready = httpx.get(f"{services.base_url}/health/ready", timeout=10)
-    assert ready.status_code == 200, f"the API is not ready on the private cluster: {ready.text}"
+        beats = [starting.submit(services.start_beat) for _ in range(BEATS)]
+    for base_url in services.base_urls:
+        ready = httpx.get(f"{base_url}/health/ready", timeout=10)
+        assert ready.status_code == 200, f"the API is not ready on the private cluster: {ready.text}"
     return Started(
-        api.result(), [w.result() for w in workers], beat.result(), admin_key.result(), client_key.result()
+        [a.result() for a in apis],
+        [w.result() for w in workers],
+        [b.result() for b in beats],
+        admin_key.result(),
+        client_key.result(),
     )
 
 
@@ -400,6 +430,9 @@ class Findings:
     webhooks: list[Delivered]
     #: Endpoints whose deliveries had not all finished when the bounded wait ended.
     unfinished_deliveries: dict[str, Any]
+    #: What the beats sent (each firing once?), and the job runs' spans (one at a time?).
+    firings: Firings
+    runs: JobRuns
 
     @property
     def webhook_problems(self) -> list[str]:
@@ -425,7 +458,7 @@ def _check(
     baseline: dict[str, str],
     books: Books,
     jobs: list[dict[str, Any]],
-    base_url: str,
+    services: Services,
     tail: FeedTail,
     subscriptions: Subscriptions,
     phases: dict[str, float],
@@ -445,10 +478,12 @@ def _check(
         _accrual_problems(engine, books.with_interest, jobs),
         _groups(engine, tally.single_ids),
         _refused_that_exist(engine, tally),
-        _api_counts(base_url),
+        _api_counts(services.base_urls),
         feed_problems(engine, tail),
         webhook_problems(engine, subscriptions),
         unfinished,
+        beat_firings([p for p in services.started if p.log.name.startswith("beat-")], engine),
+        job_runs([p for p in services.started if p.log.name.startswith("worker-")]),
     )
 
 
@@ -471,10 +506,19 @@ def _summarize(
         + len(found.refused_existing)
         + len(found.feed_problems)
         + len(found.webhook_problems)
+        + found.firings.duplicated
+        + len(found.runs.concurrent)
     )
     hooks = counted(found.webhooks)
     entry.details = {
         "clients": CLIENTS,
+        "api_processes": API_PROCESSES,
+        "workers": WORKERS,
+        "beats": BEATS,
+        "beat_firings_duplicated": found.firings.duplicated,
+        "jobs_run_concurrently": len(found.runs.concurrent),
+        "beat": found.firings.details(),
+        "job_runs": found.runs.details(),
         "grouping": GROUPING,
         "groups": found.groups.details(),
         "last_api_process": found.api_counts,
@@ -517,6 +561,7 @@ def _summarize(
             *found.refused_existing[:5],
             *found.feed_problems[:5],
             *found.webhook_problems[:5],
+            *found.runs.concurrent[:5],
         ],
         "jobs": [
             {"kind": j["kind"], "state": j["state"], "result": j["result"], "errors": j["errors"]}
@@ -534,6 +579,8 @@ def _summarize(
         f"refused bulk items that exist {len(found.refused_existing)}); failed jobs {len(found.failed_jobs)}; "
         f"feed tail {entry.details['feed_tail']}; "
         f"webhooks {entry.details['webhooks']}; "
+        f"processes: {API_PROCESSES} API, {WORKERS} workers, {BEATS} beats; beat {entry.details['beat']}; "
+        f"job runs {entry.details['job_runs']}; "
         f"API crashes at start-up {api_start_crashes}; "
         f"retry causes {dict(tally.retry_causes)}; phases {entry.details['phases_s']}"
     )
@@ -570,11 +617,21 @@ def test_the_ledger_survives_a_storm_with_faults(
     tally = Tally()
     tally.transfers.extend(books.funding)
     log = FaultLog()
-    faults = Faults(cluster, services, admin, log, started.api, started.workers, subscriptions)
+    faults = Faults(
+        cluster,
+        services,
+        admin,
+        log,
+        started.apis[0],
+        started.workers,
+        subscriptions,
+        more_apis=started.apis[1:],
+    )
     slowdowns = Slowdowns(subscriptions, log, SLOW_EVERY)
     stop = threading.Event()
+    urls = services.base_urls
     clients = [
-        Client(n, services.base_url, started.client_token, books.accounts, tally, stop)
+        Client(n, urls[n % len(urls)], started.client_token, books.accounts, tally, stop)
         for n in range(CLIENTS)
     ]
     threads = [threading.Thread(target=c.run, name=f"storm-client-{c.number}", daemon=True) for c in clients]
@@ -611,7 +668,7 @@ def test_the_ledger_survives_a_storm_with_faults(
 
         checking = time.monotonic()
         found = _check(
-            admin, admin_engine, tally, baseline, books, jobs, services.base_url, tail, subscriptions, phases
+            admin, admin_engine, tally, baseline, books, jobs, services, tail, subscriptions, phases
         )
         admin.close()
         phases["checks"] = time.monotonic() - checking
@@ -627,6 +684,9 @@ def test_the_ledger_survives_a_storm_with_faults(
     assert not found.feed_problems, found.feed_problems[:10]
     assert len(tail.seen) > len(tally.transfers), "the feed tail saw fewer events than transfers booked"
     assert not found.webhook_problems, found.webhook_problems[:20]
+    assert found.firings.duplicated == 0, found.firings.details()
+    assert found.firings.taken >= 1, f"the second beat never met a claimed firing: {found.firings.details()}"
+    assert not found.runs.concurrent, found.runs.concurrent[:10]
     ordered, unordered = found.webhooks
     assert ordered.unique >= 10 and unordered.unique >= 10, "too few webhooks for the checks to mean much"
     assert log.counts[RECEIVER_OUTAGE] == SCHEDULE.count("receiver")

@@ -9,11 +9,20 @@ from uuid import UUID
 
 import pytest
 
-from adapters.tasks.jobs import INTEREST_ACCRUAL, LEDGER_VERIFICATION, JobRunner
+from adapters.tasks.jobs import INTEREST_ACCRUAL, LEASE, LEDGER_VERIFICATION, JobRunner
 from application.accounts import OpenAccount, open_account
 from application.batch_path import InAppBatchPath
 from application.interest import AccrualSummary
-from application.jobs import JobState, create_job, get_job, progress_job, start_job
+from application.jobs import (
+    JobHeld,
+    JobState,
+    Lease,
+    create_job,
+    finish_job,
+    get_job,
+    progress_job,
+    start_job,
+)
 from application.ports import RetryableConflict
 from application.verification import (
     PART_ROWS,
@@ -182,8 +191,17 @@ def _ledger(store: InMemoryStore, people: int) -> VerificationReport:
     return verify_ledger(store.unit_of_work())
 
 
-def _verifier(store: InMemoryStore, batch: InAppBatchPath, rows: int = PART_ROWS) -> JobRunner:
+def after_the_lease() -> FakeClock:
+    """The clock of a redelivery: the killed run's lease (the runner's default) has lapsed by then."""
     clock = FakeClock()
+    clock.advance(LEASE.total_seconds() + 1)
+    return clock
+
+
+def _verifier(
+    store: InMemoryStore, batch: InAppBatchPath, rows: int = PART_ROWS, clock: FakeClock | None = None
+) -> JobRunner:
+    clock = clock or FakeClock()
     return JobRunner(
         store.unit_of_work,
         clock,
@@ -216,7 +234,7 @@ def test_a_redelivered_verification_resumes_after_the_last_finished_part(store: 
     assert get_job(job_id, store.unit_of_work()).processed == 14
 
     again = CrashingBatchPath(store)
-    result = _verifier(store, again)(job_id)
+    result = _verifier(store, again, clock=after_the_lease())(job_id)
 
     fourth = sorted(store.transfers)[3]  # the last transfer of the part finished before the kill
     assert [phase for phase, _ in again.asked] == ["transfers", "transfers"]
@@ -247,7 +265,7 @@ def test_a_redelivered_verification_resumes_inside_the_account_it_stopped_in(sto
     assert saved is not None and saved["progress"] is not None  # killed while inside an account
 
     again = CrashingBatchPath(store)
-    result = _verifier(store, again, rows=2)(job_id)
+    result = _verifier(store, again, rows=2, clock=after_the_lease())(job_id)
 
     assert again.resumed[0] == progress_from_dict(saved["progress"])
     assert result == report_to_dict(whole)
@@ -292,25 +310,60 @@ def test_a_job_resumes_after_the_database_went_away(store: InMemoryStore) -> Non
     assert result["accounts"] == 23 and get_job(job_id, store.unit_of_work()).state is JobState.SUCCEEDED
 
 
-def test_a_job_fails_when_the_database_stays_away(store: InMemoryStore) -> None:
+def test_a_database_away_longer_than_the_runner_waits_pauses_the_job_for_a_later_run(
+    store: InMemoryStore,
+) -> None:
+    """The outage goes up to the task (which sends itself again for later), the job is not failed for
+    it, and a later run resumes it once the first run's lease has lapsed."""
+
     class Gone(RecordingBatchPath):
         def accounts_with_policies(self, after_id: UUID | None, limit: int) -> list[UUID]:
             raise RetryableConflict("the connection to the database was lost")
 
     job_id = new_job(store)
     clock = FakeClock()
-    run = JobRunner(
-        store.unit_of_work,
-        clock,
-        InAppWritePath(store.unit_of_work, clock),
-        Gone(),
-        run_attempts=3,
-        retry_pause=0,
-    )
+    write_path = InAppWritePath(store.unit_of_work, clock)
+    gone = JobRunner(store.unit_of_work, clock, write_path, Gone(), run_attempts=3, retry_pause=0)
 
     with pytest.raises(RetryableConflict):
-        run(job_id)
-    assert get_job(job_id, store.unit_of_work()).state is JobState.FAILED
+        gone(job_id)
+    paused = get_job(job_id, store.unit_of_work())
+    assert paused.state is JobState.RUNNING and paused.holder is not None
+
+    later = JobRunner(store.unit_of_work, clock, write_path, RecordingBatchPath(), retry_pause=0)
+    with pytest.raises(JobHeld):  # the first run's lease is alive: the task waits for its end
+        later(job_id)
+    clock.advance(LEASE.total_seconds() + 1)
+    assert later(job_id)["accounts"] == 23
+    assert get_job(job_id, store.unit_of_work()).state is JobState.SUCCEEDED
+
+
+def test_a_run_back_from_an_outage_stops_when_another_run_ended_the_job_meanwhile(
+    store: InMemoryStore,
+) -> None:
+    job_id = new_job(store)
+    clock = FakeClock()
+
+    class EndedMeanwhile(RecordingBatchPath):
+        """Loses the connection once, for longer than the lease; another run takes over and finishes."""
+
+        def accrue_interest(self, account_ids: Sequence[UUID], start: date, end: date) -> AccrualSummary:
+            if not self.chunks:
+                clock.advance(LEASE.total_seconds() + 1)
+                other = Lease("another run", LEASE, clock)
+                start_job(job_id, store.unit_of_work(), clock, lease=other)
+                finish_job(job_id, {"accounts": 23}, store.unit_of_work(), clock, other)
+                raise RetryableConflict("the connection to the database was lost")
+            return super().accrue_interest(account_ids, start, end)
+
+    batch = EndedMeanwhile()
+    run = JobRunner(
+        store.unit_of_work, clock, InAppWritePath(store.unit_of_work, clock), batch, retry_pause=0
+    )
+
+    assert "lease_lost" in run(job_id)
+    assert batch.chunks == []  # no chunk run again on a job that had ended
+    assert get_job(job_id, store.unit_of_work()).result == {"accounts": 23}
 
 
 def test_the_job_record_is_written_through_an_outage(store: InMemoryStore) -> None:

@@ -1,5 +1,9 @@
 """A worker killed (SIGKILL) during an interest accrual: the task is redelivered to a new worker, which
-resumes the job and finishes it without booking anything twice."""
+resumes the job and finishes it without booking anything twice.
+
+On Redis the task comes back after the visibility timeout; on RabbitMQ at once (the dead worker's
+connection dropped), while the dead run's job lease still runs: the new worker then leaves the job alone
+and retries the task after the lease's end (`job_held_elsewhere`), when it takes the job over."""
 
 from __future__ import annotations
 
@@ -10,16 +14,18 @@ from sqlalchemy import Engine
 
 from razao.container import Container
 from tests.e2e.conftest import Api
-from tests.tasks.conftest import ISOLATED_REDIS_URL, Workers, wait_for, wait_for_job
+from tests.tasks.conftest import ISOLATED_REDIS_URL, RABBITMQ_URL, Workers, wait_for, wait_for_job
 from tests.tasks.helpers import accounts_with_interest, accrual_days
 
 ACCOUNTS = 60
 DAYS = 45
 #: Redis redelivers an unacknowledged task after the visibility timeout: short here, so the test is.
 VISIBILITY_TIMEOUT = "3"
+#: The job lease: short too (a dead run's job is taken over this long after its last progress).
+LEASE_SECONDS = "4"
 
 
-@pytest.mark.parametrize("broker_url", [ISOLATED_REDIS_URL], ids=["redis"])
+@pytest.mark.parametrize("broker_url", [ISOLATED_REDIS_URL, RABBITMQ_URL], ids=["redis", "rabbitmq"])
 def test_a_killed_worker_s_accrual_completes_once_on_another_worker(
     api: Api, container: Container, workers: Workers, admin_engine: Engine
 ) -> None:
@@ -27,7 +33,11 @@ def test_a_killed_worker_s_accrual_completes_once_on_another_worker(
     wallets, bank = accounts_with_interest(
         api, container, ACCOUNTS, deposit=5_000_000, rate_bps=1200, since=first_day
     )
-    doomed = workers.start(RAZAO_BROKER_VISIBILITY_TIMEOUT=VISIBILITY_TIMEOUT)
+    settings = {
+        "RAZAO_BROKER_VISIBILITY_TIMEOUT": VISIBILITY_TIMEOUT,
+        "RAZAO_JOB_LEASE_SECONDS": LEASE_SECONDS,
+    }
+    doomed = workers.start(**settings)
     params = {"start": first_day.isoformat(), "end": (first_day + timedelta(days=DAYS - 1)).isoformat()}
     response = api.post("/v1/jobs/interest-accrual", params, as_="admin")
     assert response.status_code == 202, response.text
@@ -44,7 +54,7 @@ def test_a_killed_worker_s_accrual_completes_once_on_another_worker(
     interrupted = api.get(f"/v1/jobs/{job_id}", as_="admin").json()
     assert interrupted["state"] == "running" and interrupted["progress"]["processed"] < ACCOUNTS
 
-    rescuer = workers.start(RAZAO_BROKER_VISIBILITY_TIMEOUT=VISIBILITY_TIMEOUT)
+    rescuer = workers.start(**settings)
     job = wait_for_job(api, job_id, timeout=60)
 
     assert job["state"] == "succeeded", job

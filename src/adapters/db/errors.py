@@ -4,6 +4,10 @@ A unique violation on one of the idempotency keys (a transfer id, an account cod
 one reversal a transfer may have) means a concurrent transaction committed the same key first; on the
 retry the use case finds it and replays or refuses it. Serialization failures and deadlocks are
 PostgreSQL asking for a retry, and a lost connection is safe to retry because every write is idempotent.
+A write refused because the session is read-only (25006) reached a node that is not, or no longer, the
+primary (a failover demoted it while the connection lived, or a pooler in front of it vouched for a
+node state it remembered from before: docs/failover.md): nothing was written, so it is retried too, and
+answered 503 when it persists, never 500.
 A rule the database enforces on its own that a client can break is translated to its domain error
 (`as_refusal`: RZ120, `period_closed`; RZ121, `category_cycle`; RZ122, an unknown parent category).
 Every other error is left alone.
@@ -28,6 +32,7 @@ UNIQUE_VIOLATION = "23505"
 LOCK_NOT_AVAILABLE = "55P03"
 SERIALIZATION_FAILURE = "40001"
 DEADLOCK_DETECTED = "40P01"
+READ_ONLY_SQL_TRANSACTION = "25006"
 #: The trigger `entries_book` refused an entry dated in a closed accounting period (revision 0015).
 PERIOD_CLOSED = "RZ120"
 
@@ -59,6 +64,8 @@ def as_retryable(exc: BaseException | None) -> RetryableConflict | None:
     sqlstate, constraint = _sqlstate_and_constraint(exc)
     if sqlstate in (SERIALIZATION_FAILURE, DEADLOCK_DETECTED):
         return RetryableConflict(f"the database asked for a retry ({sqlstate})")
+    if sqlstate == READ_ONLY_SQL_TRANSACTION:
+        return RetryableConflict("the database is read-only here (a standby); try again")
     if sqlstate == LOCK_NOT_AVAILABLE:  # a lock_timeout ran out (closing a period waits for the journal)
         return RetryableConflict("a lock was not granted in time; try again")
     if sqlstate == UNIQUE_VIOLATION and constraint in IDEMPOTENCY_KEYS:

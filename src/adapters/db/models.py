@@ -457,6 +457,26 @@ class EventStreamCursorRow(Base):
     updated_at: Mapped[datetime] = mapped_column(Timestamp, server_default=text("now()"))
 
 
+class BeatFiringRow(Base):
+    """A firing of a beat schedule entry (revision 0019_single_schedulers): the beat that inserts the
+    (entry, slot) row first sends the task; another beat's insert of it does nothing
+    (`adapters.db.beat`). Old rows are pruned by the claims themselves."""
+
+    __tablename__ = "beat_firings"
+    __table_args__ = (
+        PrimaryKeyConstraint("entry", "slot"),
+        Index("ix_beat_firings_slot", "slot"),
+    )
+
+    #: The schedule entry's name (`expire-holds`, ...).
+    entry: Mapped[str] = mapped_column(Text)
+    #: The firing's due time: a crontab entry's scheduled minute, an interval entry's window start.
+    slot: Mapped[datetime] = mapped_column(Timestamp)
+    #: The beat process that sent the task (host and pid), and when.
+    fired_by: Mapped[str] = mapped_column(Text)
+    fired_at: Mapped[datetime] = mapped_column(Timestamp, server_default=text("now()"))
+
+
 class WebhookEndpointRow(Base):
     """A webhook endpoint (revision 0011_webhooks, `application.webhooks`): where events are pushed, which
     ones, its signing secret (encrypted), its fan-out cursor and its circuit breaker."""
@@ -648,6 +668,10 @@ class JobRow(BatchBase):
     created_at: Mapped[datetime] = mapped_column(Timestamp)
     started_at: Mapped[datetime | None] = mapped_column(Timestamp)
     finished_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    #: The run that may work on the job, until `leased_until` unless it renews the lease with its next
+    #: progress (revision 0019_single_schedulers); NULL: no run holds it.
+    holder: Mapped[str | None] = mapped_column(Text)
+    leased_until: Mapped[datetime | None] = mapped_column(Timestamp)
 
 
 class InterestPolicyRow(BatchBase):
@@ -725,5 +749,6 @@ events_horizon = cast(Table, EventHorizonRow.__table__)
 event_stream_cursors = cast(Table, EventStreamCursorRow.__table__)
 balance_monitors = cast(Table, BalanceMonitorRow.__table__)
 webhook_endpoints = cast(Table, WebhookEndpointRow.__table__)
+beat_firings = cast(Table, BeatFiringRow.__table__)
 webhook_deliveries = cast(Table, WebhookDeliveryRow.__table__)
 webhook_attempts = cast(Table, WebhookAttemptRow.__table__)

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from adapters.http.auth import ApiKeyCache, check_route_key
+from adapters.http.consistency import ConsistencyMiddleware, document_headers
 from adapters.http.deps import UnsupportedMediaType
 from adapters.http.docs_pages import add_docs_pages
 from adapters.http.metrics import MetricsMiddleware
@@ -213,14 +214,15 @@ async def _not_json(request: Request, exc: UnsupportedMediaType) -> Response:
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's document plus the Problem schema that every error response refers to."""
+    """FastAPI's document plus the Problem schema that every error response refers to, and the read
+    replicas' headers (`adapters.http.consistency`)."""
     schema = FastAPI.openapi(app)
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     if "Problem" not in components:
         problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
         components.update(problem_schema.pop("$defs", {}))
         components["Problem"] = problem_schema
-    return schema
+    return document_headers(schema)
 
 
 def create_app(services: Services) -> FastAPI:
@@ -246,6 +248,8 @@ def create_app(services: Services) -> FastAPI:
     for module in _RESOURCES:
         app.include_router(module.router)
     add_docs_pages(app)
+    # inside the request context (its request id); without replicas it only checks a token's form
+    app.add_middleware(ConsistencyMiddleware, routing=services.read_routing)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=services.max_body_bytes)
     if services.metrics is not None:
         app.state.metrics_registry = services.metrics.registry

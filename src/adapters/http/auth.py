@@ -21,6 +21,7 @@ from fastapi import Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
+from adapters.http.consistency import refuse_malformed_token
 from adapters.http.deps import services_of
 from application.api_keys import ApiKey, ApiKeyUnitOfWork, Scope, authenticate
 
@@ -80,6 +81,7 @@ class RequireScope:
         if key is None:
             key = await run_in_threadpool(cache.authenticate, token, services_of(request).uow)
         key.require(self.scope)
+        refuse_malformed_token(request.scope)
         return key
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from uuid import UUID
 
+from adapters.http.consistency import ReadRouting
 from adapters.http.groups import GroupCommit
 from adapters.http.metrics import HttpMetrics
 from application.api_keys import ApiKeyUnitOfWork
@@ -50,6 +51,9 @@ class Readiness:
     database_code_version: str | None = None
     #: What runs the hot pure functions on each side (`domain.kernel.describe()`): "app" and "database".
     kernel: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Each read replica (docs/replicas.md): name, up, lag, and whether reads skip it and why. A
+    #: replica down or behind never makes the service unready: the primary serves its reads.
+    replicas: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,3 +119,6 @@ class Services:
     event_max_wait_seconds: float = 30.0
     #: Webhook endpoints (`/v1/webhooks`); None serves 503 there.
     webhooks: WebhookServices | None = None
+    #: Read replicas (docs/replicas.md): routes the reads and makes the writes' consistency tokens;
+    #: None (no replica configured): every read goes to the primary and no token is given.
+    read_routing: ReadRouting | None = None

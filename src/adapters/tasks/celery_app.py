@@ -3,23 +3,31 @@
 Delivery is at least once: a task is acknowledged only after it finished (`task_acks_late`), a worker
 killed mid-task gets its task redelivered (`task_reject_on_worker_lost`; on Redis after the visibility
 timeout, on RabbitMQ when the connection drops), and a worker reserves one task at a time. Every task's
-effects are idempotent, so a redelivery never doubles them.
+effects are idempotent, so a redelivery never doubles them; and a job runs in one place at a time: a
+redelivered `razao.run_job` whose job another worker still holds (its lease, `application.jobs`) waits
+for the lease's end (`retry`) instead of running it beside the holder.
+
+Beat's schedule is fired once however many beats run: with `beat_firings` wired, beat uses
+`adapters.tasks.beat.ClaimingScheduler`, which claims each firing in the database before sending it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from celery import Celery, signals
+from celery import Celery, Task, signals
 from celery.schedules import crontab
 
+from adapters.tasks.beat import FIRINGS_ATTRIBUTE, BeatFirings
 from adapters.tasks.runtime import TaskRuntime, expire_all_due
 from adapters.tasks.signals import connect_signals
 from adapters.tasks.webhooks import summary_of
+from application.jobs import JobHeld
+from application.ports import ExecutionUnavailable, RetryableConflict
 
 EXPIRE_HOLDS = "razao.expire_holds"
 RUN_JOB = "razao.run_job"
@@ -28,6 +36,16 @@ PRUNE_EVENTS = "razao.prune_events"
 DISPATCH_WEBHOOKS = "razao.dispatch_webhooks"
 DELIVER_WEBHOOKS = "razao.deliver_webhooks"
 PRUNE_WEBHOOKS = "razao.prune_webhooks"
+
+#: Beat's scheduler when firings are claimed in the database (`adapters.tasks.beat`).
+SCHEDULER = "adapters.tasks.beat:ClaimingScheduler"
+#: A job held by another run is looked at again this long after its lease's end (clocks differ a bit).
+LEASE_MARGIN_SECONDS = 2.0
+#: ... and at least this often, and within half the visibility timeout (Redis would redeliver a message
+#: whose countdown outlasts it: a harmless but useless copy).
+MAX_DEFER_SECONDS = 600.0
+#: A job whose run met a database outage longer than the runner waits out is tried again this much later.
+OUTAGE_RETRY_SECONDS = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,10 +98,13 @@ def create_celery(
     *,
     start_verification: Callable[[], UUID] | None = None,
     setup_logging: Callable[[], None] | None = None,
+    beat_firings: Callable[[], BeatFirings] | None = None,
 ) -> Celery:
     """The Celery app. `runtime` is called inside tasks (first use builds engines, in the worker
     process); `start_verification` records a verification job for beat's daily run; `setup_logging`
-    replaces Celery's own logging set-up (so workers log structlog JSON like the API)."""
+    replaces Celery's own logging set-up (so workers log structlog JSON like the API); `beat_firings`
+    (called in the beat process) is where beats claim each firing, so that however many beats run,
+    each is sent once (`adapters.tasks.beat`; None: Celery's own scheduler, unguarded)."""
     app = Celery("razao", broker=config.broker_url, backend=config.result_backend, set_as_current=False)
     transport = {
         "visibility_timeout": config.visibility_timeout,
@@ -112,6 +133,9 @@ def create_celery(
         timezone="UTC",
         beat_schedule=_schedule(config),
     )
+    if beat_firings is not None:
+        setattr(app, FIRINGS_ATTRIBUTE, beat_firings)
+        app.conf.beat_scheduler = SCHEDULER
     if setup_logging is not None:
         signals.setup_logging.connect(
             lambda **_: setup_logging(), weak=False, dispatch_uid="razao.setup_logging"
@@ -122,9 +146,20 @@ def create_celery(
         """Expire the pending transfers whose timeout passed (beat runs it every minute)."""
         return {"expired": expire_all_due(runtime().write_path)}
 
-    def run_job(job_id: str) -> dict[str, Any]:
-        """Run, or resume after a redelivery, the job record `job_id` (started through the API)."""
-        return runtime().run_job(UUID(job_id))
+    def run_job(task: Task, job_id: str) -> dict[str, Any]:
+        """Run, or resume after a redelivery, the job record `job_id` (started through the API). While
+        another run holds the job's lease, this delivery is acknowledged and the task sent again for
+        just after the lease's end (`retry`): then the holder has renewed it (alive: again later),
+        finished the job (nothing to do), or died (this run takes the job over and resumes it). A database
+        outage longer than the runner waits out sends the task again for later, the same way."""
+        try:
+            return runtime().run_job(UUID(job_id), task.request.id)
+        except (RetryableConflict, ExecutionUnavailable) as away:  # longer than the runner waits
+            raise task.retry(countdown=OUTAGE_RETRY_SECONDS, exc=away) from away
+        except JobHeld as held:
+            wait = (held.until - datetime.now(UTC)).total_seconds() + LEASE_MARGIN_SECONDS
+            longest = min(MAX_DEFER_SECONDS, config.visibility_timeout / 2)  # not redelivered meanwhile
+            raise task.retry(countdown=max(min(wait, longest), 1.0), exc=held) from held
 
     def prune_events() -> dict[str, Any]:
         """Delete the events older than the retention setting (beat runs it hourly)."""
@@ -165,7 +200,8 @@ def create_celery(
         return runtime().run_job(start_verification())
 
     app.task(name=EXPIRE_HOLDS)(expire_holds)
-    app.task(name=RUN_JOB)(run_job)
+    # bound (the retry above), retried for as long as another run holds the job
+    app.task(name=RUN_JOB, bind=True, max_retries=None, shared=False)(run_job)
     app.task(name=VERIFY_LEDGER)(verify_ledger)
     app.task(name=PRUNE_EVENTS)(prune_events)
     # not shared: each app (tests build several in one process) keeps its own runtime

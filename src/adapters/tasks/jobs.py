@@ -10,24 +10,52 @@ idempotent per account and day (database unique keys), so nothing is booked twic
 checks `verify_chunk` accounts (at most `verify_rows` journal rows: a part may stop, and the next resume,
 inside a busy account), then transfers, at a time, and keeps the combined report and where it got to in the
 partial result: a redelivered task resumes after the last finished part. When the database
-goes away during a job (a lost connection, a restart, no free connection), the runner waits and resumes
-the same way, in the same task, before giving up; writes of the job record itself (start, finish, fail)
-wait out an outage the same way, so a task never gives up and leaves its job queued or running.
+goes away during a job (a lost connection, a restart, a failover, no free connection), the runner waits
+and resumes the same way, in the same task; writes of the job record itself (start, finish, fail) wait
+out an outage the same way. An outage longer than the runner waits (`run_attempts` × `retry_pause`) does
+not fail the job: the error goes up to the task, which sends itself again for later (`razao.run_job`),
+and that run resumes the job once this run's lease has lapsed.
+
+One run at a time (`application.jobs.Lease`): each call claims the job record for a holder of its own
+(host, process id, the task id and a nonce) for `lease` (RAZAO_JOB_LEASE_SECONDS), renews it with every
+progress write, and releases it when the job ends. A call that finds another holder's lease alive
+raises `JobHeld` without touching the job (the Celery task then retries after the lease's end: a holder
+that died is taken over then, a live one has renewed it, or finished). A holder whose lease lapsed and
+was taken over (a chunk longer than the lease, or an outage longer than it) gets `LeaseLost` at its next
+write and stops: the new holder resumes from the recorded progress. The lease orders the job record's
+writes, not the chunks' own transactions: a run whose lease lapsed in the middle of a chunk can still
+commit that chunk, while the new holder redoes it. Every chunk is therefore idempotent (interest: one
+accrual per account and day, under the accounts' locks; expiry: the due holds locked and re-checked;
+verification: reads only), so the books never see the work twice. A chunk must take much less than the
+lease (`slow_chunk` is logged at half).
 """
 
 from __future__ import annotations
 
+import os
+import socket
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
 import structlog
 
 from application.batch_path import BatchPath
-from application.jobs import Job, JobUnitOfWork, fail_job, finish_job, progress_job, start_job
+from application.jobs import (
+    Job,
+    JobHeld,
+    JobUnitOfWork,
+    Lease,
+    LeaseLost,
+    fail_job,
+    finish_job,
+    progress_job,
+    start_job,
+)
 from application.pages import MAX_LIMIT as MAX_PAGE
 from application.ports import Clock, ExecutionUnavailable, RetryableConflict
 from application.verification import (
@@ -50,6 +78,9 @@ KINDS = (EXPIRE_HOLDS, INTEREST_ACCRUAL, LEDGER_VERIFICATION)
 
 log = structlog.get_logger("razao.jobs")
 
+#: The job lease's default length (RAZAO_JOB_LEASE_SECONDS): chunks take a second or less.
+LEASE = timedelta(seconds=120)
+
 
 @dataclass(frozen=True, slots=True)
 class JobRunner:
@@ -61,28 +92,52 @@ class JobRunner:
     expire_batch: int = 500
     verify_chunk: int = 10_000
     verify_rows: int = PART_ROWS
-    run_attempts: int = 10
+    #: How long a job rides out the database being away (a restart, a failover: docs/failover.md measured
+    #: 5-7 s of write unavailability with pg_auto_failover tuned, its defaults take longer): attempts
+    #: `retry_pause` apart, about a minute in all, before the task gives up and fails.
+    run_attempts: int = 60
     retry_pause: float = 1.0
+    #: How long a run holds the job after each write to its record (claim, progress).
+    lease: timedelta = LEASE
 
-    def __call__(self, job_id: UUID) -> dict[str, Any]:
-        job = self._through_outages(lambda: start_job(job_id, self.uow(), self.clock))
-        structlog.contextvars.bind_contextvars(job_id=str(job.id), job_kind=job.kind)
+    def holder(self, task_id: str | None = None) -> str:
+        """This run's holder name: unique per call, readable in the job record."""
+        return f"{socket.gethostname()}:{os.getpid()}:{task_id or '-'}:{uuid.uuid4().hex[:8]}"
+
+    def __call__(self, job_id: UUID, task_id: str | None = None) -> dict[str, Any]:
+        """Run (or resume) the job to its end. `JobHeld`: another run holds it (nothing was done)."""
+        lease = Lease(self.holder(task_id), self.lease, self.clock)
+        structlog.contextvars.bind_contextvars(job_id=str(job_id), holder=lease.holder)
+        try:
+            job = self._through_outages(lambda: start_job(job_id, self.uow(), self.clock, lease=lease))
+        except JobHeld as held:
+            log.info("job_held_elsewhere", holder=held.holder, until=held.until.isoformat())
+            raise
+        structlog.contextvars.bind_contextvars(job_kind=job.kind)
         if job.finished:
             log.info("job_already_finished", state=job.state.value)
             return job.result or {}
         began = time.perf_counter()
         log.info("job_started", processed=job.processed, resumed=job.processed > 0 or job.result is not None)
         try:
-            result = self._run_resuming(job)
+            result = self._run_resuming(job, lease)
+            self._through_outages(lambda: finish_job(job.id, result, self.uow(), self.clock, lease))
+        except LeaseLost as lost:
+            log.warning("job_lease_lost", taken_by=lost.holder)
+            return {"lease_lost": lost.holder}
+        except (RetryableConflict, ExecutionUnavailable) as error:
+            # the database stayed away longer than the runner waits: the job is not failed for that; the
+            # task runs again later (`razao.run_job` retries it) and resumes, once this run's lease lapsed
+            log.warning("job_paused_by_outage", error=str(error))
+            raise
         except DomainError as error:
-            self._record_failure(job, error.code, error.detail)
+            self._record_failure(job, lease, error.code, error.detail)
             log.warning("job_failed", code=error.code, detail=error.detail)
             return {"failed": error.code}
         except Exception as error:
-            self._record_failure(job, "internal_error", str(error))
+            self._record_failure(job, lease, "internal_error", str(error))
             log.exception("job_failed")
             raise
-        self._through_outages(lambda: finish_job(job.id, result, self.uow(), self.clock))
         log.info("job_succeeded", duration_ms=round((time.perf_counter() - began) * 1000, 2), **_flat(result))
         return result
 
@@ -100,47 +155,76 @@ class JobRunner:
                 time.sleep(self.retry_pause)
         raise AssertionError("unreachable")
 
-    def _record_failure(self, job: Job, code: str, detail: str) -> None:
+    def _record_failure(self, job: Job, lease: Lease, code: str, detail: str) -> None:
         errors = [{"code": code, "detail": detail}]
-        self._through_outages(lambda: fail_job(job.id, errors, self.uow(), self.clock))
+        try:
+            self._through_outages(lambda: fail_job(job.id, errors, self.uow(), self.clock, lease))
+        except LeaseLost as lost:  # the new holder decides how the job ends
+            log.warning("job_lease_lost", taken_by=lost.holder)
 
-    def _run_resuming(self, job: Job) -> dict[str, Any]:
+    def _progress(
+        self,
+        job: Job,
+        lease: Lease,
+        processed: int,
+        total: int | None = None,
+        result: dict[str, Any] | None = None,
+    ) -> None:
+        """Record progress and renew the lease in one write; warn when a chunk took over half the lease
+        (a longer one could be taken over while it runs)."""
+        progress_job(job.id, processed, self.uow(), total=total, result=result, lease=lease)
+        now = self.clock.now()
+        if job.leased_until is not None and job.leased_until - now < self.lease / 2:
+            log.warning(
+                "slow_chunk",
+                lease_s=self.lease.total_seconds(),
+                left_s=(job.leased_until - now).total_seconds(),
+            )
+        job.leased_until = now + self.lease
+
+    def _run_resuming(self, job: Job, lease: Lease) -> dict[str, Any]:
         """Run the job; when the database goes away mid-way (a lost connection, a restart, no free
         connection), wait and resume after the last finished chunk, up to `run_attempts` times."""
         for attempt in range(1, self.run_attempts + 1):
             try:
-                return self._run(job)
+                return self._run(job, lease)
             except (RetryableConflict, ExecutionUnavailable) as error:
                 if attempt == self.run_attempts:
                     raise
                 log.warning("job_interrupted", attempt=attempt, error=str(error))
                 time.sleep(self.retry_pause)
-                job = self._reload(job)
+                job = self._reload(job, lease)
         raise AssertionError("unreachable")
 
-    def _reload(self, job: Job) -> Job:
-        """The job as last recorded (its progress and partial result); `job` itself if that cannot be read
-        yet (the next attempt then meets the same outage and waits again)."""
+    def _reload(self, job: Job, lease: Lease) -> Job:
+        """The job as last recorded (its progress and partial result), claimed again; `job` itself if that
+        cannot be read yet (the next attempt then meets the same outage and waits again). Another run
+        that took the job over during the outage keeps it: `LeaseLost`."""
         try:
-            return start_job(job.id, self.uow(), self.clock)
+            reloaded = start_job(job.id, self.uow(), self.clock, lease=lease)
         except (RetryableConflict, ExecutionUnavailable):
             return job
+        except JobHeld as held:
+            raise LeaseLost(job.id, held.holder) from held
+        if reloaded.finished:  # another run took the job over during the outage, and ended it
+            raise LeaseLost(job.id, f"a run that ended it ({reloaded.state.value})")
+        return reloaded
 
-    def _run(self, job: Job) -> dict[str, Any]:
+    def _run(self, job: Job, lease: Lease) -> dict[str, Any]:
         if job.kind == EXPIRE_HOLDS:
-            return self._expire_holds(job)
+            return self._expire_holds(job, lease)
         if job.kind == INTEREST_ACCRUAL:
-            return self._accrue_interest(job)
+            return self._accrue_interest(job, lease)
         if job.kind == LEDGER_VERIFICATION:
-            return self._verify_ledger(job)
+            return self._verify_ledger(job, lease)
         raise ValidationError.of("kind", f"no such job kind: {job.kind}")
 
-    def _expire_holds(self, job: Job) -> dict[str, Any]:
+    def _expire_holds(self, job: Job, lease: Lease) -> dict[str, Any]:
         expired = int((job.result or {}).get("expired", 0))
         while True:
             batch = len(self.write_path.expire_due(self.expire_batch))
             expired += batch
-            progress_job(job.id, expired, self.uow(), result={"expired": expired})
+            self._progress(job, lease, expired, result={"expired": expired})
             if batch < self.expire_batch:
                 return {"expired": expired}
 
@@ -152,7 +236,7 @@ class JobRunner:
                 return
             after = found[-1]
 
-    def _accrue_interest(self, job: Job) -> dict[str, Any]:
+    def _accrue_interest(self, job: Job, lease: Lease) -> dict[str, Any]:
         start, end = date.fromisoformat(job.params["start"]), date.fromisoformat(job.params["end"])
         done = dict(job.result or {"accounts": 0, "days": 0, "postings": 0, "amount": 0})
         after = UUID(done["after_id"]) if done.get("after_id") else None
@@ -160,7 +244,7 @@ class JobRunner:
         if total is None:  # counted once, by pages, without holding the ids
             total = sum(len(ids) for ids in self._policy_accounts(None, MAX_PAGE))
         processed = job.processed
-        progress_job(job.id, processed, self.uow(), total=total)
+        self._progress(job, lease, processed, total=total)
         for chunk in self._policy_accounts(after, self.chunk_size):
             summary = self.batch_path.accrue_interest(chunk, start, end)
             processed += len(chunk)
@@ -176,12 +260,12 @@ class JobRunner:
                 ],
                 after_id=str(chunk[-1]),
             )
-            progress_job(job.id, processed, self.uow(), total=max(total, processed), result=done)
+            self._progress(job, lease, processed, total=max(total, processed), result=done)
             log.info("job_progress", processed=processed, total=total)
         done.pop("after_id", None)
         return {"start": start.isoformat(), "end": end.isoformat(), **done}
 
-    def _verify_ledger(self, job: Job) -> dict[str, Any]:
+    def _verify_ledger(self, job: Job, lease: Lease) -> dict[str, Any]:
         state = dict(job.result or {"phase": ACCOUNTS, "after_id": None})
         phase: str | None = state["phase"]
         after = UUID(state["after_id"]) if state["after_id"] else None
@@ -207,7 +291,7 @@ class JobRunner:
                 "progress": progress_to_dict(progress),
                 "report": report_to_dict(report),
             }
-            progress_job(job.id, processed, self.uow(), total=max(total or 0, processed), result=partial)
+            self._progress(job, lease, processed, total=max(total or 0, processed), result=partial)
             log.info("job_progress", processed=processed, total=total)
         result = report_to_dict(report)
         if not report.ok:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from uuid import UUID
 
 from adapters.tasks.webhooks import WebhookWorker
 from application.write_path import WritePath
@@ -17,8 +16,10 @@ EXPIRE_BATCH = 500
 @dataclass(frozen=True, slots=True)
 class TaskRuntime:
     write_path: WritePath
-    #: Runs (or resumes) one job record to its end and returns its result summary.
-    run_job: Callable[[UUID], dict[str, Any]]
+    #: Runs (or resumes) one job record to its end and returns its result summary: called with the job id
+    #: and the task id (`adapters.tasks.jobs.JobRunner`); raises `application.jobs.JobHeld` when another
+    #: run holds the job. (`...`: fakes taking the job id only still fit.)
+    run_job: Callable[..., dict[str, Any]]
     #: Deletes the events older than the retention setting; how many (None: not wired).
     prune_events: Callable[[], int] | None = None
     #: Webhooks: fan-out and delivery (`adapters.tasks.webhooks.WebhookWorker`; None: not wired).

@@ -15,11 +15,12 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from razao.local.processes import as_postgres, free_port
 
 BIN = Path(os.environ.get("RAZAO_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
 OS_USER = "postgres"
@@ -36,20 +37,6 @@ SETTINGS = {
     "log_connections": "off",
     "log_line_prefix": "'%m [%p] %a '",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _as_owner(command: list[str]) -> list[str]:
-    """`command` run as the cluster's OS user (PostgreSQL refuses to run as root)."""
-    if os.geteuid() == 0:
-        return ["runuser", "-u", OS_USER, "--", *command]
-    return command
 
 
 @dataclass
@@ -106,7 +93,7 @@ class PrivateCluster:
         return cluster
 
     def _run(self, command: list[str]) -> None:
-        done = subprocess.run(_as_owner(command), capture_output=True, text=True, timeout=120, check=False)
+        done = subprocess.run(as_postgres(command), capture_output=True, text=True, timeout=120, check=False)
         if done.returncode != 0:
             raise RuntimeError(f"{command[0]} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
 
@@ -132,7 +119,7 @@ class PrivateCluster:
 
     def running(self) -> bool:
         done = subprocess.run(
-            _as_owner([str(BIN / "pg_ctl"), f"--pgdata={self.data}", "status"]),
+            as_postgres([str(BIN / "pg_ctl"), f"--pgdata={self.data}", "status"]),
             capture_output=True,
             check=False,
         )

@@ -2,7 +2,8 @@
 
 - `BackendTerminator`: a thread that, at random intervals, runs `pg_terminate_backend` on a few random
   client backends of the storm's database (the API's and the worker's connections alike);
-- `Faults.kill_api`: SIGKILL the API process and start a new one on the same port;
+- `Faults.kill_api`: SIGKILL one API process (each in turn, when there are several) and start a new one on
+  the same port;
 - `Faults.kill_worker_during_job`: start an interest accrual, SIGKILL the worker running it once the
   job is midway, start a replacement, and wait for the pool to finish the job (late acknowledgement:
   Redis redelivers the task after the visibility timeout);
@@ -133,11 +134,26 @@ class Faults:
     subscriptions: Subscriptions | None = None
     #: The interest accrual jobs started (id -> first and last day), for the checks afterwards.
     accruals: dict[str, tuple[date, date]] = field(default_factory=dict)
+    #: More API processes, each on its own port; `kill_api` strikes them in turn, `api` first.
+    more_apis: list[Process] = field(default_factory=list)
+    api_kills: int = 0
+
+    @property
+    def apis(self) -> list[Process]:
+        return [self.api, *self.more_apis]
 
     def kill_api(self) -> None:
-        self.api.kill()
-        self.log.add(API_KILLED, f"pid {self.api.popen.pid}")
-        self.api = self.services.start_api()
+        """SIGKILL one API process (the next in turn) and start it again on its port: the others go on."""
+        number = self.api_kills % len(self.apis)
+        self.api_kills += 1
+        victim = self.apis[number]
+        victim.kill()
+        self.log.add(API_KILLED, f"pid {victim.popen.pid} port {victim.port}")
+        again = self.services.start_api(port=victim.port)
+        if number == 0:
+            self.api = again
+        else:
+            self.more_apis[number - 1] = again
 
     def receiver_outage(self, seconds: float, stop: threading.Event) -> None:
         """Both receivers refuse every request (503, `Retry-After: 1`) for `seconds` (less if `stop`)."""

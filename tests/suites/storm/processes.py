@@ -1,5 +1,6 @@
-"""The storm's services as real processes: the API (`razao serve`), Celery workers (`razao worker`) and
-Celery beat (`razao beat`, which schedules the webhooks' fan-out).
+"""The storm's services as real processes: the API (`razao serve`, on one port or several), Celery workers
+(`razao worker`) and Celery beat (`razao beat`, which schedules the webhooks' fan-out; several beats
+claim each firing in the database, so one sends it).
 
 Each runs in its own process group (so SIGKILL reaches every child) with its output in a log file, and
 its RAZAO_* environment pointing at the private cluster, a Redis database and a queue of its own.
@@ -102,6 +103,8 @@ class Process:
 
     popen: subprocess.Popen[bytes]
     log: Path
+    #: The port of an API process.
+    port: int | None = None
 
     def output(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
@@ -123,6 +126,8 @@ class Services:
     env: dict[str, str]
     logs: Path
     api_port: int
+    #: The ports of more API processes (`razao serve` each), beside the one on `api_port`.
+    more_api_ports: list[int] = field(default_factory=list)
     started: list[Process] = field(default_factory=list)
     #: Logs of API processes that exited during start-up (and were started again).
     crashed_starts: list[Path] = field(default_factory=list)
@@ -130,7 +135,20 @@ class Services:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.api_port}"
+        return self.url_of(self.api_port)
+
+    @property
+    def api_ports(self) -> list[int]:
+        return [self.api_port, *self.more_api_ports]
+
+    @property
+    def base_urls(self) -> list[str]:
+        """One URL per API process (`base_url` first)."""
+        return [self.url_of(port) for port in self.api_ports]
+
+    @staticmethod
+    def url_of(port: int) -> str:
+        return f"http://127.0.0.1:{port}"
 
     def _spawn(self, name: str, command: list[str]) -> Process:
         log = self.logs / f"{name}-{next(self._numbers)}.log"  # next() of a count is atomic
@@ -142,14 +160,17 @@ class Services:
         self.started.append(process)
         return process
 
-    def start_api(self, attempts: int = 5) -> Process:
-        """`razao serve` on the storm's port (the same one after every restart), once it answers.
+    def start_api(self, attempts: int = 5, port: int | None = None) -> Process:
+        """`razao serve` on the storm's port, or `port` (the same one after every restart), once it
+        answers.
 
         Like a process supervisor, starts it again when it exits during start-up (it reads the
         database then, which a fault may interrupt); each such exit is kept in `crashed_starts`.
         """
+        port = self.api_port if port is None else port
         for _ in range(attempts):
-            api = self._spawn("api", [RAZAO, "serve", "--host", "127.0.0.1", "--port", str(self.api_port)])
+            api = self._spawn("api", [RAZAO, "serve", "--host", "127.0.0.1", "--port", str(port)])
+            api.port = port
 
             def answering_or_gone(api: Process = api) -> bool:
                 return self._live(api) or not api.alive()
@@ -161,8 +182,9 @@ class Services:
         raise AssertionError(f"the API exited {attempts} times during start-up:\n{api.output()[-3000:]}")
 
     def _live(self, api: Process) -> bool:
+        port = self.api_port if api.port is None else api.port
         try:
-            return httpx.get(f"{self.base_url}/health/live", timeout=2).status_code == 200 and api.alive()
+            return httpx.get(f"{self.url_of(port)}/health/live", timeout=2).status_code == 200 and api.alive()
         except httpx.TransportError:
             return False
 
@@ -189,8 +211,8 @@ class Services:
         return worker
 
     def start_beat(self) -> Process:
-        """`razao beat` with a schedule file of its own, once it has started its scheduler."""
-        beat = self._spawn("beat", [RAZAO, "beat", f"--schedule-file={self.logs / 'beat-schedule'}"])
+        """`razao beat`, once it has started its scheduler."""
+        beat = self._spawn("beat", [RAZAO, "beat"])
 
         def ready() -> bool:
             assert beat.alive(), beat.output()

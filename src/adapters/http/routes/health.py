@@ -31,7 +31,7 @@ def readiness(request: Request, services: ServicesDep) -> ReadyOut | Response:
         "app_code_version": state.app_code_version,
         "database_code_version": state.database_code_version,
     }
-    sides = {"kernel": state.kernel}
+    sides = {"kernel": state.kernel, "replicas": state.replicas}
     if state.ok:
         return ReadyOut.model_validate(
             {
@@ -42,7 +42,8 @@ def readiness(request: Request, services: ServicesDep) -> ReadyOut | Response:
                 **sides,
             }
         )
-    failed = ", ".join(name for name, result in state.checks.items() if result != "ok")
+    # a replica that is down is skipped, never a reason to be unready: it is not among the failing checks
+    failed = ", ".join(n for n, result in state.checks.items() if result != "ok" and n != "replicas")
     return problem(
         "not_ready",
         f"failing checks: {failed or 'unknown'}",

@@ -42,6 +42,20 @@ KERNEL_EXAMPLE: JsonDict = {
 }
 
 
+class ReplicaOut(BaseModel):
+    """One read replica as this process last saw it (docs/replicas.md): whether it answered, how far
+    behind the primary it was, and whether reads skip it now, and why."""
+
+    name: str
+    up: bool
+    lag_seconds: float | None = None
+    lag_bytes: int | None = None
+    replay_lsn: str | None = None
+    checked_at: str | None = None
+    skipped: bool
+    reason: str | None = None
+
+
 class ReadyOut(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
@@ -67,3 +81,6 @@ class ReadyOut(BaseModel):
     database_code_version: str | None = None
     #: "app" and "database": what runs the hot pure functions on each side.
     kernel: dict[str, KernelOut] = {}
+    #: The read replicas (RAZAO_REPLICA_URLS), empty without any: one that is down or too far behind is
+    #: skipped (its reads go to the primary) and does not make the service unready.
+    replicas: list[ReplicaOut] = []
