@@ -2,39 +2,23 @@
 
 `Standby.create(primary_port)` copies the primary with `pg_basebackup -R -X stream` (the `-R` writes
 `primary_conninfo` and `standby.signal`, so the copy starts as a streaming standby) into a new temporary
-directory, gives it a free port of its own on 127.0.0.1, and starts it with pg_ctl. As root, every
-PostgreSQL program runs as the `postgres` OS user (PostgreSQL refuses root), as the storm's private
-cluster does (tests/suites/storm/cluster.py). The primary must accept replication connections from
-127.0.0.1 for `user` (initdb's `--auth=trust` does).
-
-The server is stopped through pg_ctl, which signals the PID this standby's own data directory records
-in `postmaster.pid`. That file outlives a crashed or SIGKILLed server, and its PID may since have gone to
-another process (another cluster's backend, say), which pg_ctl would signal all the same: so pg_ctl is
-asked to stop the server only when that PID is checked to be this data directory's postmaster
-(`razao.local.processes.postmaster`); a stale file is removed instead (PostgreSQL would also refuse to
-start over a stale file whose PID is alive). `pause_replay()` / `resume_replay()` make it lag on demand
-(it keeps receiving WAL, it stops applying it); `stop()` and `start()` take it down and back;
-`destroy()` stops it and deletes its directory, whatever state it is in.
+directory, gives it a free port of its own on 127.0.0.1, and starts it with pg_ctl (what it shares with
+the storm's private cluster is `razao.local.server.LocalServer`). The primary must accept replication
+connections from 127.0.0.1 for `user` (initdb's `--auth=trust` does). `pause_replay()` and
+`resume_replay()` make it lag on demand (it keeps receiving WAL, it stops applying it); `stop()` and
+`start()` take it down and back; `destroy()` stops it and deletes its directory, whatever state it is in.
 """
 
 from __future__ import annotations
 
-import os
-import pwd
-import shutil
-import subprocess
-import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import LiteralString
 
 import psycopg
 
-from razao.local.processes import as_postgres, free_port, postmaster
-
-BIN = Path(os.environ.get("RAZAO_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
-OS_USER = "postgres"
+from razao.local.processes import free_port
+from razao.local.server import BIN, LocalServer, new_root
 
 #: The standby's own settings, appended after the primary's copied `postgresql.conf` (the last wins).
 #: `hot_standby_feedback`: the primary keeps the rows a standby's running read still needs, so vacuum
@@ -50,20 +34,10 @@ SETTINGS = {
 
 
 @dataclass
-class Standby:
-    root: Path
-    port: int
-    primary_port: int
+class Standby(LocalServer):
+    primary_port: int = 5432
     host: str = "127.0.0.1"
     user: str = "postgres"
-
-    @property
-    def data(self) -> Path:
-        return self.root / "data"
-
-    @property
-    def log(self) -> Path:
-        return self.root / "postgres.log"
 
     def url(self, user: str = "postgres", database: str = "razao") -> str:
         return f"postgresql+psycopg://{user}@{self.host}:{self.port}/{database}"
@@ -73,12 +47,8 @@ class Standby:
         cls, primary_port: int, *, host: str = "127.0.0.1", user: str = "postgres", start: bool = True
     ) -> Standby:
         """A new standby of the primary at `host:primary_port`, copied as `user`, started unless told."""
-        root = Path(tempfile.mkdtemp(prefix="razao-standby-"))
-        standby = cls(root, free_port(), primary_port, host, user)
+        standby = cls(new_root("razao-standby-"), free_port(), primary_port, host, user)
         try:
-            if os.geteuid() == 0:
-                owner = pwd.getpwnam(OS_USER)
-                os.chown(root, owner.pw_uid, owner.pw_gid)
             standby._run(
                 [
                     str(BIN / "pg_basebackup"),
@@ -97,10 +67,7 @@ class Standby:
                     "--no-sync",
                 ]
             )
-            settings = {**SETTINGS, "port": str(standby.port), "unix_socket_directories": f"'{root}'"}
-            with (standby.data / "postgresql.conf").open("a", encoding="utf-8") as conf:
-                conf.write("\n# razao standby\n")
-                conf.writelines(f"{name} = {value}\n" for name, value in settings.items())
+            standby._configure(SETTINGS, "razao standby")
             if start:
                 standby.start()
         except BaseException:
@@ -108,40 +75,9 @@ class Standby:
             raise
         return standby
 
-    def _run(self, command: list[str]) -> None:
-        done = subprocess.run(as_postgres(command), capture_output=True, text=True, timeout=180, check=False)
-        if done.returncode != 0:
-            raise RuntimeError(f"{command[0]} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-
-    def _pg_ctl(self, *args: str) -> None:
-        self._run(
-            [
-                str(BIN / "pg_ctl"),
-                f"--pgdata={self.data}",
-                f"--log={self.log}",
-                "--wait",
-                "--timeout=60",
-                *args,
-            ]
-        )
-
-    @property
-    def pid(self) -> int | None:
-        """The postmaster's PID from this data directory's `postmaster.pid`, if that process is this
-        data directory's postmaster (None: not running)."""
-        process = postmaster(self.data)
-        return None if process is None else process.pid
-
-    def _forget_stale_pid_file(self) -> None:
-        """Remove `postmaster.pid` when no postmaster of this data directory has its PID (see the
-        module's docstring)."""
-        if postmaster(self.data) is None:
-            (self.data / "postmaster.pid").unlink(missing_ok=True)
-
     def start(self) -> None:
         """Start the server and wait until it accepts read-only connections."""
-        self._forget_stale_pid_file()
-        self._pg_ctl("start")
+        super().start()
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -152,21 +88,6 @@ class Standby:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
-
-    def stop(self, mode: str = "fast") -> None:
-        """Stop the server (its data stays: `start()` brings it back, and it catches up)."""
-        if self.pid is not None:
-            self._pg_ctl(f"--mode={mode}", "stop")
-        else:
-            self._forget_stale_pid_file()
-
-    def running(self) -> bool:
-        done = subprocess.run(
-            as_postgres([str(BIN / "pg_ctl"), f"--pgdata={self.data}", "status"]),
-            capture_output=True,
-            check=False,
-        )
-        return done.returncode == 0
 
     def _dsn(self, database: str = "postgres") -> str:
         return f"host={self.host} port={self.port} user={self.user} dbname={database}"
@@ -193,14 +114,3 @@ class Standby:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"the standby on port {self.port} did not replay {lsn} in {timeout} s")
             time.sleep(0.02)
-
-    def log_text(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-    def destroy(self) -> None:
-        """Stop the server if it runs, and delete everything it had."""
-        try:
-            if self.pid is not None:
-                self._pg_ctl("--mode=immediate", "stop")
-        finally:
-            shutil.rmtree(self.root, ignore_errors=True)
