@@ -33,7 +33,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 
@@ -63,21 +65,43 @@ def _api_key(db: h.Database) -> str:
         dispose_engines(container)
 
 
-class Api:
-    """`razao serve` in a process of its own; stopped by its process id."""
+class Servable(Protocol):
+    """Where `razao serve` runs: a database's URLs (`h.Database`, the storm's `PrivateCluster`)."""
 
-    def __init__(self, db: h.Database, mode: str, workers: int, pool: int) -> None:
+    @property
+    def app_url(self) -> str: ...
+
+    @property
+    def admin_url(self) -> str: ...
+
+
+class Api:
+    """`razao serve` in a process of its own; stopped by its process id. `pool` None: the default pool
+    settings (`RAZAO_DB_POOL_SIZE`/`_MAX_OVERFLOW` unset); otherwise that pool and no overflow. `env`: more
+    RAZAO_* settings, over this process's environment."""
+
+    def __init__(
+        self,
+        db: Servable,
+        mode: str,
+        workers: int,
+        pool: int | None,
+        *,
+        env: Mapping[str, str] | None = None,
+        label: str = "bench",
+    ) -> None:
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        env = {
-            **os.environ,
+        settings = dict(os.environ)  # RAZAO_KERNEL and the like pass through
+        settings |= {
             "RAZAO_DATABASE_URL": db.app_url,
             "RAZAO_ADMIN_DATABASE_URL": db.admin_url,
-            "RAZAO_DB_POOL_SIZE": str(pool),
-            "RAZAO_DB_MAX_OVERFLOW": "0",
             "RAZAO_EXECUTION_MODE": mode,
             "RAZAO_LOG_LEVEL": "WARNING",
         }
+        if pool is not None:
+            settings |= {"RAZAO_DB_POOL_SIZE": str(pool), "RAZAO_DB_MAX_OVERFLOW": "0"}
+        settings |= dict(env or {})
         cmd = [
             sys.executable,
             "-m",
@@ -89,9 +113,9 @@ class Api:
             str(workers),
         ]
         # The server's log goes to a file (a failing row logs every request); its tail is shown if it dies.
-        fd, self.log = tempfile.mkstemp(prefix=f"razao-bench-{mode}-", suffix=".log")
+        fd, self.log = tempfile.mkstemp(prefix=f"razao-{label}-{mode}-", suffix=".log")
         with os.fdopen(fd, "wb") as log:
-            self.process = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(cmd, env=settings, stdout=log, stderr=subprocess.STDOUT)
         self.ready = self._wait()
 
     def _wait(self) -> str:

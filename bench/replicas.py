@@ -43,8 +43,8 @@ from tests.suites.storm.cluster import PrivateCluster
 from adapters.db import migrate
 from application.api_keys import create_api_key
 from bench import _harness as h
+from bench import http
 from razao.container import build_container, dispose_engines
-from razao.local.processes import free_port
 from razao.local.standby import Standby
 
 WRK = Path(__file__).resolve().parent / "wrk"
@@ -98,50 +98,21 @@ def _seed(db: h.Database, accounts: int, transfers: int) -> None:
         dispose_engines(container)
 
 
-class Api:
-    """`razao serve` in a process of its own, on the primary with these replicas; stopped by its PID."""
+class Api(http.Api):
+    """`razao serve` (app mode) on the primary with these replicas; stopped by its process id."""
 
     def __init__(self, cluster: PrivateCluster, replicas: list[str], workers: int, pool: int) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("RAZAO_")}
-        env.update(
-            RAZAO_DATABASE_URL=cluster.app_url,
-            RAZAO_ADMIN_DATABASE_URL=cluster.admin_url,
-            RAZAO_DB_POOL_SIZE=str(pool),
-            RAZAO_DB_MAX_OVERFLOW="0",
-            RAZAO_EXECUTION_MODE="app",
-            RAZAO_LOG_LEVEL="WARNING",
-            RAZAO_REPLICA_URLS=",".join(replicas),
+        super().__init__(
+            cluster,
+            "app",
+            workers,
+            pool,
+            env={"RAZAO_REPLICA_URLS": ",".join(replicas)},
+            label="bench-replicas",
         )
-        cmd = [
-            sys.executable,
-            "-m",
-            "razao.cli",
-            "serve",
-            "--port",
-            str(self.port),
-            "--workers",
-            str(workers),
-        ]
-        fd, self.log = tempfile.mkstemp(prefix="razao-bench-replicas-", suffix=".log")
-        with os.fdopen(fd, "wb") as log:
-            self.process = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
-        self._wait()
-
-    def _wait(self) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                tail = Path(self.log).read_text(errors="replace")[-2000:]
-                raise RuntimeError(f"razao serve exited with {self.process.returncode}: {tail}")
-            try:
-                if httpx.get(f"{self.base}/health/ready", timeout=10).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError("razao serve was not ready within 60 s")
+        if self.ready:
+            self.stop()
+            raise RuntimeError(f"razao serve is not ready: {self.ready}")
 
     def reads(self) -> dict[str, float]:
         """`razao_reads_total` by `source/reason` (all worker processes)."""
@@ -154,15 +125,6 @@ class Api:
                 key = f"{labels.get('source', '?')}/{labels.get('reason', '?')}"
                 totals[key] = totals.get(key, 0.0) + float(match.group(2))
         return totals
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(5)
-        os.unlink(self.log)
 
 
 def _wrk(api: Api, token: str, script: Path, connections: int, seconds: int, accounts: int) -> dict[str, Any]:

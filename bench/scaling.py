@@ -47,7 +47,6 @@ import json
 import multiprocessing
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import threading
@@ -67,7 +66,8 @@ from dependency_injector import providers
 
 from adapters.db.engine import make_engine
 from bench import _harness as h
-from bench.http import _api_key, _free_port
+from bench import http
+from bench.http import _api_key
 from bench.sql import BATCH_SCRIPT, POST_EACH, SINGLE_SCRIPT, _expected_version
 from domain.transfers import TransferRequest
 from razao import cli
@@ -466,57 +466,18 @@ def _socket_owners(pids: Sequence[int]) -> dict[int, int]:
     return owners
 
 
-class ServeDefaults:
-    """`razao serve --workers N` with the default pool settings (bench.http's `Api` sets its own pool
-    and no overflow; here the defaults are what is measured), stopped by its process id."""
+class ServeDefaults(http.Api):
+    """`razao serve --workers N` with the default pool settings (what is measured here), stopped by its
+    process id."""
 
     def __init__(self, db: h.Database, mode: str, workers: int) -> None:
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("RAZAO_")}
-        env |= {
-            "RAZAO_DATABASE_URL": db.app_url,
-            "RAZAO_ADMIN_DATABASE_URL": db.admin_url,
-            "RAZAO_EXECUTION_MODE": mode,
-            "RAZAO_LOG_LEVEL": "WARNING",
-        }
-        cmd = [
-            sys.executable,
-            "-m",
-            "razao.cli",
-            "serve",
-            "--port",
-            str(self.port),
-            "--workers",
-            str(workers),
-        ]
-        fd, self.log = tempfile.mkstemp(prefix=f"razao-bench-scaling-{mode}-", suffix=".log")
-        with os.fdopen(fd, "wb") as log:
-            self.process = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"razao serve exited: {Path(self.log).read_text(errors='replace')[-1500:]}"
-                )
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{self.base}/health/ready", timeout=10).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError("razao serve was not ready within 60 s")
-            time.sleep(0.2)
+        super().__init__(db, mode, workers, None, label="bench-scaling")
+        if self.ready:
+            self.stop()
+            raise RuntimeError(f"razao serve is not ready: {self.ready}")
 
     def workers(self) -> list[int]:
         return sorted(h.children_of(self.process.pid))
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(5)
-        os.unlink(self.log)
 
 
 def _load(base: str, token: str, seconds: float, stop: threading.Event, counts: dict[str, int]) -> None:

@@ -3,9 +3,9 @@
 Runs `pytest tests/suites` with `RAZAO_SUITE_LEVEL=long` and a fresh report file, then prints
 suite · mode · operations · faults · violations · duration from the records the suites wrote (and the
 failover suite's own table: failovers survived, acknowledged transfers checked, lost, duplicated,
-seconds of write unavailability), and
-writes them as JSON to `docs/data/suites.json` when `--save` is given. Exits non-zero when a test
-failed or any violation was recorded.
+seconds of write unavailability), and writes them as JSON to `docs/data/suites.json` when `--save` is
+given, replacing the rows of the suites that ran and keeping the others' (`-k hostile --save` updates
+one suite's rows). Exits non-zero when a test failed or any violation was recorded.
 """
 
 from __future__ import annotations
@@ -70,6 +70,14 @@ def failover_table(rows: list[dict[str, object]]) -> str:
     return "\n".join(out)
 
 
+def _merged(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    """The saved rows with those of the suites that ran now replaced: a run of some suites (`-k hostile`)
+    updates their rows and keeps the others'."""
+    ran = {r["suite"] for r in rows}
+    kept = json.loads(SAVED.read_text())["suites"] if SAVED.exists() else []
+    return [r for r in kept if r["suite"] not in ran] + rows
+
+
 def main(argv: list[str]) -> int:
     save = "--save" in argv
     args = [a for a in argv if a != "--save"]
@@ -88,7 +96,7 @@ def main(argv: list[str]) -> int:
     violations = sum(int(r["violations"]) for r in rows)
     if save and rows:
         machine = f"{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}"
-        saved = {"date": date.today().isoformat(), "machine": machine, "suites": rows}
+        saved = {"date": date.today().isoformat(), "machine": machine, "suites": _merged(rows)}
         SAVED.write_text(json.dumps(saved, indent=2, sort_keys=True) + "\n")
         print(f"saved to {SAVED.relative_to(ROOT)}")
     return code or (1 if violations else 0)
