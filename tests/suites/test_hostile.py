@@ -42,6 +42,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.config._checks import NEGATIVE_DATA_REJECTION_EXPECTED_STATUSES
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.core.result import Ok
 from schemathesis.errors import FailureGroup
@@ -289,7 +290,15 @@ def _fuzz(target: Target, token: str | None, examples: int, check: Callable[[Any
     The key goes in as a configured header, so schemathesis knows every case carries it; extra
     query parameters are not generated (the API ignores unknown query parameters, as HTTP APIs do;
     unknown body fields are refused, and the explicit cases below cover them)."""
-    config: dict[str, Any] = {"generation": {"allow-extra-parameters": False}}
+    config: dict[str, Any] = {
+        "generation": {"allow-extra-parameters": False},
+        # a body over RAZAO_MAX_BODY_BYTES is refused with 413 before it is read: a rejection as well
+        "checks": {
+            "negative_data_rejection": {
+                "expected-statuses": [*NEGATIVE_DATA_REJECTION_EXPECTED_STATUSES, "413"]
+            }
+        },
+    }
     if token:
         config["headers"] = {"Authorization": f"Bearer {token}"}
     schema = schemathesis.openapi.from_asgi(
