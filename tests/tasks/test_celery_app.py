@@ -28,6 +28,8 @@ def test_delivery_is_at_least_once_with_one_task_reserved_at_a_time() -> None:
     assert conf.task_acks_late and conf.task_reject_on_worker_lost
     assert conf.worker_prefetch_multiplier == 1
     assert conf.broker_transport_options["visibility_timeout"] == 7200
+    # a worker killed while restoring expired reservations must not hold up redeliveries for minutes
+    assert conf.broker_transport_options["unacked_mutex_expire"] <= 10
     assert conf.worker_send_task_events and conf.task_send_sent_event
     assert conf.task_serializer == "json" and list(conf.accept_content) == ["json"]
     assert {EXPIRE_HOLDS, RUN_JOB, VERIFY_LEDGER, PRUNE_EVENTS} <= set(app.tasks)

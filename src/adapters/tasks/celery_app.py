@@ -44,6 +44,8 @@ LEASE_MARGIN_SECONDS = 2.0
 #: ... and at least this often, and within half the visibility timeout (Redis would redeliver a message
 #: whose countdown outlasts it: a harmless but useless copy).
 MAX_DEFER_SECONDS = 600.0
+#: How long a worker restoring expired reservations (Redis) may hold the lock that serialises restores.
+UNACKED_RESTORE_LOCK_SECONDS = 10
 #: A job whose run met a database outage longer than the runner waits out is tried again this much later.
 OUTAGE_RETRY_SECONDS = 30.0
 
@@ -111,6 +113,9 @@ def create_celery(
         # Redis: look for expired reservations every few seconds (kombu's default scans every ~100 s).
         "unacked_restore_interval": min(10, max(1, config.visibility_timeout // 3)),
         "unacked_restore_throttle": 1,
+        # A worker killed while it restores expired reservations keeps their Redis lock until it expires
+        # (kombu's default: 300 s), and no task is redelivered meanwhile; a restore takes milliseconds.
+        "unacked_mutex_expire": UNACKED_RESTORE_LOCK_SECONDS,
     }
     app.conf.update(
         task_serializer="json",

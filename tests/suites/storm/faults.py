@@ -179,8 +179,8 @@ class Faults:
         return "\n".join(lines)
 
     def kill_worker_during_job(self, start: date, end: date, timeout: float) -> dict[str, Any]:
-        """SIGKILL the worker running an interest accrual of `start`..`end` once the job is midway,
-        and start a replacement; the pool must finish the job (the task is redelivered after the
+        """SIGKILL the worker running an interest accrual of `start`..`end` once the job runs (midway,
+        or just begun), and start a replacement; the pool must finish the job (the task is redelivered after the
         visibility timeout). Returns the finished job (its state is for the caller to check)."""
         body = {"start": start.isoformat(), "end": end.isoformat()}
         job_id = self.admin.call("POST", "/v1/jobs/interest-accrual", body)["id"]
@@ -191,7 +191,10 @@ class Faults:
             progress = current["progress"]
             if current["state"] in ("succeeded", "failed"):
                 return current
-            return current if progress["total"] and 0 < progress["processed"] < progress["total"] else None
+            # running and not done: midway at best, just begun on a loaded machine (a job that finished
+            # before it was seen running would leave the storm without its worker fault)
+            started = current["state"] == "running" and progress["total"]
+            return current if started and progress["processed"] < progress["total"] else None
 
         try:
             job: dict[str, Any] = wait_for(
