@@ -63,5 +63,20 @@ local-down:
 suites:
 	./scripts/setup.sh && .venv/bin/python -m tests.suites --save
 
+# The console's screenshots in docs/console, taken by its browser tests (tests/browser).
+.PHONY: screenshots
+screenshots:
+	./scripts/setup.sh && RAZAO_SCREENSHOTS=1 .venv/bin/pytest -q -p no:cacheprovider tests/browser
+
 docs:
 	./scripts/docs.sh
+
+# The Python client (clients/python, docs/client.md): regenerate its generated half, razao_api, from the API's
+# OpenAPI document after an API change (tests/client fails while it is stale). `make diagrams` redraws the
+# documentation's diagrams (docs/diagrams/*.dot into SVG).
+.PHONY: client diagrams
+client:
+	./scripts/client.sh
+
+diagrams:
+	./scripts/diagrams.sh

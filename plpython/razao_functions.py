@@ -186,4 +186,47 @@ FUNCTIONS = [
         "volatility": "STABLE",
         "security_definer": True,
     },
+    {
+        "name": "seal_journal",
+        "args": "expected_version text, max_rows integer",
+        "returns": "jsonb",
+        "entry": "razao_seal_entry.seal_journal",
+        "volatility": "VOLATILE",
+        "security_definer": True,
+    },
+    {
+        "name": "verify_seals",
+        "args": "expected_version text, after_height bigint, max_blocks integer",
+        "returns": "jsonb",
+        "entry": "razao_seal_entry.verify_seals",
+        "volatility": "STABLE",
+        "security_definer": True,
+    },
+    {
+        "name": "seal_proof",
+        "args": "expected_version text, transfer_id uuid",
+        "returns": "jsonb",
+        "entry": "razao_seal_entry.seal_proof",
+        "volatility": "STABLE",
+        "security_definer": True,
+    },
+    {
+        "name": "seal_status",
+        "args": "expected_version text",
+        "returns": "jsonb",
+        "entry": "razao_seal_entry.seal_status",
+        "volatility": "STABLE",
+        "security_definer": True,
+    },
+    {
+        "name": "recon_ledger_window",
+        "args": (
+            "expected_version text, account_id uuid, first_day date, last_day date, rule jsonb, run_id uuid,"
+            " chunk integer"
+        ),
+        "returns": "jsonb",
+        "entry": "razao_recon_entry.ledger_window",
+        "volatility": "STABLE",
+        "security_definer": True,
+    },
 ]

@@ -34,9 +34,12 @@ fi
 if [ "$mode" = "check" ]; then
   log "checking that the generated pages are current"
   .venv/bin/python -m razao.docs_gen --check
+  ./scripts/diagrams.sh --check   # docs/diagrams/*.svg drawn from their current sources
 else
   log "regenerating the pages that come from the code"
   .venv/bin/python -m razao.docs_gen --chart
+  log "rendering the diagrams whose sources changed (docs/diagrams/*.dot)"
+  ./scripts/diagrams.sh
   log "rerunning the quickstart against the API to refresh its answers (needs PostgreSQL)"
   RAZAO_DOCS_UPDATE=1 .venv/bin/pytest -q -p no:cacheprovider tests/docs/test_quickstart.py
 fi

@@ -11,7 +11,9 @@ SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 # PL/Python for the in-database mode; PgBouncer and pg_auto_failover for the tests (and `make local-up`)
 # that run Razão behind a pooler and on a formation with automatic failover (docs/pooling.md,
 # docs/failover.md). Each is installed only when missing.
-packages=(postgresql-plpython3-15 pgbouncer postgresql-15-auto-failover pg-auto-failover-cli)
+# Chromium for the console's browser tests (tests/browser: Playwright drives /usr/bin/chromium).
+# Graphviz draws the documentation's diagrams (scripts/diagrams.sh: docs/diagrams/*.dot into SVG).
+packages=(postgresql-plpython3-15 pgbouncer postgresql-15-auto-failover pg-auto-failover-cli chromium graphviz)
 missing=()
 for package in "${packages[@]}"; do dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package"); done
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -50,6 +52,15 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q -e '.[dev]'
   rm -f .venv/.installed-*
   touch "$stamp"
+fi
+# The Python client (clients/python, docs/client.md) in the virtualenv, editable: tests/client runs it
+# against the API (reinstalled when its pyproject changes).
+client_stamp=".venv/.client-installed-$(sha256sum clients/python/pyproject.toml | cut -c1-16)"
+if [ ! -f "$client_stamp" ]; then
+  log "installing the Python client (clients/python)"
+  .venv/bin/python -m pip install -q -e clients/python
+  rm -f .venv/.client-installed-*
+  touch "$client_stamp"
 fi
 # The Rust kernel, for the app and for PostgreSQL's Python (skipped when already built from these sources).
 ./scripts/kernel.sh

@@ -40,6 +40,7 @@ from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 from uuid import UUID
 
+from application import reconciliation as recon_app
 from application.api_keys import ApiKey, ApiKeyRepository
 from application.events import Event
 from application.feed import START, EventFilter, FeedRead, Position, StoredEvent
@@ -57,14 +58,19 @@ from application.ports import (
     TransferRepository,
 )
 from application.search import AccountFilter, CategoryRef, TransferFilter
+from application.statements import StatementCursor
 from application.verification import LedgerScan
+from domain import reconciliation as recon_domain
 from domain.accounts import Account, AccountStatus, Balances, Layer, Side
 from domain.assets import Asset
 from domain.categories import Category, CategoryTree
+from domain.errors import InvalidState
 from domain.interest import Accrual, InterestPolicy
 from domain.monitors import Monitor
 from domain.periods import ClosedPeriods, PeriodBalance, PeriodClose, end_of, ensure_open
 from domain.reports import AssetTotals
+from domain.statements import CsvMapping, Statement
+from domain.statements import StatementLine as BankLine
 from domain.time_basis import Basis, ValuePosition, net_change, posted_from_net
 from domain.transfers import Entry, Transfer, TransferStatus
 from domain.verification import JournalLine, StoredAccount, TransferSums
@@ -110,6 +116,11 @@ class InMemoryStore:
         self.events: list[StoredEvent] = []
         self.event_horizon: Position = START
         self.last_txid = 0
+        #: Bank statements (`application.statements`) by id, their lines by (account id, external id)
+        #: (the unique key of `statement_lines`), and the saved CSV mappings by name.
+        self.bank_statements: dict[UUID, Statement] = {}
+        self.statement_lines: dict[tuple[UUID, str], BankLine] = {}
+        self.csv_mappings: dict[str, CsvMapping] = {}
         #: Row locks held by open units of work: ("account" | "transfer", id) -> holder.
         self._locks: dict[tuple[str, UUID], FakeUnitOfWork] = {}
 
@@ -212,6 +223,17 @@ class FakeUnitOfWork:
         self.periods = FakePeriods(self)
         self.categories = FakeCategories(self)
         self.groups = FakeGroups(self)
+        self.statement_rows = _Table[UUID, Statement](
+            "statement", store.bank_statements, idempotency_key=True
+        )
+        self.statement_line_rows = _Table[tuple[UUID, str], BankLine](
+            "statement line", store.statement_lines, idempotency_key=True
+        )
+        self.csv_mapping_rows = _Table[str, CsvMapping](
+            "CSV mapping", store.csv_mappings, idempotency_key=True
+        )
+        self.statements = FakeStatements(self)
+        self.csv_mappings = FakeCsvMappings(self)
 
     def _tables(self) -> tuple[_Table[Any, Any], ...]:
         return (
@@ -228,6 +250,9 @@ class FakeUnitOfWork:
             self.snapshot_rows,
             self.category_rows,
             self.member_rows,
+            self.statement_rows,
+            self.statement_line_rows,
+            self.csv_mapping_rows,
         )
 
     def __enter__(self) -> Self:
@@ -1314,3 +1339,272 @@ class SequentialIds:
     def new_id(self) -> UUID:
         self._count += 1
         return UUID(f"{self._namespace:08x}-0000-4000-8000-{self._count:012x}")
+
+
+class FakeStatements:
+    """Implements `application.statements.StatementRepository` over the store."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def lock_imports(self, account_id: UUID) -> None:
+        self._uow.acquire("statement imports", account_id)
+
+    def get(self, statement_id: UUID) -> Statement | None:
+        self._uow.ensure_open()
+        return self._uow.statement_rows.get(statement_id)
+
+    def known_external_ids(self, account_id: UUID, external_ids: Sequence[str]) -> set[str]:
+        self._uow.ensure_open()
+        rows = self._uow.statement_line_rows
+        return {e for e in external_ids if rows.get((account_id, e)) is not None}
+
+    def add(self, statement: Statement, lines: Sequence[BankLine]) -> None:
+        self._uow.ensure_open()
+        self._uow.statement_rows.insert(statement.id, statement)
+        for line in lines:
+            if line.amount <= 0 or line.account_id != statement.account_id:
+                raise AssertionError(f"line {line.line_no} breaks a check of statement_lines")
+            self._uow.statement_line_rows.insert((line.account_id, line.external_id), line)
+
+    def query(self, *, account_id: UUID | None, after: StatementCursor | None, limit: int) -> list[Statement]:
+        self._uow.ensure_open()
+        rows = [
+            s for s in self._uow.statement_rows.rows() if account_id is None or s.account_id == account_id
+        ]
+        rows.sort(key=lambda s: (s.imported_at, s.id), reverse=True)
+        if after is not None:
+            rows = [s for s in rows if (s.imported_at, s.id) < (after.imported_at, after.id)]
+        return rows[:limit]
+
+    def lines(self, statement_id: UUID, *, after_line: int | None, limit: int) -> list[BankLine]:
+        self._uow.ensure_open()
+        rows = [
+            line
+            for line in self._uow.statement_line_rows.rows()
+            if line.statement_id == statement_id and line.line_no > (after_line or 0)
+        ]
+        return sorted(rows, key=lambda line: line.line_no)[:limit]
+
+
+class FakeCsvMappings:
+    """Implements `application.statements.CsvMappingRepository` over the store."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def get(self, name: str) -> CsvMapping | None:
+        self._uow.ensure_open()
+        return self._uow.csv_mapping_rows.get(name)
+
+    def add(self, mapping: CsvMapping, at: datetime) -> bool:
+        self._uow.ensure_open()
+        if self._uow.csv_mapping_rows.get(mapping.name) is not None:
+            return False
+        self._uow.csv_mapping_rows.insert(mapping.name, mapping)
+        return True
+
+    def query(self, *, after_name: str | None, limit: int) -> list[CsvMapping]:
+        self._uow.ensure_open()
+        rows = sorted(self._uow.csv_mapping_rows.rows(), key=lambda m: m.name)
+        return [m for m in rows if after_name is None or m.name > after_name][:limit]
+
+
+# --- reconciliation (application.reconciliation) ------------------------------------------------------
+
+
+class FakeRecon:
+    """The reconciliation's store and ledger window in memory: statements and their lines, the mirror
+    accounts' posted entries (as `domain.reconciliation.LedgerItem`s, by account), rules, runs, results
+    and matches. `uow()` gives a unit of work (`recon`, `events`) whose changes are kept only on
+    `commit()`; the fake itself is the `LedgerWindow`."""
+
+    def __init__(self) -> None:
+        self.statements: dict[UUID, recon_app.StatementInfo] = {}
+        self.lines: dict[UUID, list[recon_domain.BankLine]] = {}
+        self.entries: dict[UUID, list[recon_domain.LedgerItem]] = {}
+        self.rules: dict[UUID, recon_app.SavedRule] = {}
+        self.runs: dict[UUID, recon_app.Run] = {}
+        self.results: dict[tuple[UUID, str, str], recon_app.ResultRow] = {}
+        self.matches: dict[UUID, recon_app.MatchRecord] = {}
+        self.events: list[Event] = []
+        #: Calls of `items` (the ledger window), for tests that count reads.
+        self.window_reads = 0
+
+    def uow(self) -> FakeReconUnitOfWork:
+        return FakeReconUnitOfWork(self)
+
+    # the ledger window
+    def _held_entries(self, run_id: UUID | None) -> set[str]:
+        return {
+            key
+            for m in self.matches.values()
+            if m.active and (m.run_id is None or m.run_id != run_id)
+            for key in m.entries
+        }
+
+    def items(
+        self,
+        account_id: UUID,
+        first: date,
+        last: date,
+        rule: recon_domain.Rule,
+        run_id: UUID | None,
+        chunk: int,
+    ) -> list[recon_domain.LedgerItem]:
+        self.window_reads += 1
+        held = self._held_entries(run_id)
+        earlier = {
+            key
+            for (run, side, key), row in self.results.items()
+            if run == run_id and side == recon_app.LEDGER and row.chunk < chunk
+        }
+        return [
+            item
+            for item in self.entries.get(account_id, [])
+            if first <= item.value_date <= last and item.key not in held and item.key not in earlier
+        ]
+
+
+class FakeReconUnitOfWork:
+    def __init__(self, fake: FakeRecon) -> None:
+        self._fake = fake
+        self._saved: dict[str, Any] | None = None
+        self.recon = FakeReconRepository(fake)
+        self.events = self
+
+    def add(self, events: Sequence[Event]) -> None:
+        self._fake.events.extend(events)
+
+    def __enter__(self) -> Self:
+        names = ("rules", "runs", "results", "matches", "events")
+        self._saved = {name: copy.deepcopy(getattr(self._fake, name)) for name in names}
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._saved is not None:  # not committed: back to what it was
+            for name, value in self._saved.items():
+                setattr(self._fake, name, value)
+        self._saved = None
+
+    def commit(self) -> None:
+        self._saved = None
+
+
+class FakeReconRepository:
+    """Implements `application.reconciliation.ReconRepository` over `FakeRecon`."""
+
+    def __init__(self, fake: FakeRecon) -> None:
+        self._f = fake
+
+    def add_rule(self, saved: recon_app.SavedRule) -> None:
+        if any(r.name == saved.name for r in self._f.rules.values()):
+            raise InvalidState(f"a reconciliation rule named {saved.name!r} exists")
+        self._f.rules[saved.id] = saved
+
+    def get_rule(self, rule_id: UUID) -> recon_app.SavedRule | None:
+        return self._f.rules.get(rule_id)
+
+    def list_rules(self, after: str | None, limit: int) -> list[recon_app.SavedRule]:
+        ordered = sorted(self._f.rules.values(), key=lambda r: r.name)
+        return [r for r in ordered if after is None or r.name > after][:limit]
+
+    def statement(self, statement_id: UUID) -> recon_app.StatementInfo | None:
+        return self._f.statements.get(statement_id)
+
+    def line_days(self, statement_id: UUID) -> list[tuple[date, int]]:
+        days: dict[date, int] = defaultdict(int)
+        for line in self._f.lines.get(statement_id, []):
+            days[line.value_date] += 1
+        return sorted(days.items())
+
+    def _line_held(self, statement_id: UUID, line_no: int, run_id: UUID | None, *, any_match: bool) -> bool:
+        return any(
+            m.active
+            and (statement_id, line_no) in m.lines
+            and (any_match or m.run_id is None or m.run_id != run_id)
+            for m in self._f.matches.values()
+        )
+
+    def lines(
+        self, statement_id: UUID, first: date, last: date, run_id: UUID
+    ) -> tuple[list[recon_domain.BankLine], int]:
+        chosen = [line for line in self._f.lines.get(statement_id, []) if first <= line.value_date <= last]
+        free = [
+            line
+            for line in chosen
+            if not self._line_held(statement_id, line.line_no, run_id, any_match=False)
+        ]
+        return sorted(free, key=lambda line: line.line_no), len(chosen) - len(free)
+
+    def line(self, statement_id: UUID, line_no: int) -> tuple[recon_domain.BankLine, bool] | None:
+        for line in self._f.lines.get(statement_id, []):
+            if line.line_no == line_no:
+                return line, self._line_held(statement_id, line_no, None, any_match=True)
+        return None
+
+    def line_numbers(self, statement_id: UUID, line_nos: Sequence[int]) -> list[int]:
+        return [line.line_no for line in self._f.lines.get(statement_id, []) if line.line_no in set(line_nos)]
+
+    def entries_of(self, account_id: UUID, transfer_ids: Sequence[UUID]) -> list[str]:
+        wanted = {str(t) for t in transfer_ids}
+        return [i.key for i in self._f.entries.get(account_id, []) if i.key.split(":")[0] in wanted]
+
+    def add_run(self, run: recon_app.Run) -> None:
+        self._f.runs[run.id] = copy.deepcopy(run)
+
+    def get_run(self, run_id: UUID) -> recon_app.Run | None:
+        return copy.deepcopy(self._f.runs.get(run_id))
+
+    def save_run(self, run: recon_app.Run) -> None:
+        self._f.runs[run.id] = copy.deepcopy(run)
+
+    def record(
+        self,
+        run: recon_app.Run,
+        rows: Sequence[recon_app.ResultRow],
+        matches: Sequence[recon_app.MatchRecord],
+    ) -> None:
+        for m in matches:
+            self._f.matches.setdefault(m.id, m)
+        for row in rows:
+            self._f.results.setdefault((run.id, row.side, row.key), row)
+
+    def results(
+        self, run: recon_app.Run, side: str, state: str | None, after: str | None, limit: int
+    ) -> list[recon_app.ResultRow]:
+        rows = sorted(
+            (row for (r, s, _), row in self._f.results.items() if r == run.id and s == side),
+            key=lambda row: row.key,
+        )
+        return [
+            row
+            for row in rows
+            if (state is None or row.state == state) and (after is None or row.key > after)
+        ][:limit]
+
+    def unmatched_entries(
+        self, run: recon_app.Run, first: date, last: date, after: str | None, limit: int
+    ) -> list[recon_app.ResultRow]:
+        held = {key for m in self._f.matches.values() if m.active for key in m.entries}
+        named = {key for (r, s, key) in self._f.results if r == run.id and s == recon_app.LEDGER}
+        rows = [
+            recon_app.ResultRow(recon_app.LEDGER, i.key, recon_app.UNMATCHED, i.value_date, i.amount)
+            for i in self._f.entries.get(run.account_id, [])
+            if first <= i.value_date <= last and i.key not in held and i.key not in named
+        ]
+        return sorted((r for r in rows if after is None or r.key > after), key=lambda r: r.key)[:limit]
+
+    def add_match(self, record: recon_app.MatchRecord) -> None:
+        for m in self._f.matches.values():
+            if m.active and (set(m.lines) & set(record.lines) or set(m.entries) & set(record.entries)):
+                raise InvalidState("a line or an entry of this match is in an active match already")
+        self._f.matches[record.id] = record
+
+    def get_match(self, match_id: UUID) -> recon_app.MatchRecord | None:
+        return self._f.matches.get(match_id)
+
+    def unmatch(self, match_id: UUID, by: str, at: datetime) -> None:
+        self._f.matches[match_id] = replace(self._f.matches[match_id], unmatched_by=by, unmatched_at=at)

@@ -13,11 +13,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 from uuid import UUID
 
-from application.ports import Clock, IdSource
+from application.ports import Clock, IdSource, Transaction
 from domain.errors import DomainError, NotFound, ValidationError
 from domain.values import check_text
 
@@ -62,19 +61,8 @@ class ApiKeyRepository(Protocol):
     def revoke(self, key_id: UUID, at: datetime) -> bool: ...
 
 
-class ApiKeyUnitOfWork(Protocol):
+class ApiKeyUnitOfWork(Transaction, Protocol):
     api_keys: ApiKeyRepository
-
-    def __enter__(self) -> Self: ...
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    def commit(self) -> None: ...
 
 
 _TOKEN = re.compile(r"^rz_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$")

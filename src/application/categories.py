@@ -12,12 +12,11 @@ commits: two concurrent moves cannot make a cycle between them. Membership is id
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol
 from uuid import UUID
 
 from application.pages import Page, check_limit, paginate
-from application.ports import AccountRepository, Clock, IdSource
+from application.ports import AccountRepository, Clock, IdSource, Transaction
 from domain.accounts import Account
 from domain.categories import Category, CategoryTree, check_code
 from domain.errors import AccountNotFound, IdempotencyConflict, NotFound, ValidationError
@@ -58,20 +57,9 @@ class CategoryRepository(Protocol):
         ...
 
 
-class CategoryUnitOfWork(Protocol):
+class CategoryUnitOfWork(Transaction, Protocol):
     categories: CategoryRepository
     accounts: AccountRepository
-
-    def __enter__(self) -> Self: ...
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    def commit(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,10 @@ posting transfer; the transfer also has its own `transfer.posted`, written just 
 Jobs: `job.succeeded`, `job.failed`.
 Periods: `period.closed`, `period.reopened`: an accounting period was closed, or a close reopened
 (`application.periods`; its data: the close).
+Journal: `journal.sealed`: a block of the journal was sealed (`application.seals`; its data: the block
+header, an anchor of the chain published outside the sealed table).
+Reconciliation: `reconciliation.finished`: a matching run of a bank statement finished
+(`application.reconciliation`; its data: the run, with its summary and closing balance check).
 Monitors: `balance.monitor_triggered`: a balance monitor's condition became true (`application.monitors`,
 recorded by the change that made it true, after that change's own events; or by the monitor's creation
 when it already held). Its data: the monitor (after firing), the account as the change left it, and the
@@ -71,6 +75,8 @@ class EventType(StrEnum):
     BALANCE_MONITOR_TRIGGERED = "balance.monitor_triggered"
     PERIOD_CLOSED = "period.closed"
     PERIOD_REOPENED = "period.reopened"
+    JOURNAL_SEALED = "journal.sealed"
+    RECONCILIATION_FINISHED = "reconciliation.finished"
 
 
 #: What each type means, for people (the generated reference docs/api/event-types.md).
@@ -99,6 +105,11 @@ DESCRIPTIONS: dict[EventType, str] = {
     " asset, or any asset when ledger-wide) may be booked any more.",
     EventType.PERIOD_REOPENED: "A period close was reopened (`reopened_by`, `reopen_reason`): its days accept"
     " postings again.",
+    EventType.JOURNAL_SEALED: "A block of the journal was sealed (`application.seals`): `data` is its header"
+    " (height, hash, prev_hash, merkle_root, row_count, first and last position, sealed_at, and the canonical"
+    " `header` text that hashes to `hash`), an anchor to keep outside the ledger.",
+    EventType.RECONCILIATION_FINISHED: "A reconciliation run of a bank statement finished: `data` is the run"
+    " (its summary of matched, ambiguous and unmatched lines and entries, and its closing balance check).",
 }
 
 #: Which API document each type's `data` holds: `transfer`, `account`, `job` or `monitor`.
@@ -111,6 +122,8 @@ DOCUMENTS: dict[EventType, str] = {
     EventType.BALANCE_MONITOR_TRIGGERED: "monitor",
     EventType.PERIOD_CLOSED: "period",
     EventType.PERIOD_REOPENED: "period",
+    EventType.JOURNAL_SEALED: "block",
+    EventType.RECONCILIATION_FINISHED: "reconciliation",
 }
 
 

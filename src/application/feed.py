@@ -22,13 +22,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol
 from uuid import UUID
 
 from application.events import EventType
 from application.pages import DEFAULT_LIMIT, check_limit
-from application.ports import Clock
+from application.ports import Clock, Transaction
 from application.retention import delete_older
 from domain.errors import DomainError, ValidationError
 
@@ -101,20 +100,9 @@ class EventFeed(Protocol):
         ...
 
 
-class FeedUnitOfWork(Protocol):
+class FeedUnitOfWork(Transaction, Protocol):
     @property
     def events(self) -> EventFeed: ...
-
-    def __enter__(self) -> Self: ...
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    def commit(self) -> None: ...
 
 
 class CursorExpired(DomainError):

@@ -22,13 +22,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol
 from uuid import UUID
 
 from application import events
 from application.events import EventLog, EventType
-from application.ports import Clock, IdSource
+from application.ports import Clock, IdSource, Transaction
 from domain.errors import InvalidState, NotFound, ValidationError
 from domain.values import check_metadata, check_text
 
@@ -124,20 +123,9 @@ class JobRepository(Protocol):
     def save(self, job: Job) -> None: ...
 
 
-class JobUnitOfWork(Protocol):
+class JobUnitOfWork(Transaction, Protocol):
     jobs: JobRepository
     events: EventLog
-
-    def __enter__(self) -> Self: ...
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    def commit(self) -> None: ...
 
 
 def _check_count(value: object, name: str) -> int:

@@ -189,7 +189,23 @@ class ClosedPeriodsSource(Protocol):
         ...
 
 
-class UnitOfWork(Protocol):
+class Transaction(Protocol):
+    """A unit of work's transaction: entered, committed by the use case, rolled back on leaving unless
+    committed. Every unit of work of a use case module is one (`JobUnitOfWork(Transaction, Protocol)`)."""
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+
+class UnitOfWork(Transaction, Protocol):
     """One transaction over every repository, and the events it records (`application.events`). Also
     satisfies `api_keys.ApiKeyUnitOfWork`."""
 
@@ -202,16 +218,6 @@ class UnitOfWork(Protocol):
     #: The closed accounting periods (`application.periods`), checked by backdated writes.
     periods: ClosedPeriodsSource
 
-    def __enter__(self) -> Self: ...
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    def commit(self) -> None: ...
     def rollback(self) -> None: ...
 
 

@@ -10,24 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from types import TracebackType
-from typing import Protocol, Self, TypeVar
+from typing import TypeVar
 
-from application.ports import Clock
+from application.ports import Clock, Transaction
 from domain.errors import ValidationError
 
 #: The shortest retention a setting may ask for (the database refuses a later cut-off as well).
 MINIMUM_RETENTION = timedelta(days=1)
-
-
-class Transaction(Protocol):
-    def __enter__(self) -> Self: ...
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None: ...
-
-    def commit(self) -> None: ...
 
 
 U = TypeVar("U", bound=Transaction)

@@ -38,15 +38,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 from time import sleep
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 from uuid import UUID
 
 from application import webhook_policy as policy
 from application.events import EventType
 from application.feed import EventFeed, EventFilter, Position, StoredEvent
 from application.pages import check_limit
-from application.ports import Clock, ExecutionUnavailable, IdSource, RetryableConflict
+from application.ports import Clock, ExecutionUnavailable, IdSource, RetryableConflict, Transaction
 from application.retention import delete_older
 from domain.errors import InvalidState, NotFound, ValidationError
 
@@ -249,17 +248,11 @@ class WebhookStore(Protocol):
     def resend_failed(self, endpoint_id: UUID, since: datetime | None, now: datetime) -> int: ...
 
 
-class WebhookUnitOfWork(Protocol):
+class WebhookUnitOfWork(Transaction, Protocol):
     @property
     def webhooks(self) -> WebhookStore: ...
     @property
     def events(self) -> EventFeed: ...
-
-    def __enter__(self) -> Self: ...
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None: ...
-    def commit(self) -> None: ...
 
 
 class SecretBox(Protocol):

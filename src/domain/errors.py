@@ -89,6 +89,13 @@ class PeriodClosed(DomainError):
     title = "The value date falls in a closed accounting period"
 
 
+class NotSealedYet(DomainError):
+    """None of the lines asked about is in a sealed block yet (`application.seals`): ask again shortly."""
+
+    code = "not_sealed_yet"
+    title = "Not sealed yet"
+
+
 ALL_ERRORS: tuple[type[DomainError], ...] = (
     ValidationError,
     UnbalancedTransfer,
@@ -100,4 +107,5 @@ ALL_ERRORS: tuple[type[DomainError], ...] = (
     InvalidState,
     NotFound,
     PeriodClosed,
+    NotSealedYet,
 )

@@ -12,10 +12,10 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, cast
 from uuid import UUID
 
 import typer
@@ -23,7 +23,11 @@ import typer
 from razao.settings import Settings
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from domain.seals import SealReport
     from razao.container import Container
+    from razao.progress import JobView
 
 app = typer.Typer(help="Razão, a double-entry ledger service.", no_args_is_help=True)
 db = typer.Typer(help="Create the database and apply or roll back schema migrations.", no_args_is_help=True)
@@ -309,10 +313,17 @@ def check(
         Path | None, typer.Option(help="Save the journal's baseline to this file.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    progress: Annotated[
+        bool, typer.Option(help="Show progress on stderr: a bar on a terminal, a line every 10 s otherwise.")
+    ] = True,
+    seals: Annotated[
+        bool, typer.Option("--seals", help="Also recompute every sealed block (docs/audit/seals.md).")
+    ] = False,
 ) -> None:
     """Prove the ledger's invariants over one snapshot; exit 1 on any violation (docs/operations.md)."""
     from adapters.db.checker import Acknowledged, check_ledger, journal_baseline
     from adapters.db.engine import make_engine
+    from razao.progress import Progress
 
     settings = _settings()
     engine = make_engine(
@@ -328,13 +339,22 @@ def check(
             else []
         )
         before = json.loads(baseline.read_text()) if baseline else None
-        report = check_ledger(engine, acknowledged=told, baseline=before)
+        with Progress("check", unit="rows", enabled=progress) as shown:
+            report = check_ledger(
+                engine, acknowledged=told, baseline=before, progress=shown.update if progress else None
+            )
         if save_baseline:
             save_baseline.write_text(json.dumps(journal_baseline(engine)))
+        sealed = _check_seals(engine) if seals else None
     finally:
         engine.dispose()
     if as_json:
-        typer.echo(json.dumps(report.to_dict(), indent=2))
+        document = report.to_dict()
+        if sealed is not None:
+            from application.seals import report_to_dict
+
+            document["seals"] = report_to_dict(sealed)
+        typer.echo(json.dumps(document, indent=2))
     else:
         for name, count in report.counts.items():
             found = sum(1 for v in report.violations if v.check == name)
@@ -342,7 +362,22 @@ def check(
         for violation in report.violations:
             typer.echo(f"VIOLATION {violation.check} {violation.subject}: {violation.detail}")
         typer.echo("the books hold" if report.ok else f"{report.violation_count} violation(s)")
-    raise typer.Exit(0 if report.ok else 1)
+        if sealed is not None:
+            state = "ok" if sealed.ok else f"{sealed.broken_blocks} broken block(s)"
+            typer.echo(f"{'seals':<20} {sealed.blocks:>12,} blocks, {sealed.rows:,} rows  {state}")
+            for finding in sealed.findings:
+                typer.echo(f"SEAL {finding.kind} block {finding.height}: {finding.detail}")
+    raise typer.Exit(0 if report.ok and (sealed is None or sealed.ok) else 1)
+
+
+def _check_seals(engine: Engine) -> SealReport:
+    """Every sealed block recomputed from the journal, in the app (`application.seals`)."""
+    from adapters.db.seals import SqlSealUnitOfWork
+    from adapters.system import SystemClock
+    from application.seals import InAppSealPath, verify_all
+
+    path = InAppSealPath(lambda: SqlSealUnitOfWork(engine), SystemClock())
+    return verify_all(path.verify)
 
 
 def _container() -> Container:
@@ -394,6 +429,180 @@ def key_revoke(key_id: UUID) -> None:
     container = _container()
     revoke_api_key(key_id, container.admin_uow(), container.clock())
     typer.echo(f"revoked {key_id}")
+
+
+jobs = typer.Typer(help="Follow background jobs (docs/operations.md).", no_args_is_help=True)
+app.add_typer(jobs, name="jobs")
+
+
+@jobs.command("watch")
+def jobs_watch(
+    job_id: UUID,
+    api: Annotated[
+        str | None,
+        typer.Option(help="Read the job from this API (e.g. http://127.0.0.1:8000) instead of the database."),
+    ] = None,
+    token: Annotated[
+        str | None, typer.Option(envvar="RAZAO_API_TOKEN", help="API key for --api (scope admin).")
+    ] = None,
+    interval: Annotated[float, typer.Option(min=0.1, help="Seconds between two reads.")] = 1.0,
+    timeout: Annotated[float | None, typer.Option(help="Give up after this many seconds (exit 124).")] = None,
+) -> None:
+    """Follow a job's progress until it ends: a bar on a terminal, plain lines otherwise. Exit 0 when it
+    succeeded, 1 when it failed, 2 when there is no such job or it cannot be read (the API refused the
+    key or the request, or did not answer), 124 when --timeout passed first."""
+    from razao.progress import Progress, watch_job
+
+    read = _job_over_api(job_id, api, token) if api else _job_in_database(job_id)
+    try:
+        shown = Progress(f"job {job_id}", unit="items")
+        job, code = watch_job(read, shown, interval=interval, timeout=timeout)
+    except (LookupError, _Unreadable) as missing:
+        typer.echo(f"razao jobs watch: {missing}", err=True)
+        raise typer.Exit(2) from None
+    summary: dict[str, object] = {"id": str(job_id), "kind": job.kind, "state": job.state}
+    summary |= {"processed": job.processed, "total": job.total, "result": job.result}
+    if job.errors:
+        summary["errors"] = list(job.errors)
+    typer.echo(json.dumps(summary, default=str))
+    raise typer.Exit(code)
+
+
+def _job_in_database(job_id: UUID) -> Callable[[], JobView]:
+    from application.jobs import JobUnitOfWork, get_job
+    from domain.errors import NotFound
+    from razao.progress import JobView
+
+    container = _container()
+    # the ledger's unit of work has the jobs repository (as JobServices' is, in the container)
+    uow = cast("Callable[[], JobUnitOfWork]", container.uow)
+
+    def read() -> JobView:
+        try:
+            job = get_job(job_id, uow())
+        except NotFound as missing:
+            raise LookupError(f"job {job_id} does not exist") from missing
+        errors = tuple(job.errors)
+        return JobView(job.kind, str(job.state), job.processed, job.total, job.result, errors)
+
+    return read
+
+
+class _Unreadable(Exception):
+    """The job cannot be read (not that it failed): the API refused the request or did not answer."""
+
+
+def _refusal(response: Any) -> str:
+    """The API's answer as a sentence: its status, and its problem's title and detail when it has one."""
+    try:
+        problem = response.json()
+    except ValueError:
+        problem = None
+    said = ""
+    if isinstance(problem, dict):
+        said = ": " + " ".join(str(problem[k]) for k in ("title", "detail") if problem.get(k))
+    hint = {401: " (check --token or RAZAO_API_TOKEN)", 403: " (the key needs the admin scope)"}
+    return f"the API answered {response.status_code}{said}{hint.get(response.status_code, '')}"
+
+
+def _job_over_api(job_id: UUID, api: str, token: str | None) -> Callable[[], JobView]:
+    import httpx
+
+    from razao.progress import JobView
+
+    if not token:
+        typer.echo("razao jobs watch: --api needs --token (or RAZAO_API_TOKEN)", err=True)
+        raise typer.Exit(2)
+    client = httpx.Client(base_url=api.rstrip("/"), headers={"Authorization": f"Bearer {token}"}, timeout=30)
+
+    def read() -> JobView:
+        for attempt in range(5):  # a restart of the API or a 503 does not end the watch
+            try:
+                response = client.get(f"/v1/jobs/{job_id}")
+            except httpx.TransportError as error:
+                if attempt == 4:
+                    raise _Unreadable(f"cannot read job {job_id}: the API did not answer ({error})") from None
+                time.sleep(1 + attempt)
+                continue
+            if response.status_code == 404:
+                raise LookupError(f"job {job_id} does not exist")
+            if response.status_code < 500 or attempt == 4:
+                break
+            time.sleep(1 + attempt)
+        if not response.is_success:
+            raise _Unreadable(f"cannot read job {job_id}: {_refusal(response)}")
+        return JobView.from_api(response.json())
+
+    return read
+
+
+statements_cli = typer.Typer(
+    help="Import bank statements (docs/audit/reconciliation.md).", no_args_is_help=True
+)
+app.add_typer(statements_cli, name="statements")
+
+
+@statements_cli.command("import")
+def statements_import(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="The statement file.")
+    ],
+    account: Annotated[str, typer.Option(help="The mirror account: its id or its code.")],
+    format: Annotated[str, typer.Option(help="camt053, mt940, ofx or csv.")],
+    mapping: Annotated[str | None, typer.Option(help="A saved CSV mapping's name (csv only).")] = None,
+    by: Annotated[str | None, typer.Option(help="Who imports it (default: the system user).")] = None,
+) -> None:
+    """Import a statement file into its mirror account, as `POST /v1/statements` does: the file is read
+    in chunks up to RAZAO_STATEMENT_MAX_BYTES. Prints the statement as JSON with `created` (false: the same
+    file was imported before). Exit 1 when the file or the account is refused (the reason on stderr)."""
+    import dataclasses
+    import getpass
+    import hashlib
+
+    from application.statements import ImportFile, import_file
+    from domain.errors import DomainError
+
+    settings = _settings()
+    container = _container()
+    digest, data = hashlib.sha256(), bytearray()
+    with file.open("rb") as stream:
+        while chunk := stream.read(1024 * 1024):
+            if len(data) + len(chunk) > settings.statement_max_bytes:
+                limit = settings.statement_max_bytes
+                typer.echo(f"razao statements import: {file} is larger than {limit} bytes", err=True)
+                raise typer.Exit(1)
+            data += chunk
+            digest.update(chunk)
+    hub = container.statement_services()
+    try:
+        command = ImportFile(
+            account_id=_account_id(container, account),
+            format=format,
+            data=bytes(data),
+            content_sha256=digest.hexdigest(),
+            mapping=mapping,
+            source_name=file.name,
+            imported_by=by or f"cli:{getpass.getuser()}",
+        )
+        statement, created = import_file(command, hub.uow, container.clock(), hub.read)
+    except DomainError as refused:
+        typer.echo(json.dumps({"code": refused.code, "detail": refused.detail}), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(json.dumps({**dataclasses.asdict(statement), "created": created}, default=str))
+
+
+def _account_id(container: Container, account: str) -> UUID:
+    from domain.errors import AccountNotFound
+
+    try:
+        return UUID(account)
+    except ValueError:
+        pass
+    with container.uow() as uow:
+        found = uow.accounts.get_by_code(account)
+    if found is None:
+        raise AccountNotFound(f"account {account} does not exist", account_code=account)
+    return found.id
 
 
 def main() -> None:

@@ -17,25 +17,40 @@ from prometheus_client import CollectorRegistry
 
 from adapters.db.beat import SqlBeatFirings
 from adapters.db.code_bundle import app_code_version, database_code, database_kernel, function_stats
+from adapters.db.console_sessions import SqlSessionStore
 from adapters.db.engine import make_engine
 from adapters.db.event_stats import watermark_lag
 from adapters.db.health import database_status
 from adapters.db.in_database import InDatabaseBatchPath, InDatabaseReadPath, InDatabaseWritePath
 from adapters.db.job_stats import job_stats
+from adapters.db.jobs import SqlRecentJobs
+from adapters.db.reconciliation import InDatabaseLedgerWindow, SqlLedgerWindow, SqlReconUnitOfWork
 from adapters.db.replicas import ReplicaSet, RoutedEngine
+from adapters.db.seals import InDatabaseSealPath, SqlSealUnitOfWork
+from adapters.db.statements import SqlStatementUnitOfWork
 from adapters.db.stream import SqlStreamCursors, stream_stats
 from adapters.db.unit_of_work import SqlUnitOfWork
 from adapters.db.webhooks import SqlWebhookUnitOfWork, webhook_stats
+from adapters.http.console.ports import ConsoleServices
 from adapters.http.groups import GroupCommit, GroupSettings
 from adapters.http.metrics import HttpMetrics
 from adapters.http.schemas.common import dump_json
 from adapters.http.schemas.events import EventOut
-from adapters.http.services import FunctionStat, JobServices, Readiness, Services, WebhookServices
+from adapters.http.services import (
+    FunctionStat,
+    JobServices,
+    Readiness,
+    ReconciliationServices,
+    Services,
+    StatementServices,
+    WebhookServices,
+)
+from adapters.statements import parse as read_statement
 from adapters.stream.amqp import AmqpPublisher
 from adapters.stream.runner import StreamRunner
 from adapters.system import RandomIds, SystemClock
 from adapters.tasks.celery_app import CeleryConfig, create_celery
-from adapters.tasks.jobs import LEDGER_VERIFICATION, JobRunner
+from adapters.tasks.jobs import LEDGER_VERIFICATION, JobRunner, seal_all
 from adapters.tasks.queue import CeleryJobQueue
 from adapters.tasks.runtime import TaskRuntime
 from adapters.tasks.webhooks import WebhookWorker
@@ -46,6 +61,8 @@ from application import feed
 from application.batch_path import InAppBatchPath
 from application.jobs import create_job
 from application.read_path import InAppReadPath
+from application.reconciliation import Reconciler, balance_by_value_date
+from application.seals import InAppSealPath, seal_status
 from application.webhook_policy import AllowList
 from application.webhooks import DeliveryPolicy
 from application.write_path import InAppWritePath
@@ -60,6 +77,7 @@ from razao.metrics import (
     MeteredWritePath,
     ReadMetrics,
     ReplicasCollector,
+    SealsCollector,
     UseCaseMetrics,
     WebhooksCollector,
     new_registry,
@@ -222,6 +240,11 @@ class Container(containers.DeclarativeContainer):
         providers.Factory(
             WebhooksCollector, providers.Callable(lambda engine: lambda: webhook_stats(engine), engine)
         ),
+        # the sealer's state, read in the app whatever the mode (the same statements: razao_seal_store)
+        providers.Factory(
+            SealsCollector,
+            providers.Callable(lambda engine: lambda: seal_status(SqlSealUnitOfWork(engine)), engine),
+        ),
     )
     use_case_metrics = providers.Singleton(UseCaseMetrics, metrics_registry)
     http_metrics = providers.Singleton(HttpMetrics, metrics_registry)
@@ -269,6 +292,22 @@ class Container(containers.DeclarativeContainer):
         db=providers.Singleton(InDatabaseBatchPath, function_engine, expected_version=code_version),
     )
 
+    #: The sealed journal (docs/audit/seals.md): sealing, verification, proofs and status, in the app or
+    #: in the database like the batch use cases.
+    seal_uow = providers.Factory(SqlSealUnitOfWork, engine)
+    seal_path = providers.Selector(
+        execution_mode,
+        app=providers.Singleton(
+            InAppSealPath, uow=seal_uow.provider, clock=clock, max_rows=settings.provided.seal_block_rows
+        ),
+        db=providers.Singleton(
+            InDatabaseSealPath,
+            function_engine,
+            expected_version=code_version,
+            max_rows=settings.provided.seal_block_rows,
+        ),
+    )
+
     #: The Celery app (workers, beat, Flower, and the API sending jobs); connects on first use only.
     celery_config = providers.Singleton(
         CeleryConfig,
@@ -278,6 +317,22 @@ class Container(containers.DeclarativeContainer):
         visibility_timeout=settings.provided.broker_visibility_timeout,
         verification_hour_utc=settings.provided.verification_hour_utc,
         webhook_dispatch_seconds=settings.provided.webhook_dispatch_seconds,
+        seal_interval_seconds=settings.provided.seal_interval_seconds,
+    )
+    #: Reconciliation (`application.reconciliation`, docs/audit/reconciliation.md): its tables over SQL in
+    #: both modes; the ledger window in the app or through `razao.recon_ledger_window` in the database.
+    recon_uow = providers.Factory(SqlReconUnitOfWork, engine)
+    recon_ledger = providers.Selector(
+        execution_mode,
+        app=providers.Singleton(SqlLedgerWindow, engine),
+        db=providers.Singleton(InDatabaseLedgerWindow, function_engine, expected_version=code_version),
+    )
+    reconciler = providers.Singleton(
+        Reconciler,
+        uow=recon_uow.provider,
+        ledger=recon_ledger,
+        balance_on=providers.Callable(balance_by_value_date, read_path),
+        clock=clock,
     )
     job_runner = providers.Singleton(
         JobRunner,
@@ -287,7 +342,11 @@ class Container(containers.DeclarativeContainer):
         batch_path=batch_path,
         chunk_size=settings.provided.job_chunk_size,
         lease=providers.Callable(lambda s: timedelta(seconds=s), settings.provided.job_lease_seconds),
+        reconcile=reconciler,
+        seals=seal_path,
     )
+    #: The reconciliation endpoints' own store (`/v1/reconciliation`); `Services.reconciliation`.
+    reconciliation_services = providers.Singleton(ReconciliationServices, uow=recon_uow.provider)
     #: Retention of the events feed (beat's hourly task): deletes what is older than the setting.
     prune_events = providers.Callable(
         lambda uow, clock, days: lambda: feed.prune_events(uow, clock, timedelta(days=days)),
@@ -343,6 +402,14 @@ class Container(containers.DeclarativeContainer):
         new_secret=providers.Object(new_secret),
         check_url=providers.Singleton(UrlGuard, webhook_allow),
     )
+    #: Bank statements (`application.statements`): plain rows written over SQL in both execution modes.
+    statement_uow = providers.Factory(SqlStatementUnitOfWork, engine)
+    statement_services = providers.Singleton(
+        StatementServices,
+        uow=statement_uow.provider,
+        read=providers.Object(read_statement),
+        max_bytes=settings.provided.statement_max_bytes,
+    )
     task_runtime = providers.Singleton(
         TaskRuntime,
         write_path=write_path,
@@ -366,9 +433,21 @@ class Container(containers.DeclarativeContainer):
             lambda s: lambda: configure_logging(s.log_level, s.log_format), settings
         ),
         beat_firings=beat_firings.provider,
+        seal_journal=providers.Callable(lambda path: lambda: seal_all(path()), seal_path.provider),
     )
     job_queue = providers.Singleton(CeleryJobQueue, celery)
     jobs = providers.Singleton(JobServices, uow=uow.provider, queue=job_queue)
+
+    #: The operator console (/console, docs/console.md): sessions in PostgreSQL (every API process sees
+    #: a sign-out at once), on the primary; the latest jobs for its jobs page.
+    console = providers.Singleton(
+        ConsoleServices,
+        sessions=providers.Singleton(SqlSessionStore, engine),
+        recent_jobs=providers.Singleton(SqlRecentJobs, engine),
+        session_minutes=settings.provided.console_session_minutes,
+        secure_cookie=settings.provided.console_secure_cookie,
+        sign_in_limit=settings.provided.console_sign_in_limit,
+    )
 
     services = providers.Singleton(
         Services,
@@ -397,6 +476,10 @@ class Container(containers.DeclarativeContainer):
         event_max_wait_seconds=settings.provided.event_max_wait_seconds,
         webhooks=webhook_services,
         read_routing=replicas,
+        console=console,
+        statements=statement_services,
+        reconciliation=reconciliation_services,
+        seals=seal_path,
     )
 
 

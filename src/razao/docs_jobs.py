@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+from razao.docs_common import cell
 
 
 def _run_facts(data: dict[str, Any], rows: list[dict[str, Any]]) -> str:
@@ -57,7 +55,7 @@ def jobs_tables(data: dict[str, Any]) -> str:
     for r in rows:
         label = f"| {r['accounts']:,} | {r['mode']} | {'~1 ms' if r['link'] else 'loopback'} | {r['job']} |"
         if not r["ok"] and not r.get("stopped"):
-            out.append(f"{label} failed: {_cell(r['check'])} | | | | | | | |\n")
+            out.append(f"{label} failed: {cell(r['check'])} | | | | | | | |\n")
             continue
         seconds = f"{r['seconds']:,.1f}" + (" (stopped)" if r.get("stopped") else "")
         cpu = "—" if r.get("worker_cpu_seconds") is None else f"{r['worker_cpu_seconds']:,.1f}"

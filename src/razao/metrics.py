@@ -21,6 +21,7 @@ from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
     HistogramMetricFamily,
+    InfoMetricFamily,
     SummaryMetricFamily,
 )
 from prometheus_client.registry import Collector
@@ -300,6 +301,50 @@ class EventsCollector(Collector):
             "razao_events_watermark_lag_seconds",
             "How long the oldest held-back event has waited behind the watermark (0: none waits).",
             value=lag["lag_seconds"],
+        )
+
+
+class SealsCollector(Collector):
+    """The sealed journal at scrape time (`application.seals.seal_status`): the head block's height and
+    hash (an anchor: a scraper that keeps the series keeps a record of the chain outside the database),
+    the rows sealed, how far the sealer is behind, and whether sealing is refused. The status costs a few
+    index probes whatever the journal's size (the head's running total; at most 10,000 unsealed rows
+    counted), so every scrape may read it."""
+
+    def __init__(self, status: Callable[[], Any]) -> None:
+        self._status = status
+
+    def collect(self) -> Iterator[Any]:
+        try:
+            status = self._status()
+        except Exception as error:  # a scrape reports what it can, it never fails
+            log.warning("metrics_seals_failed", error=str(error))
+            return
+        yield GaugeMetricFamily(
+            "razao_seal_height", "Height of the sealed journal's head block.", value=status.height
+        )
+        head = InfoMetricFamily("razao_seal_head", "The sealed journal's head block (its hash, hex).")
+        head.add_metric([], {"height": str(status.height), "hash": status.head_hash.hex()})
+        yield head
+        yield GaugeMetricFamily(
+            "razao_sealed_rows", "Journal rows sealed into blocks.", value=status.sealed_rows
+        )
+        yield GaugeMetricFamily(
+            "razao_unsealed_rows",
+            "Journal rows past the head block, not sealed yet (counted up to 10,000: at least that many beyond).",
+            value=status.unsealed_rows,
+        )
+        oldest = status.oldest_unsealed_at
+        yield GaugeMetricFamily(
+            "razao_seal_lag_seconds",
+            "How long the oldest unsealed row has waited since it was booked (0: none waits).",
+            value=0.0 if oldest is None else max(0.0, time.time() - oldest.timestamp()),
+        )
+        yield GaugeMetricFamily(
+            "razao_seal_refused",
+            "1 while sealing is refused: the transaction id counter is not past the sealed head (a logical"
+            " restore into a new cluster; docs/audit/runbook-seals.md).",
+            value=0 if getattr(status, "refused", None) is None else 1,
         )
 
 

@@ -53,7 +53,11 @@ class Settings(BaseSettings):
     api_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
     #: Seconds an authenticated API key stays cached in a process (the revocation delay).
     api_key_cache_seconds: float = 10.0
+    #: Largest request body in bytes (413 beyond); a statement upload has `statement_max_bytes` instead.
     max_body_bytes: int = 2 * 1024 * 1024
+    #: Largest bank statement file an upload (`POST /v1/statements`) or `razao statements import` may
+    #: send, in bytes; a larger one is refused (413) before anything is imported.
+    statement_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
 
     #: Group commit of concurrent single transfers in one API process (docs/operations.md): a request
     #: waits up to `group_max_wait_ms` for others (0 turns grouping off), a group takes at most
@@ -82,6 +86,10 @@ class Settings(BaseSettings):
     job_chunk_size: int = 500
     #: Hour (UTC) of the daily ledger verification scheduled by beat; `None` schedules none.
     verification_hour_utc: int | None = 3
+    #: The sealed journal (docs/audit/seals.md): beat seals every committed row this often (None: not
+    #: scheduled; the `journal-sealing` job still can), in blocks of at most this many rows.
+    seal_interval_seconds: float | None = Field(default=10.0, gt=0)
+    seal_block_rows: int = Field(default=4096, ge=1, le=16_384)
 
     #: The events feed (docs/events.md): days an event is kept before beat's hourly retention task deletes
     #: it (at least 1); how often a long-polling `GET /v1/events?wait=` reads again while it waits, and the
@@ -131,3 +139,11 @@ class Settings(BaseSettings):
     #: How long a job run holds its job record after each write to it (docs/processes.md): much longer
     #: than a chunk takes; a run whose holder died is taken over this long after its last progress.
     job_lease_seconds: float = Field(default=120.0, ge=1, le=3600)
+
+    #: The operator console under /console (docs/console.md): minutes a session lasts after sign-in (it
+    #: is never extended); the session cookie's `Secure` flag (`none`: set when the request came over
+    #: https, as seen by the app: behind a TLS-terminating proxy set it to true); failed sign-ins allowed
+    #: per client address per minute in each process (0: no limit).
+    console_session_minutes: float = Field(default=480.0, gt=0, le=10_080)
+    console_secure_cookie: bool | None = None
+    console_sign_in_limit: int = Field(default=10, ge=0)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from razao import docs_gen
+from razao import docs_api, docs_common, docs_functions, docs_schema
 
 
-def migration(docstring: str) -> docs_gen.Migration:
-    return docs_gen.Migration("0009_x", "0008_y", docstring, False, "migrations/versions/0009_x.py")
+def migration(docstring: str) -> docs_schema.Migration:
+    return docs_schema.Migration("0009_x", "0008_y", docstring, False, "migrations/versions/0009_x.py")
 
 
 def test_a_migration_reads_its_purpose_date_links_and_changes_from_its_docstring() -> None:
@@ -29,14 +29,16 @@ def test_a_migration_without_a_date_says_so() -> None:
 
 def test_doc_links_are_relative_to_the_generated_page() -> None:
     page = "docs/reference/migrations.md"
-    assert docs_gen._doc_link("docs/reference/schema.md", page) == "[schema](schema.md)"
-    assert docs_gen._doc_link("docs/execution-modes.md", page) == "[execution modes](../execution-modes.md)"
-    assert docs_gen._doc_link("#42", page) == "issue #42"
-    assert docs_gen._doc_link("docs/missing.md", page) == "`docs/missing.md`"
+    assert docs_schema._doc_link("docs/reference/schema.md", page) == "[schema](schema.md)"
+    assert (
+        docs_schema._doc_link("docs/execution-modes.md", page) == "[execution modes](../execution-modes.md)"
+    )
+    assert docs_schema._doc_link("#42", page) == "issue #42"
+    assert docs_schema._doc_link("docs/missing.md", page) == "`docs/missing.md`"
 
 
 def test_entry_point_docstrings_split_into_sections() -> None:
-    sections = docs_gen._sections(
+    sections = docs_functions._sections(
         "Do the thing.\n\nInputs:  a text;\n         b integer.\nOutputs: jsonb.\nExample: SELECT 1;"
     )
 
@@ -65,11 +67,11 @@ def test_example_bodies_use_the_required_fields_and_the_example_values() -> None
         }
     }
 
-    body = docs_gen._example(spec, {"$ref": "#/components/schemas/In"})
+    body = docs_api._example(spec, {"$ref": "#/components/schemas/In"})
 
-    assert body == {"id": docs_gen.EXAMPLE_VALUES["id"], "amount": 1050, "side": "debit"}
+    assert body == {"id": docs_api.EXAMPLE_VALUES["id"], "amount": 1050, "side": "debit"}
 
 
 def test_headings_get_the_anchor_of_python_markdown() -> None:
-    assert docs_gen._slug("razao.jobs") == "razaojobs"
-    assert docs_gen._slug("0001_core_ledger") == "0001_core_ledger"
+    assert docs_common.slug("razao.jobs") == "razaojobs"
+    assert docs_common.slug("0001_core_ledger") == "0001_core_ledger"

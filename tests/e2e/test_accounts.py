@@ -60,6 +60,7 @@ def test_open_again_is_a_replay_and_other_attributes_conflict(api: Api) -> None:
 @pytest.mark.parametrize(
     ("fields", "field"),
     [
+        ({"min_balance": 10.5}, "min_balance"),
         ({"min_balance": 10.0}, "min_balance"),
         ({"min_balance": "0"}, "min_balance"),
         ({"normal_side": "left"}, "normal_side"),

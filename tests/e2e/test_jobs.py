@@ -37,7 +37,6 @@ YESTERDAY = TODAY - timedelta(days=1)
         ("/v1/jobs/interest-accrual", {}, "end"),
         ("/v1/jobs/expire-holds", {"start": "2026-01-01"}, "start"),
         ("/v1/jobs/expire-holds", {"end": "2026-01-01"}, "end"),
-        ("/v1/jobs/compact-ledger", {}, "kind"),
     ],
 )
 def test_job_requests_are_validated(api: Api, path: str, body: dict[str, Any], field: str) -> None:
@@ -67,3 +66,10 @@ def test_a_job_the_broker_cannot_take_is_503_and_recorded_as_failed(api: Api, ad
         job_id = conn.execute(text("SELECT id FROM razao.jobs WHERE request_id = 'req-503'")).scalar_one()
     job = api.get(f"/v1/jobs/{job_id}", as_="admin").json()
     assert job["state"] == "failed" and job["errors"][0]["code"] == "service_unavailable"
+
+
+def test_an_unknown_job_kind_is_not_an_operation(api: Api) -> None:
+    response = api.post("/v1/jobs/compact-ledger", {}, as_="admin")
+
+    assert response.status_code == 405, response.text
+    assert response.json()["code"] == "method_not_allowed"

@@ -101,6 +101,39 @@ def test_unknown_route_is_404_and_wrong_method_is_405(api: Api) -> None:
     assert "GET" in response.headers["allow"]
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        # a concrete path wins over a templated one that also matches it (as OpenAPI reads paths)
+        ("GET", "/v1/periods/close", "OPTIONS, POST"),
+        ("GET", "/v1/transfers/batch", "OPTIONS, POST"),
+        ("POST", "/v1/jobs/00000000-0000-4000-8000-000000000000", "GET, OPTIONS"),
+        ("POST", "/v1/jobs/compact-ledger", "GET, OPTIONS"),
+        ("PUT", "/v1/accounts", "GET, OPTIONS, POST"),
+    ],
+)
+def test_a_method_the_document_does_not_offer_is_405_with_its_allow(
+    api: Api, method: str, path: str, allow: str
+) -> None:
+    response = api.client.request(method, path, headers=api.headers("admin"))
+    assert_problem(response, 405, "method_not_allowed")
+    assert response.headers["allow"] == allow
+
+
+def test_options_lists_the_methods_of_the_document(api: Api) -> None:
+    document = api.client.get("/openapi.json").json()
+    for template, path in [
+        ("/v1/periods/close", "/v1/periods/close"),
+        ("/v1/jobs/expire-holds", "/v1/jobs/expire-holds"),
+        ("/v1/transfers/bulk", "/v1/transfers/bulk"),
+        ("/v1/accounts/{account_id}", f"/v1/accounts/{new_id()}"),
+    ]:
+        response = api.client.options(path)
+        assert response.status_code == 204, path
+        advertised = {m.strip().lower() for m in response.headers["allow"].split(",")} - {"options"}
+        assert advertised == set(document["paths"][template]), path
+
+
 def test_malformed_json_is_400(api: Api) -> None:
     response = api.post("/v1/accounts", content=b'{"code": ', headers={"Content-Type": "application/json"})
 
@@ -314,12 +347,21 @@ def test_not_ready_is_a_503_problem_with_the_checks(services: Services, key_uow:
 # --- OpenAPI ----------------------------------------------------------------------------------------
 
 
+#: Operations that answer 201 with what they created, or 200 with what the same request created before.
+REPLAYED = {
+    ("post", "/v1/statements"): {"201", "200"},
+    ("post", "/v1/statements/csv-mappings"): {"201", "200"},
+}
+#: Operations whose answer is not JSON.
+NOT_JSON = {("get", "/v1/reconciliation/runs/{run_id}/results.csv"): "text/csv"}
+
+
 def test_openapi_declares_problems_security_and_examples(api: Api) -> None:
     doc = api.client.get("/openapi.json").json()
     schemas = doc["components"]["schemas"]
 
     assert doc["info"]["title"] == "Razão" and doc["info"]["version"]
-    assert {t["name"] for t in doc["tags"]} == {
+    assert {t["name"] for t in doc["tags"]} >= {  # and the tags of newer resources
         "assets",
         "accounts",
         "transfers",
@@ -331,6 +373,8 @@ def test_openapi_declares_problems_security_and_examples(api: Api) -> None:
         "webhooks",
         "periods",
         "groups",
+        "statements",
+        "reconciliation",
     }
     assert doc["components"]["securitySchemes"]["bearer"] == {
         "type": "http",
@@ -356,19 +400,22 @@ def test_openapi_declares_problems_security_and_examples(api: Api) -> None:
         assert schemas[name]["examples"], name
 
     operations = [(path, method, op) for path, item in doc["paths"].items() for method, op in item.items()]
-    assert len(operations) == 57
-    assert len({op["operationId"] for _, _, op in operations}) == 57
+    assert len(operations) >= 81  # and the operations of newer resources
+    assert len({op["operationId"] for _, _, op in operations}) == len(operations)
     for path, method, op in operations:
         statuses = set(op["responses"])
         successes = {s for s in statuses if s.startswith("2")}
-        assert len(successes) == 1, (path, method)
-        success = successes.pop()
-        if success == "204":  # a deletion answers no body
-            assert "content" not in op["responses"][success], (path, method)
-        else:
-            assert "application/json" in op["responses"][success]["content"], (path, method)
+        assert successes == REPLAYED.get((method, path), successes) and len(successes) == (
+            2 if (method, path) in REPLAYED else 1
+        ), (path, method, successes)
+        for success in successes:
+            if success == "204":  # a deletion answers no body
+                assert "content" not in op["responses"][success], (path, method)
+            else:
+                media = NOT_JSON.get((method, path), "application/json")
+                assert media in op["responses"][success]["content"], (path, method)
         assert "500" in statuses
-        for status in statuses - {success}:
+        for status in statuses - successes:
             content = op["responses"][status]["content"]
             assert list(content) == ["application/problem+json"], (path, method, status)
             assert content["application/problem+json"]["schema"] == {"$ref": "#/components/schemas/Problem"}

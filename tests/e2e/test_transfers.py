@@ -88,7 +88,9 @@ def test_same_id_for_another_request_is_an_idempotency_conflict(api: Api) -> Non
 @pytest.mark.parametrize(
     ("extra", "field"),
     [
+        ({"amount": 10.5}, "amount"),
         ({"amount": 10.0}, "amount"),
+        ({"amount": 1e3}, "amount"),
         ({"amount": "10"}, "amount"),
         ({"amount": True}, "amount"),
         ({"amount": 0}, "amount"),

@@ -643,8 +643,15 @@ from tests.features.monitor_steps import *  # noqa: E402, F403
 # The closed accounting periods of periods.feature (imported here: steps are fixtures).
 from tests.features.period_steps import *  # noqa: E402, F403
 
+# The bank's statement against the books of reconciliation.feature.
+from tests.features.reconciliation_steps import *  # noqa: E402, F403
+from tests.features.seal_steps import *  # noqa: E402, F403
+
 # Finance's searches of wallets and payments of search.feature.
 from tests.features.search_steps import *  # noqa: E402, F403
+
+# The bank's statements of statements.feature (imported here: steps are fixtures).
+from tests.features.statements_steps import *  # noqa: E402, F403
 
 # Payments with a value date, and balances by value date, of value_dates.feature.
 from tests.features.value_date_steps import *  # noqa: E402, F403

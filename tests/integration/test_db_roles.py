@@ -128,6 +128,7 @@ def test_the_owner_cannot_log_in(database: Any) -> None:
         ("UPDATE entries SET amount = amount + 1", "RZ101"),
         ("DELETE FROM entries", "RZ101"),
         ("TRUNCATE entries", "RZ101"),
+        ("TRUNCATE seal_blocks", "RZ101"),  # UPDATE and DELETE of a block: tests/integration/test_seals.py
         ("DELETE FROM transfers", "RZ102"),
         ("UPDATE accounts SET posted_credits = posted_credits + 1", "RZ105"),
     ],

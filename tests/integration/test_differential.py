@@ -1087,6 +1087,7 @@ def tables(engine: Engine) -> dict[str, list[dict[str, Any]]]:
         row["created_at"] = rank[row["created_at"]]
     for row in entries:
         row["effective_at"] = rank[row["effective_at"]]
+        row.pop("txid", None)  # the writing transaction: each database numbers its own (revision 0021)
     for row in events:
         row["occurred_at"] = rank[row["occurred_at"]]
         row["data"] = masked(row["data"])

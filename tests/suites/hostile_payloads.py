@@ -47,8 +47,13 @@ BAD_AMOUNTS: dict[str, Any] = {
     "above_numeric_38": 10**38,
     "thousand_digits": 10**1000,
     "float": 10.5,
+    # `10.0` and `1e3` are the integers 10 and 1000 (JSON Schema's `integer`): accepted. A number written
+    # an integer is written as digits: a fraction or an exponent is refused, even `10.0` (a float cannot
+    # tell it from 10.0000000000000001)
     "integral_float": 10.0,
     "exponent": 1e3,
+    "integral_float_beyond_2_53": 1.2e18,
+    "negative_zero": -0.0,
     "string": "100",
     "true": True,
     "false": False,
@@ -154,16 +159,18 @@ BAD_BULK_ITEMS: dict[str, tuple[Any, str]] = {
     "unknown field": (lambda t: {**t, "unexpected": 1}, ""),
     "pending a string": (lambda t: {**t, "pending": "yes"}, ".pending"),
     "description too long": (lambda t: {**t, "description": "x" * 1001}, ".description"),
+    # what the document states of metadata and holds (schemas.common.Metadata, TransferIn)
+    "metadata too deep": (lambda t: {**t, "metadata": nested(MAX_METADATA_DEPTH + 1)}, ".metadata"),
+    "metadata very deep": (lambda t: {**t, "metadata": nested(900)}, ".metadata"),
+    "metadata with a fraction": (lambda t: {**t, "metadata": {"rate": 0.5}}, ".metadata"),
+    "timeout without pending": (lambda t: {**t, "timeout_seconds": 60}, ".timeout_seconds"),
 }
 
-#: Items of a bulk request its schema takes but the ledger's rules refuse: that item only. (NUL
-#: characters are refused at the edge, with the request: see `BAD_BULK_ITEMS`.)
+#: Items of a bulk request its schema takes but the ledger's rules refuse: that item only (the size of
+#: metadata, which JSON Schema cannot state). What the document states (NUL characters, the depth and
+#: numbers of metadata, a timeout without `pending`) is refused with the request: see `BAD_BULK_ITEMS`.
 REFUSED_BULK_ITEMS: dict[str, Any] = {
     "huge metadata": lambda t: {**t, "metadata": {"blob": "x" * (MAX_METADATA_BYTES + 1)}},
-    "metadata too deep": lambda t: {**t, "metadata": nested(MAX_METADATA_DEPTH + 1)},
-    "metadata very deep": lambda t: {**t, "metadata": nested(900)},
-    "metadata with a fraction": lambda t: {**t, "metadata": {"rate": 0.5}},
-    "timeout without pending": lambda t: {**t, "timeout_seconds": 60},
 }
 
 

@@ -483,11 +483,13 @@ class Ledger:
     def book_each(self, specs: list[TransferSpec], at: datetime) -> list[tuple[Transfer, bool] | Refused]:
         """A bulk request: each transfer decided on its own, in order, as if it were sent alone (a
         refused one changes nothing; an id booked earlier, in this bulk too, is a replay or a
-        conflict). Only a transfer the request's schema refuses (fewer than two postings) refuses the
-        whole request."""
+        conflict). Only a transfer the request's schema refuses (fewer than two postings, a timeout
+        without `pending`) refuses the whole request."""
         for spec in specs:
             if len(spec.lines) < 2:
                 raise Refused("validation_error", "a transfer needs two postings")
+            if spec.timeout_seconds is not None and not spec.pending:
+                raise Refused("validation_error", "a timeout needs a pending transfer")
         results: list[tuple[Transfer, bool] | Refused] = []
         for spec in specs:
             trial = copy.deepcopy(self)

@@ -216,6 +216,57 @@ FORBIDDEN: list[Forbidden] = [
         "ALTER TABLE razao.jobs DROP COLUMN holder",
     ),
     *_all(
+        "sealed journal",  # revision 0021: razao_app seals (INSERT) and reads, never rewrites a block
+        "UPDATE seal_blocks SET merkle_root = prev_hash",
+        "UPDATE seal_blocks SET height = height + 1",
+        "DELETE FROM seal_blocks",
+        "TRUNCATE seal_blocks",
+        "ALTER TABLE seal_blocks DISABLE TRIGGER seal_blocks_immutable",
+        "DROP TRIGGER seal_blocks_immutable ON seal_blocks",
+        "ALTER TABLE entries ALTER COLUMN txid DROP DEFAULT",
+        "UPDATE entries SET txid = NULL",
+        # INSERT on every column of the journal but txid: a row's place in the sealing order is its default's
+        "INSERT INTO entries (transfer_id, account_id, seq, line, layer, side, amount, asset_code,"
+        " balance_after, created_at, effective_at, txid) SELECT transfer_id, account_id, seq, line, layer,"
+        " side, amount, asset_code, balance_after, created_at, effective_at, 1 FROM entries WHERE false",
+    ),
+    *_all(
+        "bank statements",  # revision 0022: imported as they came, never edited or removed by the app
+        "UPDATE bank_statements SET closing_balance = closing_balance + 1",
+        "DELETE FROM bank_statements",
+        "TRUNCATE bank_statements",
+        "UPDATE statement_lines SET amount = amount + 1",
+        "DELETE FROM statement_lines",
+        "TRUNCATE statement_lines",
+        "UPDATE statement_csv_mappings SET mapping = '{}'",
+        "DELETE FROM statement_csv_mappings",
+    ),
+    *_all(
+        "reconciliation",  # revision 0023: an unmatch is recorded, never deleted; rules and results stay
+        # who matched what, and which run a match came from, are never rewritten (column-level UPDATE)
+        "UPDATE recon_matches SET matched_by = 'x'",
+        "UPDATE recon_matches SET matched_at = now(), run_id = NULL",
+        "UPDATE recon_match_lines SET line_no = line_no + 1",
+        "UPDATE recon_match_entries SET transfer_id = gen_random_uuid()",
+        "UPDATE recon_runs SET rule = '{}'",
+        "UPDATE recon_runs SET statement_id = statement_id",
+        "DELETE FROM recon_matches",
+        "DELETE FROM recon_match_lines",
+        "DELETE FROM recon_match_entries",
+        "DELETE FROM recon_runs",
+        "UPDATE recon_rules SET name = 'x'",
+        "DELETE FROM recon_rules",
+        "UPDATE recon_results SET side = 'bank'",
+        "DELETE FROM recon_results",
+        "TRUNCATE recon_matches",
+        "TRUNCATE recon_results",
+    ),
+    *_all(
+        "console sessions",  # revision 0024: a session is created and ended (deleted), never extended
+        "UPDATE console_sessions SET expires_at = now() + interval '1 year'",
+        "TRUNCATE console_sessions",
+    ),
+    *_all(
         "deployed code",
         "SELECT source FROM razao.code_modules",
         "UPDATE razao.code_modules SET source = 'import os'",

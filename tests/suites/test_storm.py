@@ -35,6 +35,12 @@ the spans of the lease holders' writes, from the workers' logs). With Redis rede
 task after `VISIBILITY_TIMEOUT`, the other worker does get the accrual while it runs: it defers to the
 lease's holder (`deferred_to_the_holder`).
 
+The sealed journal (docs/audit/seals.md): both beats seal the committed journal every
+`SEAL_INTERVAL_SECONDS` through every fault (a killed worker mid-block, PostgreSQL restarted, backends
+terminated). Afterwards a `journal-sealing` job seals the rest and a `seal-verification` job recomputes
+every block: no finding (a fork of the chain, a row that does not prove into its block), no row left
+unsealed, and beat must have sealed during the storm (`sealed_journal`).
+
 Grouping must have happened: the single transfers the clients created are grouped by the transaction
 that wrote them (`xmin` of their rows, which a group shares: one transaction, or in `db` mode one
 subtransaction of the function call), and at least one transaction must hold several of them. The
@@ -157,6 +163,10 @@ BEATS = 2
 JOB_LEASE_SECONDS = 10
 JOB_CHUNK_SIZE = 3
 JOB_TIMEOUT = scaled(90, 240)
+#: The sealed journal: both beats seal the committed journal this often through every fault, in blocks
+#: small enough that the storm makes many of them (docs/audit/seals.md).
+SEAL_INTERVAL_SECONDS = 2
+SEAL_BLOCK_ROWS = 500
 #: Group commit on, spelled out (the API's defaults: docs/operations.md), whatever the defaults become.
 GROUPING = {"RAZAO_GROUP_MAX_WAIT_MS": "2", "RAZAO_GROUP_MAX_SIZE": "256", "RAZAO_GROUP_CONCURRENCY": "4"}
 #: Webhooks: the receivers on 127.0.0.1 allowed; beat fans out every second; a delivery task works on
@@ -205,6 +215,8 @@ def services(cluster: PrivateCluster, mode: str, tmp_path: Path) -> Iterator[Ser
             **_webhook_settings(),
             "RAZAO_API_WORKERS": "1",
             "RAZAO_JOB_LEASE_SECONDS": str(JOB_LEASE_SECONDS),
+            "RAZAO_SEAL_INTERVAL_SECONDS": str(SEAL_INTERVAL_SECONDS),
+            "RAZAO_SEAL_BLOCK_ROWS": str(SEAL_BLOCK_ROWS),
         },
     )
     run_cli(env, "db", "setup")
@@ -433,6 +445,13 @@ class Findings:
     #: What the beats sent (each firing once?), and the job runs' spans (one at a time?).
     firings: Firings
     runs: JobRuns
+    #: The sealed journal: what beat had sealed when the storm ended, the final sealing job, the
+    #: verification job's report over every block, and the sealer's status after both.
+    seals: Seals
+
+    @property
+    def seal_problems(self) -> list[str]:
+        return self.seals.problems
 
     @property
     def webhook_problems(self) -> list[str]:
@@ -451,6 +470,49 @@ class Findings:
         return [job for job in [*self.jobs, self.verification] if job["state"] != "succeeded"]
 
 
+@dataclass(frozen=True, slots=True)
+class Seals:
+    during_storm: dict[str, Any]
+    sealing: dict[str, Any]
+    verification: dict[str, Any]
+    after: dict[str, Any]
+
+    @property
+    def problems(self) -> list[str]:
+        """Blocks that do not recompute (a fork or a rewritten row), rows left unsealed once the clients
+        stopped and the last sealing job ran, or a sealer that sealed nothing while the faults struck."""
+        found = [f"{f['kind']} at block {f['height']}: {f['detail']}" for f in self.verification["findings"]]
+        if not self.verification["ok"] and not found:
+            found.append(f"seal verification failed: {self.verification}")
+        if self.after["unsealed_rows"]:
+            found.append(f"{self.after['unsealed_rows']} journal rows left unsealed: {self.after}")
+        if self.verification["head_height"] != self.after["height"]:
+            found.append(
+                f"verified up to {self.verification['head_height']}, the head is {self.after['height']}"
+            )
+        if not self.during_storm["height"]:
+            found.append("beat sealed nothing during the storm")
+        return found
+
+    def details(self) -> dict[str, Any]:
+        return {
+            "blocks_sealed_during_storm": self.during_storm["height"],
+            "rows_sealed_during_storm": self.during_storm["sealed_rows"],
+            "blocks": self.after["height"],
+            "rows": self.after["sealed_rows"],
+            "verified_blocks": self.verification["blocks"],
+            "findings": len(self.verification["findings"]),
+        }
+
+
+def _seals(admin: Admin) -> Seals:
+    """Seal what beat has not sealed yet, then recompute every block (both as jobs, on the workers)."""
+    during = admin.call("GET", "/v1/admin/seals")
+    sealing = admin.finished_job(admin.call("POST", "/v1/jobs/journal-sealing")["id"], JOB_TIMEOUT)
+    verification = admin.finished_job(admin.call("POST", "/v1/jobs/seal-verification")["id"], JOB_TIMEOUT)
+    return Seals(during, sealing, verification.get("result") or {}, admin.call("GET", "/v1/admin/seals"))
+
+
 def _check(
     admin: Admin,
     engine: Engine,
@@ -466,6 +528,7 @@ def _check(
     """The product's own verification job, the independent checker, the accruals, the feed, and (once
     every delivery has finished, or the bounded wait ended) the webhooks."""
     verification = admin.finished_job(admin.call("POST", "/v1/jobs/ledger-verification")["id"], JOB_TIMEOUT)
+    seals = _seals(admin)
     tail.drain()
     report = check_ledger(engine, acknowledged=tally.transfers, baseline=baseline)
     waiting = time.monotonic()
@@ -484,6 +547,7 @@ def _check(
         unfinished,
         beat_firings([p for p in services.started if p.log.name.startswith("beat-")], engine),
         job_runs([p for p in services.started if p.log.name.startswith("worker-")]),
+        seals,
     )
 
 
@@ -508,6 +572,7 @@ def _summarize(
         + len(found.webhook_problems)
         + found.firings.duplicated
         + len(found.runs.concurrent)
+        + len(found.seal_problems)
     )
     hooks = counted(found.webhooks)
     entry.details = {
@@ -519,6 +584,7 @@ def _summarize(
         "jobs_run_concurrently": len(found.runs.concurrent),
         "beat": found.firings.details(),
         "job_runs": found.runs.details(),
+        "sealed_journal": found.seals.details(),
         "grouping": GROUPING,
         "groups": found.groups.details(),
         "last_api_process": found.api_counts,
@@ -562,10 +628,11 @@ def _summarize(
             *found.feed_problems[:5],
             *found.webhook_problems[:5],
             *found.runs.concurrent[:5],
+            *found.seal_problems[:5],
         ],
         "jobs": [
             {"kind": j["kind"], "state": j["state"], "result": j["result"], "errors": j["errors"]}
-            for j in [*found.jobs, found.verification]
+            for j in [*found.jobs, found.verification, found.seals.sealing]
         ],
     }
     print(
@@ -580,7 +647,7 @@ def _summarize(
         f"feed tail {entry.details['feed_tail']}; "
         f"webhooks {entry.details['webhooks']}; "
         f"processes: {API_PROCESSES} API, {WORKERS} workers, {BEATS} beats; beat {entry.details['beat']}; "
-        f"job runs {entry.details['job_runs']}; "
+        f"job runs {entry.details['job_runs']}; sealed journal {entry.details['sealed_journal']}; "
         f"API crashes at start-up {api_start_crashes}; "
         f"retry causes {dict(tally.retry_causes)}; phases {entry.details['phases_s']}"
     )
@@ -687,6 +754,8 @@ def test_the_ledger_survives_a_storm_with_faults(
     assert found.firings.duplicated == 0, found.firings.details()
     assert found.firings.taken >= 1, f"the second beat never met a claimed firing: {found.firings.details()}"
     assert not found.runs.concurrent, found.runs.concurrent[:10]
+    assert not found.seal_problems, found.seal_problems[:10]
+    assert found.seals.sealing["state"] == "succeeded", found.seals.sealing
     ordered, unordered = found.webhooks
     assert ordered.unique >= 10 and unordered.unique >= 10, "too few webhooks for the checks to mean much"
     assert log.counts[RECEIVER_OUTAGE] == SCHEDULE.count("receiver")

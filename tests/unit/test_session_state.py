@@ -53,7 +53,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     # which announces state changes with NOTIFY, on a direct connection to the monitor's own database.
     ("src/razao/local/stack.py", "listen", "LISTEN state"): "the monitor's notifications, direct connection",
     # The generated function catalog's prose describing that clause.
-    ("src/razao/docs_gen.py", "session-set", "SET search_path"): "documentation text, not SQL",
+    ("src/razao/docs_functions.py", "session-set", "SET search_path"): "documentation text, not SQL",
 }
 
 _SESSION_SET = re.compile(r"\b(?:RE)?SET\s+(?!LOCAL\b|TRANSACTION\b|CONSTRAINTS\b)[A-Za-z_]\w*")

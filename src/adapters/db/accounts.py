@@ -90,7 +90,7 @@ def _statement_query(start: bool, end: bool, after_seq: bool) -> Select[Any]:
 def _lines() -> Select[Any]:
     """An account's posted entries with their transfers' descriptions (the value date is the entry's)."""
     return (
-        select(entries, transfers.c.description)
+        select(*(c for c in entries.c if c.name != "txid"), transfers.c.description)  # txid: the sealer's
         .join(transfers, transfers.c.id == entries.c.transfer_id)
         .where(entries.c.account_id == bindparam("account_id", type_=Uuid), _POSTED)
         .limit(bindparam("max_rows", type_=Integer))

@@ -33,7 +33,8 @@ The checks, by name (each `Violation.check` is one of these):
   nothing was booked into a period after it was closed, and each close's snapshot sums its period
   (`adapters.db.checker_value_dates`).
 
-`razao check` runs it from the command line against any Razão database.
+`razao check` runs it from the command line against any Razão database, and shows its progress through
+the `progress` callback: rows read of an estimate counted first (`ROWS_READ`).
 Docs: docs/operations.md (the checker), docs/reference/rules.md
 """
 
@@ -41,7 +42,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from sqlalchemy import Connection, Engine, text
@@ -74,6 +75,52 @@ CHECKS = (
 )
 
 Line = tuple[UUID, str, int, str]
+
+
+class CheckProgress(Protocol):
+    """Told `done` of `total` rows read so far, and the check under way (`step`)."""
+
+    def __call__(self, step: str, done: int, total: int, /) -> None: ...
+
+
+#: Rows between two progress reports inside a check that iterates.
+PROGRESS_EVERY = 5000
+
+_SIZES = text(
+    "SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM transfers), (SELECT count(*) FROM entries)"
+)
+#: What the report needs without progress: the number of entries checked.
+_COUNT_ENTRIES = text("SELECT count(*) FROM entries")
+
+
+class _Meter:
+    """Counts the rows the checks read against the total counted at the start: each of accounts (A),
+    entries (E) and transfers (T) is read by several checks, so the total is 2A + 4E + T. Without
+    `progress` only the entries are counted (the report's `counts["entries"]`): nothing is shown."""
+
+    def __init__(self, conn: Connection, progress: CheckProgress | None) -> None:
+        if progress is None:
+            accounts, transfers, entries = 0, 0, conn.execute(_COUNT_ENTRIES).scalar_one()
+        else:
+            accounts, transfers, entries = conn.execute(_SIZES).one()
+        self.accounts, self.transfers, self.entries = int(accounts), int(transfers), int(entries)
+        self.total = 2 * self.accounts + 4 * self.entries + self.transfers
+        self.done = 0
+        self.progress = progress
+        self.step = ""
+
+    def begin(self, step: str) -> None:
+        self.step = step
+        self.tell()
+
+    def add(self, rows: int) -> None:
+        self.done += rows
+        if self.progress is not None and (rows != 1 or self.done % PROGRESS_EVERY == 0):
+            self.tell()
+
+    def tell(self) -> None:
+        if self.progress is not None:
+            self.progress(self.step, min(self.done, self.total), self.total)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,8 +221,6 @@ SELECT account_id, seq, rn, balance_after, running, asset_code, account_asset FR
 WHERE seq <> rn OR balance_after <> running OR asset_code <> account_asset
 """)
 
-_COUNT_ENTRIES = text("SELECT count(*) FROM entries")
-
 _UNBALANCED = text("""
 SELECT transfer_id, layer, asset_code,
        sum(amount) FILTER (WHERE side = 'debit') AS debits, sum(amount) FILTER (WHERE side = 'credit') AS credits
@@ -251,21 +296,36 @@ def check_ledger(
     engine: Engine,
     acknowledged: Iterable[Acknowledged] = (),
     baseline: Mapping[str, str] | None = None,
+    progress: CheckProgress | None = None,
 ) -> CheckReport:
-    """Run every check over one snapshot of the database behind `engine`."""
+    """Run every check over one snapshot of the database behind `engine`, telling `progress` how far."""
     report = CheckReport()
     with engine.connect() as conn, conn.begin():
         _snapshot(conn)
+        meter = _Meter(conn, progress)
+        meter.begin("zero_sum")
         _zero_sum(conn, report)
-        _balances(conn, report)
-        _entries(conn, report)
-        _transfers(conn, report)
+        meter.add(meter.accounts)
+        meter.begin("stored_balances")
+        _balances(conn, report, meter)
+        meter.begin("entries")
+        _entries(conn, report, meter.entries)
+        meter.add(meter.entries)
+        meter.begin("balanced_transfers")
+        _transfers(conn, report, meter)
+        meter.begin("reversals")
         _reversals(conn, report)
+        meter.begin("acknowledged")
         _acknowledged(conn, report, acknowledged)
+        meter.begin(CHECK_EVENTS)
         check_events(conn, report)
+        meter.begin(CHECK_VALUE_DATES)
         check_value_dates(conn, report)
         if baseline is not None:
+            meter.begin("journal_unchanged")
             _unchanged(conn, report, baseline)
+        meter.done = meter.total
+        meter.begin("done")
     return report
 
 
@@ -279,9 +339,12 @@ def _zero_sum(conn: Connection, report: CheckReport) -> None:
             report.add("zero_sum", asset, f"held balances sum to {pending}, not 0")
 
 
-def _balances(conn: Connection, report: CheckReport) -> None:
+def _balances(conn: Connection, report: CheckReport, meter: _Meter) -> None:
     count = 0
     for row in conn.execute(_RECOMPUTED):
+        if not count:
+            meter.add(meter.entries)  # summed before the first row comes back
+        meter.add(1)
         count += 1
         stored = (row.posted_debits, row.posted_credits)
         if stored != (row.pd, row.pc):
@@ -305,8 +368,8 @@ def _balances(conn: Connection, report: CheckReport) -> None:
         report.counts[check] = count
 
 
-def _entries(conn: Connection, report: CheckReport) -> None:
-    report.counts["entries"] = int(conn.execute(_COUNT_ENTRIES).scalar_one())
+def _entries(conn: Connection, report: CheckReport, entries: int) -> None:
+    report.counts["entries"] = entries
     for row in conn.execute(_ENTRIES):
         subject = f"{row.account_id}#{row.seq}"
         if row.seq != row.rn:
@@ -319,15 +382,19 @@ def _entries(conn: Connection, report: CheckReport) -> None:
             )
 
 
-def _transfers(conn: Connection, report: CheckReport) -> None:
+def _transfers(conn: Connection, report: CheckReport, meter: _Meter) -> None:
     for row in conn.execute(_UNBALANCED):
         report.add(
             "balanced_transfers",
             f"{row.transfer_id}.{row.layer}.{row.asset_code}",
             f"debits {row.debits or 0} <> credits {row.credits or 0}",
         )
+    meter.add(meter.entries)
     count = 0
     for row in conn.execute(_TRANSFERS):
+        if not count:
+            meter.add(meter.entries)
+        meter.add(1)
         count += 1
         if row.lines == 0:
             report.add("balanced_transfers", row.id, "no journal lines")

@@ -1,11 +1,12 @@
-"""The job repository: background jobs, their progress and their lease (`application.jobs`)."""
+"""The job repository: background jobs, their progress and their lease (`application.jobs`); and the
+latest jobs, newest first, that the console's jobs page lists (`SqlRecentJobs`)."""
 
 from __future__ import annotations
 
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Engine, insert, select, update
 
 from adapters.db.models import jobs
 from adapters.db.tx import Tx
@@ -78,3 +79,16 @@ class SqlJobRepository:
 
     def save(self, job: Job) -> None:
         self._tx.execute(update(jobs).where(jobs.c.id == job.id).values(**_values(job)))
+
+
+class SqlRecentJobs:
+    """The latest background jobs, newest first (the console's jobs page; the API reads one by id): each
+    call is one statement on its own connection."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def latest(self, limit: int) -> list[Job]:
+        query = _select().order_by(jobs.c.created_at.desc(), jobs.c.id.desc()).limit(limit)
+        with self._engine.connect() as connection:
+            return [_job(row) for row in connection.execute(query)]

@@ -23,9 +23,11 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Identity,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     PrimaryKeyConstraint,
@@ -209,6 +211,16 @@ class EntryRow(Base):
         ),
         # The journal of a period in booking order, keyset-paged (`GET /v1/journal`, revision 0015).
         Index("ix_entries_created_at", "created_at", "transfer_id", "layer", "line"),
+        # The sealing order of the rows that carry their writing transaction (revision 0021).
+        Index(
+            "ix_entries_txid",
+            "txid",
+            "created_at",
+            "transfer_id",
+            "layer",
+            "line",
+            postgresql_where=text("txid IS NOT NULL"),
+        ),
     )
 
     #: References `transfers.id`, enforced by the trigger `entries_book` once per statement (an unknown
@@ -228,6 +240,59 @@ class EntryRow(Base):
     #: The value date: always its transfer's `effective_at` (checked by `entries_book`, RZ119), so that
     #: a capture books at its hold's value date (revision 0015; docs/value-dates.md).
     effective_at: Mapped[datetime] = mapped_column(Timestamp)
+    #: The writing transaction (`txid_current()`, by default: writers never send it), the first key of the
+    #: sealing order; NULL for rows written before revision 0021 (docs/audit/seals.md).
+    txid: Mapped[int | None] = mapped_column(BigInteger, server_default=text("txid_current()"))
+
+
+class SealBlockRow(Base):
+    """A sealed block of the journal: a Merkle root over its rows, chained to the previous block's hash.
+
+    Append-only: UPDATE, DELETE and TRUNCATE are refused by triggers (RZ101) and razao_app may only SELECT
+    and INSERT (revision 0021; docs/audit/seals.md). The range it covers runs from just after the previous
+    block's last position to its own `last_*` position.
+    """
+
+    __tablename__ = "seal_blocks"
+    __table_args__ = (
+        CheckConstraint("height >= 1", name="height"),
+        CheckConstraint("row_count >= 1", name="row_count"),
+        CheckConstraint("total_rows >= row_count", name="total_rows"),
+        CheckConstraint(
+            "octet_length(prev_hash) = 32 AND octet_length(merkle_root) = 32 AND octet_length(block_hash) = 32",
+            name="hashes",
+        ),
+        Index(
+            "ix_seal_blocks_last",
+            "last_txid",
+            "last_created_at",
+            "last_transfer_id",
+            "last_layer",
+            "last_line",
+        ),
+    )
+
+    height: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    prev_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    merkle_root: Mapped[bytes] = mapped_column(LargeBinary)
+    block_hash: Mapped[bytes] = mapped_column(LargeBinary, unique=True)
+    row_count: Mapped[int] = mapped_column(Integer)
+    first_txid: Mapped[int | None] = mapped_column(BigInteger)
+    first_created_at: Mapped[datetime] = mapped_column(Timestamp)
+    first_transfer_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    first_layer: Mapped[str] = mapped_column(Text)
+    first_line: Mapped[int] = mapped_column(SmallInteger)
+    last_txid: Mapped[int | None] = mapped_column(BigInteger)
+    last_created_at: Mapped[datetime] = mapped_column(Timestamp)
+    last_transfer_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    last_layer: Mapped[str] = mapped_column(Text)
+    last_line: Mapped[int] = mapped_column(SmallInteger)
+    #: The first 8 bytes of each leaf hash, in order.
+    digests: Mapped[bytes] = mapped_column(LargeBinary)
+    sealed_at: Mapped[datetime] = mapped_column(Timestamp)
+    #: The rows sealed through this block (this block's and every earlier one's): the status reads the
+    #: head's, never a sum over the blocks. A statistic, not covered by the hashes.
+    total_rows: Mapped[int] = mapped_column(BigInteger)
 
 
 class AccountValueDayRow(Base):
@@ -631,6 +696,152 @@ class ApiKeyRow(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
 
+class ConsoleSessionRow(Base):
+    """A console session (revision 0024_console_sessions): only the SHA-256 of its token is stored; its
+    scopes are its API key's, read at each request (`adapters.db.console_sessions`)."""
+
+    __tablename__ = "console_sessions"
+    __table_args__ = (Index("ix_console_sessions_expires_at", "expires_at"),)
+
+    token_hash: Mapped[str] = mapped_column(Text, primary_key=True)
+    key_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("api_keys.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    expires_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class ReconRuleRow(Base):
+    """A saved reconciliation rule set (revision 0023_reconciliation): `domain.reconciliation.Rule` as JSON."""
+
+    __tablename__ = "recon_rules"
+    __table_args__ = (UniqueConstraint("name"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    rule: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_by: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class ReconRunRow(Base):
+    """One matching run of a statement (revision 0023): its rule, whether a dry run, its summary."""
+
+    __tablename__ = "recon_runs"
+    __table_args__ = (
+        CheckConstraint("state IN ('queued', 'running', 'finished', 'failed')", name="state"),
+        Index("ix_recon_runs_statement_id_created_at", "statement_id", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    job_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    statement_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("bank_statements.id"))
+    account_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    rules_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("recon_rules.id"))
+    rule: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    dry_run: Mapped[bool] = mapped_column(Boolean)
+    state: Mapped[str] = mapped_column(Text)
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    balance_check: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    created_by: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    finished_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class ReconMatchRow(Base):
+    """A match of statement lines to ledger entries (revision 0023); an unmatch is recorded on it."""
+
+    __tablename__ = "recon_matches"
+    __table_args__ = (
+        CheckConstraint("strategy IN ('one_to_one', 'one_to_many', 'many_to_one')", name="strategy"),
+        CheckConstraint("origin IN ('auto', 'manual')", name="origin"),
+        Index("ix_recon_matches_run_id", "run_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    run_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("recon_runs.id"))
+    strategy: Mapped[str] = mapped_column(Text)
+    score: Mapped[int | None] = mapped_column(Integer)
+    origin: Mapped[str] = mapped_column(Text)
+    matched_by: Mapped[str] = mapped_column(Text)
+    matched_at: Mapped[datetime] = mapped_column(Timestamp)
+    unmatched_by: Mapped[str | None] = mapped_column(Text)
+    unmatched_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class ReconMatchLineRow(Base):
+    """A statement line of a match (revision 0023): at most one active match per line."""
+
+    __tablename__ = "recon_match_lines"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["statement_id", "line_no"],
+            ["statement_lines.statement_id", "statement_lines.line_no"],
+            name="recon_match_lines_statement_id_fkey",
+        ),
+        Index(
+            "ux_recon_match_lines_active",
+            "statement_id",
+            "line_no",
+            unique=True,
+            postgresql_where=text("active"),
+        ),
+    )
+
+    match_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("recon_matches.id"), primary_key=True)
+    statement_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    line_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    active: Mapped[bool] = mapped_column(Boolean)
+
+
+class ReconMatchEntryRow(Base):
+    """A ledger entry of a match (revision 0023): at most one active match per entry."""
+
+    __tablename__ = "recon_match_entries"
+    __table_args__ = (
+        Index(
+            "ux_recon_match_entries_active",
+            "transfer_id",
+            "layer",
+            "line",
+            unique=True,
+            postgresql_where=text("active"),
+        ),
+    )
+
+    match_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("recon_matches.id"), primary_key=True)
+    transfer_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    layer: Mapped[str] = mapped_column(Text, primary_key=True)
+    line: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    active: Mapped[bool] = mapped_column(Boolean)
+
+
+class ReconResultRow(Base):
+    """What a run found for a statement line, or a ledger entry it matched (revision 0023)."""
+
+    __tablename__ = "recon_results"
+    __table_args__ = (
+        CheckConstraint("side IN ('bank', 'ledger')", name="side"),
+        CheckConstraint("state IN ('matched', 'unmatched', 'ambiguous')", name="state"),
+    )
+
+    run_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("recon_runs.id"), primary_key=True)
+    side: Mapped[str] = mapped_column(Text, primary_key=True)
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    chunk: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(Text)
+    line_no: Mapped[int | None] = mapped_column(Integer)
+    transfer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    layer: Mapped[str | None] = mapped_column(Text)
+    line: Mapped[int | None] = mapped_column(SmallInteger)
+    value_date: Mapped[date | None] = mapped_column(Date)
+    amount: Mapped[Decimal | None] = mapped_column(Money)
+    group_key: Mapped[str | None] = mapped_column(Text)
+    match_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    strategy: Mapped[str | None] = mapped_column(Text)
+    score: Mapped[int | None] = mapped_column(Integer)
+    candidates: Mapped[list[Any] | None] = mapped_column(JSONB)
+
+
 # --- the background use cases' tables (revision 0004), in schema `razao` -------------------------
 #
 # Kept apart from the ledger's tables in `public` (their own `MetaData`): they are the service's own
@@ -727,6 +938,81 @@ class InterestCarryRow(BatchBase):
     updated_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
+class BankStatementRow(Base):
+    """An imported bank statement (revision 0022_bank_statements, `domain.statements`): one file of one
+    mirror account, its balances (signed minor units, the bank's terms) and how many lines it brought.
+    razao_app inserts and reads statements; nothing updates or deletes them."""
+
+    __tablename__ = "bank_statements"
+    __table_args__ = (
+        UniqueConstraint("account_id", "content_sha256"),
+        CheckConstraint("format IN ('camt053', 'mt940', 'ofx', 'csv')", name="format"),
+        CheckConstraint("content_sha256 ~ '^[0-9a-f]{64}$'", name="content_sha256"),
+        CheckConstraint("line_count >= 0", name="line_count"),
+        CheckConstraint("lines_skipped >= 0", name="lines_skipped"),
+        # The lists, newest first: of every statement, and of one account's.
+        Index("ix_bank_statements_imported_at_id", "imported_at", "id"),
+        Index("ix_bank_statements_account_id_imported_at_id", "account_id", "imported_at", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("accounts.id"))
+    format: Mapped[str] = mapped_column(Text)
+    content_sha256: Mapped[str] = mapped_column(Text)
+    statement_ref: Mapped[str | None] = mapped_column(Text)
+    asset_code: Mapped[str] = mapped_column(Text)
+    opening_balance: Mapped[Decimal | None] = mapped_column(Money)
+    closing_balance: Mapped[Decimal | None] = mapped_column(Money)
+    opening_date: Mapped[date | None] = mapped_column(Date)
+    closing_date: Mapped[date | None] = mapped_column(Date)
+    line_count: Mapped[int] = mapped_column(Integer)
+    lines_skipped: Mapped[int] = mapped_column(Integer)
+    source_name: Mapped[str | None] = mapped_column(Text)
+    imported_by: Mapped[str | None] = mapped_column(Text)
+    imported_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class StatementLineRow(Base):
+    """A line of an imported bank statement (revision 0022_bank_statements): normalised to minor units of
+    the account's asset, with the bank's direction ('credit': money into the bank account). An external
+    id is imported once per account."""
+
+    __tablename__ = "statement_lines"
+    __table_args__ = (
+        PrimaryKeyConstraint("statement_id", "line_no"),
+        UniqueConstraint("account_id", "external_id"),
+        CheckConstraint("line_no > 0", name="line_no"),
+        CheckConstraint("amount > 0", name="amount"),
+        CheckConstraint("direction IN ('credit', 'debit')", name="direction"),
+        # Matching reads an account's lines in a value-date window.
+        Index("ix_statement_lines_account_id_value_date", "account_id", "value_date"),
+    )
+
+    statement_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("bank_statements.id"))
+    line_no: Mapped[int] = mapped_column(Integer)
+    account_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    external_id: Mapped[str] = mapped_column(Text)
+    value_date: Mapped[date] = mapped_column(Date)
+    booking_date: Mapped[date | None] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    direction: Mapped[str] = mapped_column(Text)
+    currency: Mapped[str] = mapped_column(Text)
+    reference: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    counterparty: Mapped[str | None] = mapped_column(Text)
+
+
+class StatementCsvMappingRow(Base):
+    """A saved CSV mapping (revision 0022_bank_statements, `domain.statements.CsvMapping`): how to read
+    one bank's CSV export. Created through the API; never changed (save another name instead)."""
+
+    __tablename__ = "statement_csv_mappings"
+
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    mapping: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
 metadata = Base.metadata
 batch_metadata = BatchBase.metadata
 jobs = cast(Table, JobRow.__table__)
@@ -737,6 +1023,7 @@ assets = cast(Table, AssetRow.__table__)
 accounts = cast(Table, AccountRow.__table__)
 transfers = cast(Table, TransferRow.__table__)
 entries = cast(Table, EntryRow.__table__)
+seal_blocks = cast(Table, SealBlockRow.__table__)
 account_value_days = cast(Table, AccountValueDayRow.__table__)
 period_closes = cast(Table, PeriodCloseRow.__table__)
 period_balances = cast(Table, PeriodBalanceRow.__table__)
@@ -752,3 +1039,13 @@ webhook_endpoints = cast(Table, WebhookEndpointRow.__table__)
 beat_firings = cast(Table, BeatFiringRow.__table__)
 webhook_deliveries = cast(Table, WebhookDeliveryRow.__table__)
 webhook_attempts = cast(Table, WebhookAttemptRow.__table__)
+console_sessions = cast(Table, ConsoleSessionRow.__table__)
+recon_rules = cast(Table, ReconRuleRow.__table__)
+recon_runs = cast(Table, ReconRunRow.__table__)
+recon_matches = cast(Table, ReconMatchRow.__table__)
+recon_match_lines = cast(Table, ReconMatchLineRow.__table__)
+recon_match_entries = cast(Table, ReconMatchEntryRow.__table__)
+recon_results = cast(Table, ReconResultRow.__table__)
+bank_statements = cast(Table, BankStatementRow.__table__)
+statement_lines = cast(Table, StatementLineRow.__table__)
+statement_csv_mappings = cast(Table, StatementCsvMappingRow.__table__)

@@ -31,9 +31,9 @@ _TRANSFERS = select(
     .scalar_subquery()
     .label("reversed_by_id"),
 )
-# The columns of a domain `Entry` (its value date is its transfer's).
+# The columns of a domain `Entry` (its value date is its transfer's; `txid` is the sealer's, revision 0021).
 _ENTRIES_OF = (
-    select(*(column for column in entries.c if column.name != "effective_at"))
+    select(*(column for column in entries.c if column.name not in ("effective_at", "txid")))
     .where(entries.c.transfer_id == any_(bindparam("ids", type_=ARRAY(Uuid))))
     .order_by(entries.c.transfer_id, entries.c.layer, entries.c.line)
 )

@@ -19,11 +19,12 @@ from starlette.responses import Response
 
 from adapters.http.auth import ApiKeyCache, check_route_key
 from adapters.http.consistency import ConsistencyMiddleware, document_headers
+from adapters.http.console.routes import add_console
 from adapters.http.deps import UnsupportedMediaType
 from adapters.http.docs_pages import add_docs_pages
 from adapters.http.metrics import MetricsMiddleware
 from adapters.http.metrics import router as metrics_router
-from adapters.http.middleware import RequestContextMiddleware, request_id_of
+from adapters.http.middleware import MethodMiddleware, RequestContextMiddleware, request_id_of
 from adapters.http.problems import CODE_BY_STATUS, Problem, problem
 from adapters.http.routes import (
     accounts,
@@ -37,10 +38,15 @@ from adapters.http.routes import (
     journal,
     monitors,
     periods,
+    reconciliation,
     reports,
+    seals,
+    statements,
     transfers,
     webhooks,
 )
+from adapters.http.schemas.common import document_components
+from adapters.http.schemas.rules import document_rules
 from adapters.http.services import Services
 from application.api_keys import Unauthenticated
 from application.ports import ExecutionUnavailable, RetryableConflict
@@ -70,8 +76,17 @@ TAGS = [
         "description": "Signed deliveries of the events to your endpoints (Standard Webhooks).",
     },
     {"name": "periods", "description": "Accounting periods: close the books through a day, reopen."},
+    {"name": "statements", "description": "Bank statements imported for reconciliation, and CSV mappings."},
+    {
+        "name": "reconciliation",
+        "description": "Matching statements against the ledger: rule sets, runs, results, manual matches.",
+    },
     {"name": "admin", "description": "Operators' views: statistics of the ledger's database functions."},
-    {"name": "jobs", "description": "Background jobs: expire holds, accrue interest, verify the ledger."},
+    {
+        "name": "jobs",
+        "description": "Background jobs: expire holds, accrue interest, verify the ledger, seal the journal"
+        " and verify the seals, reconcile a statement.",
+    },
     {"name": "health", "description": "Liveness and readiness probes (no authentication)."},
 ]
 
@@ -88,6 +103,9 @@ _RESOURCES = (
     events,
     webhooks,
     periods,
+    statements,
+    reconciliation,
+    seals,
     admin,
     jobs,
     health,
@@ -108,6 +126,8 @@ def _operation_id(route: APIRoute) -> str:
 def _field(loc: Sequence[int | str]) -> str:
     """`("body", "postings", 0, "amount")` as `postings[0].amount`."""
     parts = loc[1:] if loc and loc[0] in _LOCATIONS else loc
+    if loc and loc[0] != "body":  # a parameter is named by its name (`metadata`, not `metadata[0]`)
+        parts = [part for part in parts if not isinstance(part, int)]
     path = ""
     for part in parts:
         if isinstance(part, int):
@@ -222,10 +242,14 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
         components.update(problem_schema.pop("$defs", {}))
         components["Problem"] = problem_schema
+    for name, component in document_components().items():  # the shared field types' (`schemas.common`)
+        components.setdefault(name, component)
+    document_rules(schema)  # what JSON Schema cannot state (`schemas.rules`)
     return document_headers(schema)
 
 
 def create_app(services: Services) -> FastAPI:
+    """The API over `services`."""
     app = FastAPI(
         title="Razão",
         version=_version(),
@@ -248,9 +272,18 @@ def create_app(services: Services) -> FastAPI:
     for module in _RESOURCES:
         app.include_router(module.router)
     add_docs_pages(app)
+    if services.console is not None:  # the operator console, /console (not in the OpenAPI document)
+        add_console(app, services.console)
+    # 405 and OPTIONS by the document's paths (concrete before templated), inside the request context
+    app.add_middleware(MethodMiddleware, document=lambda: app.openapi())
     # inside the request context (its request id); without replicas it only checks a token's form
     app.add_middleware(ConsistencyMiddleware, routing=services.read_routing)
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=services.max_body_bytes)
+    # RAZAO_MAX_BODY_BYTES, but a statement upload is bounded by its own limit (its route counts)
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=services.max_body_bytes,
+        body_limits=statements.body_limits(services.statements),
+    )
     if services.metrics is not None:
         app.state.metrics_registry = services.metrics.registry
         app.include_router(metrics_router)

@@ -160,7 +160,12 @@ def refuse_malformed_token(scope: Scope) -> None:
 def document_headers(schema: dict[str, Any]) -> dict[str, Any]:
     """Declare the two headers in an OpenAPI document: the token on the 2xx answers of the writes
     under `/v1/` and as an optional parameter of the reads, the read source on the reads' 2xx answers."""
-    token_schema = {"type": "string", "pattern": TOKEN_PATTERN, "examples": ["16/B374D848"]}
+    token_schema = {
+        "type": "string",
+        "format": "pg-lsn",
+        "pattern": TOKEN_PATTERN,
+        "examples": ["16/B374D848"],
+    }
     only = " (Read replicas only: docs/replicas.md.)"
     for path, item in schema.get("paths", {}).items():
         if not path.startswith("/v1/"):

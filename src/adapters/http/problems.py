@@ -19,6 +19,7 @@ from application.feed import CursorExpired
 from application.search import FilterNeedsIndex
 from domain import errors
 from domain.categories import CategoryCycle
+from domain.statements import InvalidStatement
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:razao:problem:"
@@ -40,6 +41,7 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     p.code: p
     for p in (
         _domain(errors.ValidationError, 422),
+        _domain(InvalidStatement, 422),
         _domain(FilterNeedsIndex, 422),
         _domain(errors.UnbalancedTransfer, 422),
         _domain(errors.AssetMismatch, 422),
@@ -50,6 +52,7 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         _domain(errors.InvalidState, 409),
         _domain(errors.NotFound, 404),
         _domain(errors.PeriodClosed, 409),
+        _domain(errors.NotSealedYet, 409),
         _domain(CategoryCycle, 409),
         _domain(CursorExpired, 410),
         _domain(errors.DomainError, 422),

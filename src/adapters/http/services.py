@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from adapters.http.consistency import ReadRouting
+from adapters.http.console.ports import ConsoleServices
 from adapters.http.groups import GroupCommit
 from adapters.http.metrics import HttpMetrics
 from application.api_keys import ApiKeyUnitOfWork
@@ -22,6 +23,9 @@ from application.jobs import JobUnitOfWork
 from application.periods import PeriodUnitOfWork
 from application.ports import Clock, IdSource
 from application.read_path import ReadPath
+from application.reconciliation import ReconUnitOfWork
+from application.seals import SealPath
+from application.statements import StatementReader, StatementUnitOfWork
 from application.webhooks import SecretBox, UrlCheck, WebhookUnitOfWork
 from application.write_path import WritePath
 
@@ -91,6 +95,24 @@ class WebhookServices:
 
 
 @dataclass(frozen=True, slots=True)
+class StatementServices:
+    """Bank statements (`/v1/statements`): their store, the files' reader, the largest file an upload may
+    send."""
+
+    uow: Callable[[], StatementUnitOfWork]
+    read: StatementReader
+    #: Bytes; a larger file is refused (413) before anything is imported (`RAZAO_STATEMENT_MAX_BYTES`).
+    max_bytes: int = 50 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ReconciliationServices:
+    """Reconciliation (`/v1/reconciliation`): its rules, runs and matches' store."""
+
+    uow: Callable[[], ReconUnitOfWork]
+
+
+@dataclass(frozen=True, slots=True)
 class Services:
     uow: Callable[[], LedgerUnitOfWork]
     #: For reads only (autocommit: nothing it does may need to be atomic).
@@ -122,3 +144,11 @@ class Services:
     #: Read replicas (docs/replicas.md): routes the reads and makes the writes' consistency tokens;
     #: None (no replica configured): every read goes to the primary and no token is given.
     read_routing: ReadRouting | None = None
+    #: The operator console (`/console`, docs/console.md); None serves no console.
+    console: ConsoleServices | None = None
+    #: Bank statements (`/v1/statements`, docs/audit/reconciliation.md); None serves 503 there.
+    statements: StatementServices | None = None
+    #: Reconciliation (`/v1/reconciliation`, docs/audit/reconciliation.md); None serves 503 there.
+    reconciliation: ReconciliationServices | None = None
+    #: The sealed journal: proofs and the sealer's status (docs/audit/seals.md); None serves 503 there.
+    seals: SealPath | None = None

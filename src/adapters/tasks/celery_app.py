@@ -36,6 +36,7 @@ PRUNE_EVENTS = "razao.prune_events"
 DISPATCH_WEBHOOKS = "razao.dispatch_webhooks"
 DELIVER_WEBHOOKS = "razao.deliver_webhooks"
 PRUNE_WEBHOOKS = "razao.prune_webhooks"
+SEAL_JOURNAL = "razao.seal_journal"
 
 #: Beat's scheduler when firings are claimed in the database (`adapters.tasks.beat`).
 SCHEDULER = "adapters.tasks.beat:ClaimingScheduler"
@@ -61,6 +62,8 @@ class CeleryConfig:
     verification_hour_utc: int | None = 3
     #: Seconds between two fan-outs of the events to the webhook endpoints; None: not scheduled.
     webhook_dispatch_seconds: float | None = 5.0
+    #: Seconds between two sealings of the journal (docs/audit/seals.md); None: not scheduled.
+    seal_interval_seconds: float | None = None
 
 
 def _schedule(config: CeleryConfig) -> dict[str, Any]:
@@ -86,6 +89,14 @@ def _schedule(config: CeleryConfig) -> dict[str, Any]:
             "schedule": timedelta(seconds=config.webhook_dispatch_seconds),
             "options": {"expires": max(1.0, config.webhook_dispatch_seconds * 2)},
         }
+    if config.seal_interval_seconds is not None:
+        # Seals what committed since the last run (cheap when idle: one read past the head); a run that
+        # outlasts the period overlaps the next harmlessly (one sealer at a time, under a lock).
+        schedule["seal-journal"] = {
+            "task": SEAL_JOURNAL,
+            "schedule": timedelta(seconds=config.seal_interval_seconds),
+            "options": {"expires": max(1.0, config.seal_interval_seconds * 2)},
+        }
     if config.verification_hour_utc is not None:
         schedule["verify-ledger"] = {
             "task": VERIFY_LEDGER,
@@ -101,12 +112,14 @@ def create_celery(
     start_verification: Callable[[], UUID] | None = None,
     setup_logging: Callable[[], None] | None = None,
     beat_firings: Callable[[], BeatFirings] | None = None,
+    seal_journal: Callable[[], dict[str, Any]] | None = None,
 ) -> Celery:
     """The Celery app. `runtime` is called inside tasks (first use builds engines, in the worker
     process); `start_verification` records a verification job for beat's daily run; `setup_logging`
     replaces Celery's own logging set-up (so workers log structlog JSON like the API); `beat_firings`
     (called in the beat process) is where beats claim each firing, so that however many beats run,
-    each is sent once (`adapters.tasks.beat`; None: Celery's own scheduler, unguarded)."""
+    each is sent once (`adapters.tasks.beat`; None: Celery's own scheduler, unguarded). `seal_journal` (called in
+    the worker) seals what is sealable (`adapters.tasks.jobs.seal_all`; None: the task skips)."""
     app = Celery("razao", broker=config.broker_url, backend=config.result_backend, set_as_current=False)
     transport = {
         "visibility_timeout": config.visibility_timeout,
@@ -198,6 +211,12 @@ def create_celery(
             return {"skipped": "webhooks are not wired"}
         return {"deleted": worker.prune()}
 
+    def seal_journal_task() -> dict[str, Any]:
+        """Seal the journal's committed rows, a block per transaction (beat, every few seconds)."""
+        if seal_journal is None:
+            return {"skipped": "sealing is not wired"}
+        return seal_journal()
+
     def verify_ledger() -> dict[str, Any]:
         """Beat's daily verification: record a job, then run it like one started through the API."""
         if start_verification is None:
@@ -213,4 +232,5 @@ def create_celery(
     app.task(name=DISPATCH_WEBHOOKS, shared=False)(dispatch_webhooks)
     app.task(name=DELIVER_WEBHOOKS, shared=False)(deliver_webhooks)
     app.task(name=PRUNE_WEBHOOKS, shared=False)(prune_webhooks)
+    app.task(name=SEAL_JOURNAL, shared=False)(seal_journal_task)
     return app

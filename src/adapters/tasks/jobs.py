@@ -44,6 +44,7 @@ from uuid import UUID
 
 import structlog
 
+from application import seals as seals_app
 from application.batch_path import BatchPath
 from application.jobs import (
     Job,
@@ -58,6 +59,7 @@ from application.jobs import (
 )
 from application.pages import MAX_LIMIT as MAX_PAGE
 from application.ports import Clock, ExecutionUnavailable, RetryableConflict
+from application.seals import SealPath
 from application.verification import (
     ACCOUNTS,
     PART_ROWS,
@@ -69,12 +71,28 @@ from application.verification import (
 )
 from application.write_path import WritePath
 from domain.errors import DomainError, ValidationError
+from domain.seals import combine as combine_seals
 from domain.verification import combine
 
 EXPIRE_HOLDS = "expire-holds"
 INTEREST_ACCRUAL = "interest-accrual"
 LEDGER_VERIFICATION = "ledger-verification"
-KINDS = (EXPIRE_HOLDS, INTEREST_ACCRUAL, LEDGER_VERIFICATION)
+#: Matching a bank statement against the ledger (`application.reconciliation`): params {"run_id"}; the
+#: partial result keeps the next chunk and the running summary, so a redelivered task resumes there.
+RECONCILIATION = "reconciliation"
+#: The sealed journal (`application.seals`, docs/audit/seals.md): seal every sealable row, a block per
+#: transaction; recompute every block and name what differs. Both record the head reached in the partial
+#: result, so a redelivered task goes on from there (sealing resumes by itself: it starts at the head).
+JOURNAL_SEALING = "journal-sealing"
+SEAL_VERIFICATION = "seal-verification"
+KINDS = (
+    EXPIRE_HOLDS,
+    INTEREST_ACCRUAL,
+    LEDGER_VERIFICATION,
+    RECONCILIATION,
+    JOURNAL_SEALING,
+    SEAL_VERIFICATION,
+)
 
 log = structlog.get_logger("razao.jobs")
 
@@ -99,6 +117,13 @@ class JobRunner:
     retry_pause: float = 1.0
     #: How long a run holds the job after each write to its record (claim, progress).
     lease: timedelta = LEASE
+    #: Runs a reconciliation run (`application.reconciliation.Reconciler`); None: the kind is refused.
+    reconcile: (
+        Callable[[UUID, dict[str, Any] | None, Callable[[int, int, dict[str, Any]], None]], dict[str, Any]]
+        | None
+    ) = None
+    #: The sealed journal's path (in the app or in the database); None: its kinds are refused.
+    seals: SealPath | None = None
 
     def holder(self, task_id: str | None = None) -> str:
         """This run's holder name: unique per call, readable in the job record."""
@@ -217,6 +242,12 @@ class JobRunner:
             return self._accrue_interest(job, lease)
         if job.kind == LEDGER_VERIFICATION:
             return self._verify_ledger(job, lease)
+        if job.kind == RECONCILIATION:
+            return self._reconcile(job, lease)
+        if job.kind == JOURNAL_SEALING:
+            return self._seal_journal(job, lease)
+        if job.kind == SEAL_VERIFICATION:
+            return self._verify_seals(job, lease)
         raise ValidationError.of("kind", f"no such job kind: {job.kind}")
 
     def _expire_holds(self, job: Job, lease: Lease) -> dict[str, Any]:
@@ -299,6 +330,107 @@ class JobRunner:
                 "ledger_discrepancies", count=report.discrepancy_count, first=result["discrepancies"][:5]
             )
         return result
+
+    def _reconcile(self, job: Job, lease: Lease) -> dict[str, Any]:
+        if self.reconcile is None:
+            raise ValidationError.of("kind", "reconciliation is not configured in this worker")
+
+        def progress(done: int, total: int, partial: dict[str, Any]) -> None:
+            self._progress(job, lease, done, total=max(total, done), result=partial)
+            log.info("job_progress", processed=done, total=total)
+
+        return self.reconcile(UUID(str(job.params["run_id"])), job.result, progress)
+
+    def _sealer(self) -> SealPath:
+        if self.seals is None:
+            raise ValidationError.of("kind", "sealing is not configured in this worker")
+        return self.seals
+
+    def _seal_journal(self, job: Job, lease: Lease) -> dict[str, Any]:
+        done = dict(job.result or {"blocks": 0, "rows": 0})
+
+        def progress(block: dict[str, Any]) -> None:
+            done.update(blocks=done["blocks"] + 1, rows=done["rows"] + block["row_count"])
+            done.update(height=block["height"], head_hash=block["hash"])
+            self._progress(job, lease, done["rows"], result=done)
+
+        seal_all(self._sealer(), each=progress)
+        return done
+
+    def _verify_seals(self, job: Job, lease: Lease) -> dict[str, Any]:
+        state = dict(job.result or {})
+        reports = [seals_app.report_from_dict(state["report"])] if "report" in state else []
+        after = int(state.get("after_height", 0))
+        while True:
+            part = self._sealer().verify(after)
+            if part.blocks == 0 and not part.findings:
+                break
+            reports.append(part)
+            report = combine_seals(reports)
+            after = part.head_height or after
+            self._progress(
+                job,
+                lease,
+                report.rows,
+                result={"after_height": after, "report": seals_app.report_to_dict(report)},
+            )
+            if part.blocks == 0:
+                break
+        report = combine_seals(reports)
+        result = seals_app.report_to_dict(report)
+        if not report.ok:
+            log.error("seal_discrepancies", broken_blocks=report.broken_blocks, first=result["findings"][:5])
+        return result
+
+
+#: Most seconds one sealing task seals blocks for (then it returns; the next beat goes on from the head),
+#: so that under sustained writes a task never runs on and on.
+SEAL_TASK_SECONDS = 30.0
+
+
+def seal_all(
+    seals: SealPath,
+    max_blocks: int | None = None,
+    each: Callable[[dict[str, Any]], None] | None = None,
+    max_seconds: float | None = SEAL_TASK_SECONDS,
+    clock: Callable[[], float] = time.monotonic,
+) -> dict[str, Any]:
+    """Seal every sealable row (one transaction per block), stopping after `max_blocks` blocks or once
+    `max_seconds` have passed (`capped` in the result: rows may be left for the next run); log each
+    block's header (`journal_sealed`: the anchor, also the event `journal.sealed`) and call `each` with
+    it. A refusal to seal (`application.seals.XID_BEHIND`) is logged (`journal_sealing_refused`) and
+    raised."""
+    sealed, rows, head, capped = 0, 0, None, False
+    deadline = None if max_seconds is None else clock() + max_seconds
+    while True:
+        if (max_blocks is not None and sealed >= max_blocks) or (
+            deadline is not None and clock() >= deadline
+        ):
+            capped = True
+            break
+        try:
+            block = seals.seal_next()
+        except DomainError as error:
+            if error.context.get("reason") == seals_app.XID_BEHIND:
+                log.error("journal_sealing_refused", reason=seals_app.XID_BEHIND, detail=error.detail)
+            raise
+        if block is None:
+            break
+        sealed, rows, head = sealed + 1, rows + block["row_count"], block
+        log.info(
+            "journal_sealed",
+            height=block["height"],
+            hash=block["hash"],
+            prev_hash=block["prev_hash"],
+            merkle_root=block["merkle_root"],
+            row_count=block["row_count"],
+            last_position=block["last_position"],
+            sealed_at=block["sealed_at"],
+        )
+        if each is not None:
+            each(block)
+    height = None if head is None else head["height"]
+    return {"blocks": sealed, "rows": rows, "height": height, "capped": capped}
 
 
 def _flat(result: dict[str, Any]) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from adapters.http.schemas.accounts import (
     HistoryOut,
 )
 from adapters.http.schemas.common import AssetCode, DayIn, InstantIn, QueryText
+from adapters.http.schemas.common import Cursor as CursorText
 from adapters.http.schemas.search import MetadataHasQuery, MetadataQuery
 from application import accounts, search
 from application.pages import DEFAULT_LIMIT, MAX_LIMIT
@@ -39,7 +40,7 @@ from domain.time_basis import MAX_HISTORY_DAYS, Basis
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")]
-Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page.")]
+Cursor = Annotated[CursorText | None, Query()]
 BasisQuery = Annotated[
     Basis, Query(description="`booked` (default): by booking time; `effective`: by value date.")
 ]

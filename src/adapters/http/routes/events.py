@@ -12,6 +12,7 @@ read would still have to be repeated: docs/events.md.)
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from functools import partial
 from typing import Annotated
@@ -23,11 +24,16 @@ from adapters.http import cursors
 from adapters.http.deps import JsonResponse, ServicesDep, blocking, json_response
 from adapters.http.problems import problem_responses
 from adapters.http.routes import READ, READ_ERRORS
-from adapters.http.schemas.common import QueryText
+from adapters.http.schemas.common import Cursor
 from adapters.http.schemas.events import EventOut, EventPage
 from application import feed
+from application.events import EventType
 from application.feed import EventFilter
 from application.pages import DEFAULT_LIMIT, MAX_LIMIT
+
+#: One or more event types, comma-separated (`application.feed.parse_types`).
+_TYPE = "|".join(re.escape(t.value) for t in EventType)
+_TYPES = f"^(?:{_TYPE})(?:,(?:{_TYPE}))*$"
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 
@@ -50,9 +56,14 @@ MAX_WAIT = 30
 async def list_events(
     request: Request,
     services: ServicesDep,
-    after: Annotated[str | None, Query(description="Resume after this position (opaque).")] = None,
+    after: Annotated[Cursor | None, Query(description="Resume after this position (opaque).")] = None,
     types: Annotated[
-        QueryText | None, Query(description="Only these event types, comma-separated: `transfer.expired,…`.")
+        str | None,
+        Query(
+            max_length=1000,
+            pattern=_TYPES,
+            description="Only these event types, comma-separated: `transfer.expired,…`.",
+        ),
     ] = None,
     account_id: Annotated[UUID | None, Query(description="Only events concerning this account.")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = DEFAULT_LIMIT,

@@ -16,6 +16,7 @@ from adapters.http.deps import JsonResponse, ServicesDep, blocking, json_respons
 from adapters.http.problems import problem_responses
 from adapters.http.routes import ADMIN, READ, READ_ERRORS, WRITE_ERRORS
 from adapters.http.schemas.accounts import AccountOut
+from adapters.http.schemas.common import Cursor as CursorText
 from adapters.http.schemas.common import InstantIn
 from adapters.http.schemas.groups import (
     CategoryBalanceOut,
@@ -34,7 +35,7 @@ from domain.time_basis import Basis
 router = APIRouter(tags=["groups"])
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")]
-Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page.")]
+Cursor = Annotated[CursorText | None, Query()]
 AsOf = Annotated[
     InstantIn | None,
     Query(description="The posted balances as of this instant (pending and available are then null)."),
@@ -66,7 +67,12 @@ _AS_OF_NOTE = (
 async def group_balance(
     services: ServicesDep,
     prefix: Annotated[
-        str, Query(max_length=128, description="`customers:br:`; empty: the whole ledger.")
+        str,
+        Query(
+            max_length=128,
+            pattern=r"^(?:[A-Za-z0-9][A-Za-z0-9:._@/-]*:)?$",  # application.groups: whole code segments
+            description="`customers:br:`; empty: the whole ledger.",
+        ),
     ] = "",
     as_of: AsOf = None,
     basis: BasisQuery = Basis.BOOKED,

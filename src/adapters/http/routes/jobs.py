@@ -18,9 +18,10 @@ from adapters.http.deps import ServicesDep
 from adapters.http.middleware import request_id_of
 from adapters.http.problems import problem_responses
 from adapters.http.routes import ADMIN, READ_ERRORS, WRITE_ERRORS
-from adapters.http.schemas.jobs import JobIn, JobKind, JobOut
+from adapters.http.schemas.jobs import AccrualIn, JobIn, JobKind, JobOut, NoParamsIn
 from adapters.http.services import JobServices, Services
 from application import interest, jobs
+from application.jobs import Job
 from application.ports import ExecutionUnavailable
 from domain.errors import FieldIssue, ValidationError
 
@@ -34,7 +35,9 @@ def _jobs(services: Services) -> JobServices:
     return services.jobs
 
 
-def _params(kind: JobKind, body: JobIn, now: datetime) -> dict[str, str]:
+def job_params(kind: JobKind, body: JobIn, now: datetime) -> dict[str, str]:
+    """A kind's parameters from the request (the API's and the console's): only interest accrual takes
+    days, days that have ended."""
     given = [name for name in ("start", "end") if getattr(body, name) is not None]
     if kind != "interest-accrual":
         if given:
@@ -51,36 +54,25 @@ def _params(kind: JobKind, body: JobIn, now: datetime) -> dict[str, str]:
     return {"start": body.start.isoformat(), "end": body.end.isoformat()}
 
 
-@router.post(
-    "/{kind}",
-    status_code=202,
-    summary="Start a background job",
-    description=(
-        "Kinds: `expire-holds` (expire every pending transfer past its timeout), `interest-accrual` "
-        "(accrue and post interest for the days `start` to `end`, both included; idempotent per account "
-        "and day) and `ledger-verification` (recompute balances from the journal and report "
-        "discrepancies). Answers 202 with the job; follow it at `Location`. Needs the `admin` scope."
-    ),
-    dependencies=ADMIN,
-    responses=problem_responses(*WRITE_ERRORS),
-)
-def start_job(
-    kind: JobKind,
-    request: Request,
-    response: Response,
-    services: ServicesDep,
-    body: Annotated[JobIn | None, Body()] = None,
-) -> JobOut:
+_KINDS = {
+    "expire-holds": "Expire every pending transfer past its timeout.",
+    "interest-accrual": "Accrue and post interest for the days `start` to `end`, both included (days that "
+    "have ended; idempotent per account and day).",
+    "ledger-verification": "Recompute balances from the journal and report discrepancies.",
+    "journal-sealing": "Seal every committed journal row not sealed yet, a block per transaction (beat "
+    "also does it every `RAZAO_SEAL_INTERVAL_SECONDS`: docs/audit/seals.md).",
+    "seal-verification": "Recompute every sealed block and report the first block and row that differ.",
+}
+_STARTED = " Answers 202 with the job; follow it at `Location`. Needs the `admin` scope."
+
+
+def start_job(kind: JobKind, body: JobIn, request_id: str | None, services: Services) -> Job:
+    """Record a job (`queued`) and hand it to the workers; a job the broker does not take is marked
+    failed and answered 503 (`ExecutionUnavailable`). The API's operations and the console start jobs
+    this way."""
     gateway = _jobs(services)
-    request_id = request_id_of(request.scope)
-    job = jobs.create_job(
-        kind,
-        _params(kind, body or JobIn(), services.clock.now()),
-        request_id,
-        gateway.uow(),
-        services.clock,
-        services.ids,
-    )
+    params = job_params(kind, body, services.clock.now())
+    job = jobs.create_job(kind, params, request_id, gateway.uow(), services.clock, services.ids)
     try:
         task_id = gateway.queue.enqueue(job.id, request_id)
     except Exception as error:
@@ -89,8 +81,58 @@ def start_job(
         jobs.fail_job(job.id, failed, gateway.uow(), services.clock)
         raise ExecutionUnavailable("the task broker could not be reached") from error
     log.info("job_enqueued", job_id=str(job.id), kind=kind, task_id=task_id)
+    return job
+
+
+def _start(kind: JobKind, body: JobIn, request: Request, response: Response, services: Services) -> JobOut:
+    job = start_job(kind, body, request_id_of(request.scope), services)
     response.headers["Location"] = f"/v1/jobs/{job.id}"
     return JobOut.of(job)
+
+
+def _without_params(kind: JobKind, summary: str) -> None:
+    """The operation that starts a `kind` taking no parameters (`{}` or no body)."""
+
+    def start(
+        request: Request,
+        response: Response,
+        services: ServicesDep,
+        body: Annotated[NoParamsIn | None, Body()] = None,
+    ) -> JobOut:
+        return _start(kind, JobIn(), request, response, services)
+
+    start.__name__ = f"start_{kind.replace('-', '_')}"
+    router.post(
+        f"/{kind}",
+        status_code=202,
+        summary=summary,
+        description=_KINDS[kind] + _STARTED,
+        dependencies=ADMIN,
+        responses=problem_responses(*WRITE_ERRORS),
+    )(start)
+
+
+# One operation per kind, so that the document states each kind's body (the paths are the kinds').
+_without_params("expire-holds", "Start a job: expire holds")
+
+
+@router.post(
+    "/interest-accrual",
+    status_code=202,
+    summary="Start a job: accrue interest",
+    description=_KINDS["interest-accrual"] + _STARTED,
+    dependencies=ADMIN,
+    responses=problem_responses(*WRITE_ERRORS),
+)
+def start_interest_accrual(
+    body: AccrualIn, request: Request, response: Response, services: ServicesDep
+) -> JobOut:
+    return _start("interest-accrual", body.job(), request, response, services)
+
+
+_without_params("ledger-verification", "Start a job: verify the ledger")
+_without_params("journal-sealing", "Start a job: seal the journal")
+_without_params("seal-verification", "Start a job: verify the seals")
 
 
 @router.get(

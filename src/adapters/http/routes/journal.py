@@ -20,7 +20,7 @@ from adapters.http import exports
 from adapters.http.deps import ServicesDep, blocking, json_response
 from adapters.http.problems import problem_responses
 from adapters.http.routes import READ, READ_ERRORS
-from adapters.http.schemas.common import InstantIn
+from adapters.http.schemas.common import Cursor, InstantIn
 from adapters.http.schemas.journal import JournalPage
 from application.journal import MAX_WINDOW, JournalCursor
 from application.pages import DEFAULT_LIMIT, MAX_LIMIT
@@ -82,7 +82,7 @@ async def get_journal(
     services: ServicesDep,
     start: Annotated[InstantIn, Query(alias="from", description="Booking time, inclusive.")],
     end: Annotated[InstantIn, Query(alias="to", description="Booking time, exclusive.")],
-    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
+    cursor: Cursor | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = DEFAULT_LIMIT,
 ) -> Response:
     export = exports.negotiate(request.headers.get("accept"))

@@ -18,6 +18,7 @@ from adapters.http.auth import authorize
 from adapters.http.deps import ServicesDep, json_body, mark_replayed, replayable
 from adapters.http.problems import problem_responses
 from adapters.http.routes import READ_ERRORS, WRITE_ERRORS
+from adapters.http.schemas.common import Cursor
 from adapters.http.schemas.periods import (
     CloseIn,
     PeriodBalanceOut,
@@ -96,7 +97,7 @@ def reopen_period(period_id: UUID, body: ReopenIn, key: AdminKey, services: Serv
 )
 def list_periods(
     services: ServicesDep,
-    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
+    cursor: Cursor | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> PeriodPage:
     page = periods.list_periods(services.read_uow(), after=cursors.after_period(cursor), limit=limit)
@@ -129,7 +130,7 @@ def get_period(period_id: UUID, services: ServicesDep) -> PeriodOut:
 def period_balances(
     period_id: UUID,
     services: ServicesDep,
-    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
+    cursor: Cursor | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> PeriodBalancePage:
     page = periods.period_balances(

@@ -12,7 +12,7 @@ from adapters.http.deps import JsonResponse, ServicesDep, json_response, mark_re
 from adapters.http.middleware import request_id_of
 from adapters.http.problems import problem_of, problem_responses
 from adapters.http.routes import READ, READ_ERRORS, WRITE, WRITE_ERRORS
-from adapters.http.schemas.common import AssetCode, InstantIn
+from adapters.http.schemas.common import AssetCode, Cursor, InstantIn
 from adapters.http.schemas.search import ANCHOR, MetadataHasQuery, MetadataQuery
 from adapters.http.schemas.transfers import (
     BatchIn,
@@ -191,7 +191,7 @@ def list_transfers(
     end: Annotated[InstantIn | None, Query(alias="to", description="Exclusive, on the basis.")] = None,
     amount_min: Annotated[int | None, Query(ge=0, le=MAX_AMOUNT_BOUND)] = None,
     amount_max: Annotated[int | None, Query(ge=0, le=MAX_AMOUNT_BOUND)] = None,
-    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
+    cursor: Cursor | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> TransferPage:
     where = search.transfer_filter(

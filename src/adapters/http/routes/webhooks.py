@@ -19,6 +19,7 @@ from fastapi import APIRouter, Body, Query, Response
 from adapters.http.deps import ServicesDep
 from adapters.http.problems import problem_responses
 from adapters.http.routes import ADMIN, READ_ERRORS, WRITE_ERRORS
+from adapters.http.schemas.common import Cursor
 from adapters.http.schemas.webhooks import (
     AttemptOut,
     DeliveryDetail,
@@ -131,7 +132,7 @@ def create_webhook(body: WebhookIn, response: Response, services: ServicesDep) -
 )
 def list_webhooks(
     services: ServicesDep,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Cursor | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> WebhookPage:
     rows = webhooks.list_endpoints(_hooks(services).uow(), _after_endpoint(cursor), limit)
@@ -214,7 +215,7 @@ def list_webhook_deliveries(
     webhook_id: UUID,
     services: ServicesDep,
     state: DeliveryStateName | None = None,
-    cursor: Annotated[str | None, Query(max_length=300)] = None,
+    cursor: Cursor | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> DeliveryPage:
     rows = webhooks.list_deliveries(

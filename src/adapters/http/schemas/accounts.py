@@ -4,12 +4,12 @@ daily balance history."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from adapters.http.schemas.common import AssetCode, Balance, Instant, Metadata, utc
+from adapters.http.schemas.common import AssetCode, Balance, Code, Instant, Metadata, text, utc
 from application.accounts import BalanceAsOf, BalanceHistory, OpenAccount
 from application.documents import account_document
 from application.ports import StatementLine
@@ -37,8 +37,8 @@ class AccountIn(BaseModel):
         },
     )
 
-    code: str = Field(description="Unique; also the idempotency key of the opening.")
-    name: str
+    code: Code = Field(description="Unique; also the idempotency key of the opening.")
+    name: Annotated[str, text(200, required=True)]  # domain.accounts: at most 200 characters
     asset: AssetCode = Field(description="An asset code: an ISO 4217 currency or a registered asset.")
     normal_side: Side
     min_balance: Balance | None = Field(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from adapters.http.schemas.common import AssetCode
-from domain.assets import Asset
+from adapters.http.schemas.common import AssetCode, WholeInt
+from domain.assets import ISO_4217, MAX_SCALE, Asset
+
+#: The built-in ISO 4217 codes, which no registered asset may take.
+_BUILT_IN: list[JsonValue] = list(sorted(ISO_4217))
 
 
 class AssetIn(BaseModel):
@@ -14,9 +17,10 @@ class AssetIn(BaseModel):
     )
 
     code: AssetCode = Field(
-        description="2 to 32 upper-case letters, digits or `_`, starting with a letter; ISO 4217 codes are built in."
+        description="2 to 32 upper-case letters, digits or `_`, starting with a letter; ISO 4217 codes are built in.",
+        json_schema_extra={"not": {"enum": _BUILT_IN}},
     )
-    scale: StrictInt = Field(description="Decimal places of the minor unit (0 to 18).")
+    scale: WholeInt = Field(ge=0, le=MAX_SCALE, description="Decimal places of the minor unit (0 to 18).")
 
 
 class AssetOut(BaseModel):

@@ -2,26 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from adapters.http.schemas.accounts import AccountOut
-from adapters.http.schemas.common import Instant, Metadata
+from adapters.http.schemas.common import Code, Instant, Metadata, Text, text
 from application.categories import CreateCategory, UpdateCategory
 from application.groups import CategoryBalance, GroupTotals, PrefixBalance
-from domain.categories import Category
+from domain.categories import MAX_NAME, Category
 from domain.time_basis import Basis
 
 _CATEGORY_ID = "5e1c7a9b-2f4d-4b8a-9c3e-1d2f3a4b5c6d"
 _PARENT_ID = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
 
 
+#: `parent_id` or `parent_code`, not both (`application.categories`).
+ONE_PARENT: dict[str, Any] = {
+    "not": {
+        "required": ["parent_id", "parent_code"],
+        "properties": {"parent_id": {"type": "string"}, "parent_code": {"type": "string"}},
+    }
+}
+
+
 class CategoryIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
+            **ONE_PARENT,
             "examples": [
                 {
                     "code": "liabilities:customer-deposits",
@@ -30,15 +40,15 @@ class CategoryIn(BaseModel):
                     "parent_code": "liabilities",
                     "metadata": {"gl": "2100"},
                 }
-            ]
+            ],
         },
     )
 
-    code: str = Field(description="Unique; also the idempotency key of the creation.")
-    name: str
-    description: str = ""
+    code: Code = Field(description="Unique; also the idempotency key of the creation.")
+    name: Annotated[str, text(MAX_NAME, required=True)]
+    description: Text = ""
     parent_id: UUID | None = Field(default=None, description="The category it nests in (or `parent_code`).")
-    parent_code: str | None = Field(default=None, description="The code of the category it nests in.")
+    parent_code: Code | None = Field(default=None, description="The code of the category it nests in.")
     metadata: Metadata = Field(default_factory=dict)
 
     def command(self) -> CreateCategory:
@@ -57,13 +67,14 @@ class CategoryPatch(BaseModel):
     a root); a move into itself or one of its descendants is refused (`category_cycle`)."""
 
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"name": "Deposits", "parent_id": _PARENT_ID}]}
+        extra="forbid",
+        json_schema_extra={**ONE_PARENT, "examples": [{"name": "Deposits", "parent_id": _PARENT_ID}]},
     )
 
-    name: str | None = None
-    description: str | None = None
+    name: Annotated[str, text(MAX_NAME, required=True)] | None = None
+    description: Text | None = None
     parent_id: UUID | None = None
-    parent_code: str | None = None
+    parent_code: Code | None = None
     metadata: Metadata | None = None
 
     def command(self) -> UpdateCategory:

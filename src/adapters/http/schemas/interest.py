@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field
 
-from adapters.http.schemas.common import DayIn
+from adapters.http.schemas.common import DayIn, WholeInt
 from application.interest import SetPolicy
-from domain.interest import DayCount, InterestPolicy
+from domain.interest import MAX_RATE_BPS, DayCount, InterestPolicy
 
 _ACCOUNT_ID = "0b6f4a52-3f0e-4d8e-9a55-3d1c2b7e8f90"
 _COUNTERPART_ID = "5c2d8e1a-7b3f-4a6e-9d0c-2f1e3b4a5d6c"
@@ -30,7 +30,9 @@ class InterestPolicyIn(BaseModel):
         },
     )
 
-    rate_bps: StrictInt = Field(ge=0, description="Annual rate in basis points (1050 = 10.50 % a year).")
+    rate_bps: WholeInt = Field(
+        ge=0, le=MAX_RATE_BPS, description="Annual rate in basis points (1050 = 10.50 % a year)."
+    )
     day_count: DayCount = Field(description="How a day counts as a fraction of a year.")
     counterpart_account_id: UUID = Field(description="The account that pays (or receives) the interest.")
     effective_from: DayIn = Field(description="First day (UTC) the policy applies to.")

@@ -11,7 +11,9 @@ from adapters.http.schemas.common import DayIn, Instant
 from application.documents import job_document
 from application.jobs import Job
 
-JobKind = Literal["expire-holds", "interest-accrual", "ledger-verification"]
+JobKind = Literal[
+    "expire-holds", "interest-accrual", "ledger-verification", "journal-sealing", "seal-verification"
+]
 
 
 class JobIn(BaseModel):
@@ -24,6 +26,27 @@ class JobIn(BaseModel):
 
     start: DayIn | None = None
     end: DayIn | None = None
+
+
+class NoParamsIn(BaseModel):
+    """A job that takes no parameters: `{}` or no body."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{}]})
+
+
+class AccrualIn(BaseModel):
+    """The days to accrue interest for, both included: days that have ended, at most a bit over ten
+    years (`application.interest.MAX_DAYS`), `end` not before `start`."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"start": "2026-01-01", "end": "2026-01-31"}]}
+    )
+
+    start: DayIn
+    end: DayIn
+
+    def job(self) -> JobIn:
+        return JobIn(start=self.start, end=self.end)
 
 
 class ProgressOut(BaseModel):

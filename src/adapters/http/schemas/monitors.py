@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from adapters.http.schemas.common import Balance, Instant, Metadata
+from adapters.http.schemas.common import Balance, Instant, Metadata, text
 from application.documents import monitor_document
 from application.monitors import CreateMonitor
 from domain.monitors import MAX_DESCRIPTION, BalanceKind, Comparison, Monitor
@@ -40,7 +40,7 @@ class MonitorIn(BaseModel):
         description="`below` (<), `at_or_below` (<=), `above` (>), `at_or_above` (>=)."
     )
     threshold: Balance = Field(description="In the asset's minor units; may be negative.")
-    description: str | None = Field(default=None, max_length=MAX_DESCRIPTION)
+    description: Annotated[str, text(MAX_DESCRIPTION)] | None = None
     metadata: Metadata = Field(default_factory=dict)
 
     def command(self, account_id: UUID) -> CreateMonitor:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from adapters.http.schemas.common import AssetCode, DayIn, Instant
+from adapters.http.schemas.common import AssetCode, DayIn, Instant, text
 from application.documents import period_document
 from application.periods import ClosedPeriod
 from domain.accounts import Side
@@ -31,7 +31,7 @@ class CloseIn(BaseModel):
     asset: AssetCode | None = Field(
         default=None, description="Close one asset only; absent: the whole ledger."
     )
-    reason: str = Field(default="", max_length=MAX_REASON)
+    reason: Annotated[str, text(MAX_REASON)] = ""
 
     def request(self) -> CloseRequest:
         return CloseRequest(self.through, self.asset, self.reason)
@@ -42,7 +42,9 @@ class ReopenIn(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"reason": "Late supplier invoice for January"}]}
     )
 
-    reason: str = Field(min_length=1, max_length=MAX_REASON, description="Why, recorded with the reopening.")
+    reason: Annotated[str, text(MAX_REASON, required=True)] = Field(
+        description="Why, recorded with the reopening."
+    )
 
 
 class PeriodOut(BaseModel):

@@ -9,21 +9,32 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Query
+from pydantic import Field
 
-from adapters.http.schemas.common import QueryText
-from application.search import MAX_METADATA_TERMS, MAX_RANGE_DAYS
+from application.search import MAX_METADATA_KEY, MAX_METADATA_TERMS, MAX_METADATA_VALUE, MAX_RANGE_DAYS
+
+#: `key:value`: a key of 1 to 256 characters without `:`, then a value of at most 1000 (no NUL).
+MetadataTerm = Annotated[
+    str, Field(pattern=rf"^[^\x00:]{{1,{MAX_METADATA_KEY}}}:[^\x00]{{0,{MAX_METADATA_VALUE}}}$")
+]
+#: A metadata key: 1 to 256 characters (no NUL).
+MetadataKey = Annotated[str, Field(pattern=rf"^[^\x00]{{1,{MAX_METADATA_KEY}}}$")]
 
 MetadataQuery = Annotated[
-    list[QueryText] | None,
+    list[MetadataTerm] | None,
     Query(
+        max_length=MAX_METADATA_TERMS,
         description="`key:value` (repeatable, all must hold): the metadata's top-level `key` holds the JSON "
         "string `value` (the key is everything before the first colon; `tier:3` does not match the number 3). "
         f"At most {MAX_METADATA_TERMS} metadata conditions in all.",
     ),
 ]
 MetadataHasQuery = Annotated[
-    list[QueryText] | None,
-    Query(description="`key` (repeatable): the metadata has this top-level key, whatever its value."),
+    list[MetadataKey] | None,
+    Query(
+        max_length=MAX_METADATA_TERMS,
+        description="`key` (repeatable): the metadata has this top-level key, whatever its value.",
+    ),
 ]
 #: What the transfer search's unindexed filters (amount, asset, status by value date) need beside them.
 ANCHOR = (

@@ -6,9 +6,27 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool, StrictInt, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    StrictBool,
+    StrictInt,
+    TypeAdapter,
+    model_validator,
+)
 
-from adapters.http.schemas.common import Amount, AssetCode, Instant, InstantIn, Metadata, raise_issues
+from adapters.http.schemas.common import (
+    WHOLE,
+    Amount,
+    AssetCode,
+    Instant,
+    InstantIn,
+    Metadata,
+    Text,
+    raise_issues,
+)
 from application.documents import posting_document, transfer_document
 from domain.accounts import Side
 from domain.errors import FieldIssue, ValidationError
@@ -38,10 +56,36 @@ class PostingIn(BaseModel):
     asset: AssetCode | None = Field(default=None, description="Optional check of the account's asset.")
 
 
-#: The two forms of a transfer, as JSON Schema states them (one of these sets of fields is required).
+_NULL: JsonValue = {"type": "null"}
+_ID: JsonValue = {"type": "string", "format": "uuid"}
+#: The two forms of a transfer, as JSON Schema states them: `postings` (and none of the two-posting
+#: form's fields), or the three fields of the two-posting form, not null (and no `postings`). Each
+#: form repeats the schema of the fields it requires, so that it holds alone.
 TRANSFER_FORMS: list[JsonValue] = [
-    {"required": ["postings"]},
-    {"required": ["debit_account_id", "credit_account_id", "amount"]},
+    {
+        "required": ["postings"],
+        "properties": {
+            "postings": {"type": "array", "minItems": 2, "maxItems": MAX_POSTINGS},
+            "debit_account_id": _NULL,
+            "credit_account_id": _NULL,
+            "amount": _NULL,
+            "asset": _NULL,
+        },
+    },
+    {
+        "required": ["debit_account_id", "credit_account_id", "amount"],
+        "properties": {
+            "postings": _NULL,
+            "debit_account_id": _ID,
+            "credit_account_id": _ID,
+            "amount": TypeAdapter(Amount).json_schema(),
+        },
+    },
+]
+#: `timeout_seconds` applies to pending transfers only (`domain.transfers`).
+TIMEOUT_ONLY_PENDING: list[JsonValue] = [
+    {"properties": {"timeout_seconds": _NULL}},
+    {"required": ["pending"], "properties": {"pending": {"const": True}}},
 ]
 _FORMS = "give either postings or debit_account_id, credit_account_id and amount"
 _NOT_BOTH = f"not allowed with postings: {_FORMS}"
@@ -60,7 +104,7 @@ class TransferIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "anyOf": TRANSFER_FORMS,
+            "allOf": [{"anyOf": TRANSFER_FORMS}, {"anyOf": TIMEOUT_ONLY_PENDING}],
             "examples": [
                 {
                     "id": _TRANSFER,
@@ -92,11 +136,11 @@ class TransferIn(BaseModel):
         default=None, description="Two-posting form: optional check of the asset."
     )
     pending: StrictBool = Field(default=False, description="Hold the amounts (two-phase) instead of posting.")
-    timeout_seconds: Annotated[StrictInt, Field(ge=1, le=MAX_TIMEOUT_SECONDS)] | None = Field(
+    timeout_seconds: Annotated[StrictInt, Field(ge=1, le=MAX_TIMEOUT_SECONDS), WHOLE] | None = Field(
         default=None, description="Pending transfers only: expire the hold after this many seconds."
     )
     effective_at: InstantIn | None = Field(default=None, description="When it took effect (default: now).")
-    description: str = Field(default="", max_length=1000)
+    description: Text = ""
     metadata: Metadata = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -110,6 +154,8 @@ class TransferIn(BaseModel):
             "amount": self.amount,
         }
         given = self.model_fields_set
+        if self.timeout_seconds is not None and not self.pending:
+            raise_issues([("timeout_seconds", "pending_only", "applies only to pending transfers")])
         if self.postings is not None:
             extra = [f for f in (*simple, "asset") if getattr(self, f) is not None]
             raise_issues([(f, "transfer_form", _NOT_BOTH) for f in extra])
@@ -201,7 +247,7 @@ class ReverseIn(BaseModel):
     )
 
     id: UUID = Field(description="Id of the reversing transfer (its idempotency key).")
-    description: str = Field(default="", max_length=1000)
+    description: Text = ""
     metadata: Metadata = Field(default_factory=dict)
     effective_at: InstantIn | None = Field(
         default=None,

@@ -6,16 +6,34 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
-from adapters.http.schemas.common import Instant, InstantIn
+from adapters.http.schemas.common import WHOLE, Instant, InstantIn, WholeInt
 from application import webhook_policy
+from application.events import EventType
 from application.webhooks import Attempt, Delivery, Endpoint
 
-Url = Annotated[str, Field(min_length=1, max_length=webhook_policy.MAX_URL_LENGTH, pattern=r"^[^\x00]*$")]
+#: `application.webhook_policy.parse_target`: http(s), a host, an optional port up to 65535, no user
+#: name or password, no fragment, no white space or control characters.
+_PORT = r"(?::(?:[0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?"
+#: A host is a name or an IPv4 address, or an IPv6 address in brackets (`http://[2001:db8::1]:8443/hook`).
+_HOST = r"(?:[^\s\x00-\x1f\x7f/?#@:\[\]\\]+|\[[0-9A-Fa-f:.]+\])"
+URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://" + _HOST + _PORT + r"(?:[/?][^\s\x00-\x1f\x7f#]*)?$"
+Url = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=webhook_policy.MAX_URL_LENGTH,
+        pattern=URL_PATTERN,  # no `format: uri`: a host may be written in Unicode (an IRI)
+    ),
+]
 Text1000 = Annotated[str, Field(max_length=1000, pattern=r"^[^\x00]*$")]
 Prefix = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$")]
-TypeName = Annotated[str, Field(max_length=100)]
+#: An event type the ledger records (`application.events.EventType`).
+TypeName = Annotated[str, Field(max_length=100, json_schema_extra={"enum": [t.value for t in EventType]})]
+#: Event types to filter on: at least one (null: every type).
+TypeNames = Annotated[list[TypeName], Field(min_length=1, max_length=50)]
+InFlight = Annotated[StrictInt, Field(ge=1, le=100), WHOLE]
 DeliveryStateName = Literal["pending", "delivering", "succeeded", "failed"]
 
 _ENDPOINT_EXAMPLE: dict[str, Any] = {
@@ -26,21 +44,32 @@ _ENDPOINT_EXAMPLE: dict[str, Any] = {
 }
 
 
+#: An ordered endpoint (the default) delivers one at a time: `max_in_flight` 1, or absent.
+ORDERED_ONE_AT_A_TIME: dict[str, Any] = {
+    "anyOf": [
+        {"required": ["ordered"], "properties": {"ordered": {"const": False}}},
+        {"properties": {"max_in_flight": {"anyOf": [{"const": 1}, {"type": "null"}]}}},
+    ]
+}
+
+
 class WebhookIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_ENDPOINT_EXAMPLE]})
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={**ORDERED_ONE_AT_A_TIME, "examples": [_ENDPOINT_EXAMPLE]}
+    )
 
     url: Url = Field(description="http(s) URL; private, loopback and link-local targets are refused.")
     description: Text1000 = ""
-    event_types: list[TypeName] | None = Field(
-        default=None, max_length=50, description="Only these event types (null: every type)."
+    event_types: TypeNames | None = Field(
+        default=None, description="Only these event types (null: every type)."
     )
     account_code_prefix: Prefix | None = Field(
         default=None, description="Only events concerning an account whose code starts with this."
     )
-    enabled: bool = True
-    ordered: bool = Field(default=True, description="Deliver in event order, one at a time (default).")
-    max_in_flight: int | None = Field(
-        default=None, ge=1, le=100, description="Unordered only: deliveries in flight at once (default 10)."
+    enabled: StrictBool = True
+    ordered: StrictBool = Field(default=True, description="Deliver in event order, one at a time (default).")
+    max_in_flight: InFlight | None = Field(
+        default=None, description="Unordered only: deliveries in flight at once (default 10)."
     )
 
 
@@ -49,13 +78,14 @@ class WebhookPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"enabled": False}]})
 
-    url: Url | None = None
-    description: Text1000 | None = None
-    event_types: list[TypeName] | None = Field(default=None, max_length=50)
+    # Absent: unchanged. Only `event_types` and `account_code_prefix` may be null (cleared).
+    url: Url = None  # type: ignore[assignment]
+    description: Text1000 = None  # type: ignore[assignment]
+    event_types: TypeNames | None = None
     account_code_prefix: Prefix | None = None
-    enabled: bool | None = None
-    ordered: bool | None = None
-    max_in_flight: int | None = Field(default=None, ge=1, le=100)
+    enabled: StrictBool = None  # type: ignore[assignment]
+    ordered: StrictBool = None  # type: ignore[assignment]
+    max_in_flight: InFlight = None  # type: ignore[assignment]
 
 
 class CircuitOut(BaseModel):
@@ -120,7 +150,7 @@ class WebhookPage(BaseModel):
 class RotateIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"overlap_seconds": 86400}]})
 
-    overlap_seconds: int = Field(
+    overlap_seconds: WholeInt = Field(
         default=86400,
         ge=0,
         le=7 * 86400,
