@@ -45,6 +45,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -497,8 +498,17 @@ def main(argv: list[str] | None = None) -> int:
         help="the jobs to run (the verification always follows an accrual, which it needs)",
     )
     parser.add_argument("--json", type=Path, help="merge the figures into this file")
+    parser.add_argument(
+        "--server-setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a reloadable server setting for the runs (ALTER SYSTEM, then reset): e.g. max_wal_size=16GB",
+    )
     args = parser.parse_args(argv)
     verify = LEDGER_VERIFICATION in args.jobs
+    # A SIGTERM unwinds like an error, so that `--server-setting`s are put back and the clone is dropped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     facts = {
         "machine": {
@@ -524,17 +534,54 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:
             save(args.json, measurements, facts)
 
-    for accounts in args.sizes:
-        for mode in args.modes:
-            for kernel in args.kernels:
-                record(run_size(accounts, mode, None, args.time_limit, kernel, verify=verify))
-    if args.link_sizes:
-        with emulated_link(args.delay_ms) as link:
-            for accounts in args.link_sizes:
-                for mode in args.modes:
-                    for kernel in args.kernels:
-                        record(run_size(accounts, mode, link, args.time_limit, kernel, verify=verify))
+    with server_settings(dict(item.split("=", 1) for item in args.server_setting)) as applied:
+        facts["server_settings"] = applied
+        for accounts in args.sizes:
+            for mode in args.modes:
+                for kernel in args.kernels:
+                    record(run_size(accounts, mode, None, args.time_limit, kernel, verify=verify))
+        if args.link_sizes:
+            with emulated_link(args.delay_ms) as link:
+                for accounts in args.link_sizes:
+                    for mode in args.modes:
+                        for kernel in args.kernels:
+                            record(run_size(accounts, mode, link, args.time_limit, kernel, verify=verify))
     return 0 if all(m.ok or m.stopped for m in measurements) else 1
+
+
+@contextlib.contextmanager
+def server_settings(wanted: dict[str, str]) -> Iterator[dict[str, str]]:
+    """Reloadable server settings (`ALTER SYSTEM`, `pg_reload_conf()`) for the runs, each put back as it
+    was afterwards (reset, or its earlier `ALTER SYSTEM` value), on errors too. A setting that needs a
+    restart is refused. Yields the settings in force (as `SHOW` gives them)."""
+    with seed_jobs.connect("postgres") as c:
+        c.autocommit = True
+        before: dict[str, str | None] = {}
+        for name in wanted:
+            row = c.execute(
+                "SELECT context, setting, coalesce(sourcefile, '') LIKE '%%postgresql.auto.conf' FROM pg_settings"
+                " WHERE name = %s",
+                (name,),
+            ).fetchone()
+            if row is None or row[0] != "sighup":
+                raise SystemExit(
+                    f"--server-setting {name}: not a setting a reload changes ({row and row[0]})"
+                )
+            before[name] = c.execute(f"SHOW {name}").fetchone()[0] if row[2] else None  # type: ignore[index]
+        try:
+            for name, value in wanted.items():
+                c.execute(f"ALTER SYSTEM SET {name} = '{value}'")
+            c.execute("SELECT pg_reload_conf()")
+            time.sleep(0.5)  # the postmaster and its children reread the files
+            yield {name: c.execute(f"SHOW {name}").fetchone()[0] for name in wanted}  # type: ignore[index]
+        finally:
+            for name, earlier in before.items():
+                c.execute(
+                    f"ALTER SYSTEM RESET {name}"
+                    if earlier is None
+                    else f"ALTER SYSTEM SET {name} = '{earlier}'"
+                )
+            c.execute("SELECT pg_reload_conf()")
 
 
 if __name__ == "__main__":

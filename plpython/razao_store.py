@@ -1128,7 +1128,29 @@ def _event_value(value: object) -> str:
 
 
 def _events_json(rows: Sequence[dict[str, Any]]) -> str:
-    return json.dumps(rows, default=_event_value, separators=(",", ":"), ensure_ascii=False)
+    """The rows as one JSON array. A document shared by several rows (a transfer's `transfer.posted` and
+    `account.interest_posted`) is encoded once, and each UUID or instant once: the rows keep every
+    object alive meanwhile, so objects are told apart by `id`. Profiled, the plain `json.dumps` of an
+    accrual chunk's events was a sixth of the in-database accrual's time, mostly in `default`."""
+    texts: dict[int, str] = {}
+
+    def value(v: object) -> str:
+        text = texts.get(id(v))
+        if text is None:
+            text = texts[id(v)] = _event_value(v)
+        return text
+
+    encode = json.JSONEncoder(default=value, separators=(",", ":"), ensure_ascii=False).encode
+    documents: dict[int, str] = {}
+    parts = []
+    for row in rows:
+        data = row["data"]
+        document = documents.get(id(data))
+        if document is None:
+            document = documents[id(data)] = encode(data)
+        head = encode({k: v for k, v in row.items() if k != "data"})
+        parts.append(f'{head[:-1]},"data":{document}}}')
+    return "[" + ",".join(parts) + "]"
 
 
 class PlpyEventLog:

@@ -29,8 +29,14 @@ for source in docs/diagrams/*.dot; do
   fi
   command -v dot >/dev/null || { log "Graphviz's dot is missing: apt-get install graphviz"; exit 1; }
   rendered="$(dot -Tsvg "$source")"
-  # the mark goes right after the XML declaration: the first line stays `<?xml ...?>`
-  { printf '%s\n' "$rendered" | head -n 1; printf '%s\n' "$mark"; printf '%s\n' "$rendered" | tail -n +2; } > "$svg.tmp"
+  # the mark goes right after the XML declaration: the first line stays `<?xml ...?>`. Split in the shell,
+  # not with `| head -n 1`: head closes the pipe early, and under pipefail the SIGPIPE (141) ends the script.
+  first="${rendered%%$'\n'*}"
+  if [ "$first" = "$rendered" ]; then
+    printf '%s\n%s\n' "$first" "$mark" > "$svg.tmp"
+  else
+    printf '%s\n%s\n%s\n' "$first" "$mark" "${rendered#*$'\n'}" > "$svg.tmp"
+  fi
   mv "$svg.tmp" "$svg"
   log "rendered $svg"
 done

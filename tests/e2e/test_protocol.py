@@ -225,8 +225,10 @@ def test_failing_service_is_a_500_too(services: Services, key_uow: KeyUow) -> No
 
 
 class _AlwaysConflicting:
+    CAUSE = "the database asked for a retry (40001)"
+
     def post_transfers(self, requests: Any) -> Any:
-        raise RetryableConflict("serialization failure")
+        raise RetryableConflict(self.CAUSE)
 
     post_each = post_transfers
 
@@ -242,8 +244,9 @@ def test_conflict_that_escaped_retries_is_503_with_retry_after(services: Service
 
         response = api.transfer(source, wallet, 5)
 
-        assert_problem(response, 503, "service_unavailable")
+        problem = assert_problem(response, 503, "service_unavailable")
         assert response.headers["retry-after"] == "1"
+        assert problem["detail"].startswith(f"{_AlwaysConflicting.CAUSE}, and again on every retry")
 
 
 def test_every_domain_error_code_has_a_problem_type() -> None:

@@ -35,7 +35,8 @@ pass (`--hypothesis-show-statistics` counts them).
 `test_a_known_sequence_...` runs one fixed sequence with every kind of operation and asserts each
 answer, so that what is covered does not depend on what hypothesis happens to generate.
 
-Examples: RAZAO_DIFFERENTIAL_EXAMPLES (default 25). Statistics of what the examples exercised:
+Examples: RAZAO_DIFFERENTIAL_EXAMPLES, by default 12 in the test run and 25 at the suites' long level
+(`RAZAO_SUITE_LEVEL=long`). Statistics of what the examples exercised:
 `pytest tests/integration/test_differential.py --hypothesis-show-statistics`.
 """
 
@@ -84,8 +85,9 @@ from domain.time_basis import Basis
 from domain.transfers import Posting, ReversalRequest, Transfer, TransferRequest, TransferStatus
 from tests.conftest import APP_ROLE, TestDatabase, set_kernel_mode
 from tests.outbox import settle_events
+from tests.suites.summary import scaled
 
-EXAMPLES = int(os.environ.get("RAZAO_DIFFERENTIAL_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("RAZAO_DIFFERENTIAL_EXAMPLES") or scaled(12, 25))
 NAMESPACE = uuid.UUID("0d1f3c5e-7a9b-4c2d-8e6f-102132435465")
 
 SHORT, LONG = 1, 3600  # the time limits holds get, in seconds

@@ -25,7 +25,8 @@ compared as values (`test_differential.tables` ranks them). Asserted:
   transfers a group booked share one instant and later groups are later; and the grouped timeline is
   the one-by-one timeline with each group's instants merged (nothing moves before or after anything).
 
-Examples: RAZAO_GROUPING_EXAMPLES (default 10).
+Examples: RAZAO_GROUPING_EXAMPLES, by default 5 in the test run and 10 at the suites' long level
+(`RAZAO_SUITE_LEVEL=long`).
 """
 
 from __future__ import annotations
@@ -65,11 +66,12 @@ from tests.integration.test_differential import (
     tables,
     uid,
 )
+from tests.suites.summary import scaled
 from tests.unit.test_post_each import SPECS, Op, chunkings, chunks, requests_for, sequences
 
 pytestmark = pytest.mark.integration
 
-EXAMPLES = int(os.environ.get("RAZAO_GROUPING_EXAMPLES", "10"))
+EXAMPLES = int(os.environ.get("RAZAO_GROUPING_EXAMPLES") or scaled(5, 10))
 
 
 @dataclass

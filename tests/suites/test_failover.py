@@ -8,10 +8,20 @@ requests, holds, posts, voids, reversals, replays) write through the API, re-sen
 (same ids) after every connection error, timeout or 5xx, and a client tails `GET /v1/events`.
 
 An interest accrual job is started and, once midway, the primary is killed: SIGKILL to its pg_autoctl
-keeper and to its postmaster. The monitor notices, promotes the secondary, the app's next connections
-find the new primary, and the clients' retries get answers. Writing goes on for a while. In the long
+keeper and to its postmaster. Midway whatever the job's speed: the test holds the row lock of a gate
+account (an account with a policy that no client touches, past the job's first chunk), so the job
+records the progress of its first chunks and then waits inside the gate's chunk; the kill comes once
+that progress is seen, with a chunk in flight, and takes the gate's lock with the old primary. The
+monitor notices, promotes the secondary, the app's next connections find the new primary, and the
+clients' retries get answers. Writing goes on for a while. In the long
 run (`RAZAO_SUITE_LEVEL=long`) the killed node is started again, rejoins as the synchronous secondary,
 and the new primary is killed in turn: several failovers, back and forth.
+
+What each level runs: the short level (`make test`) runs the `db` execution mode only, with one kill:
+it exercises the same connection handling as `app` (the multi-host URL, retries, 503s) and, beyond it,
+the PL/Python functions on the promoted node (the interest job's chunks and every write run there). The
+long level runs both modes, four kills each. The API, the workers and beat start side by side, while
+the API keys are made, and the test waits for all of them.
 
 Then, on the surviving primary: `razao check` (the ledger checker) finds no violation; every
 acknowledged transfer exists exactly once with the lines the client was told (0 lost, 0 duplicated);
@@ -34,6 +44,8 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
@@ -49,9 +61,10 @@ from adapters.webhooks.secrets import new_key
 from razao.local.formation import Formation
 from razao.local.processes import free_port
 from tests.suites.failover.writes import AckTimes, TimedClient
-from tests.suites.storm.clients import Admin, Tally, open_books
+from tests.suites.storm.clients import ASSET, Admin, Books, Tally, open_books
 from tests.suites.storm.processes import (
     RAZAO,
+    Process,
     Services,
     create_api_key,
     forget_queue,
@@ -61,9 +74,10 @@ from tests.suites.storm.processes import (
 )
 from tests.suites.storm.tail import FeedTail, feed_problems
 from tests.suites.storm.webhooks import Subscriptions, counted, wait_for_deliveries, webhook_problems
-from tests.suites.summary import recording, scaled
+from tests.suites.summary import is_long, recording, scaled
 
-MODES = ("db", "app")
+#: `db` only at the short level (see the module's docstring), both at the long one.
+MODES = ("db", "app") if is_long() else ("db",)
 FAILOVERS = scaled(1, 4)
 CLIENTS = scaled(8, 16)
 HOT_ACCOUNTS = 4
@@ -77,7 +91,7 @@ WRITE_AFTER = scaled(4, 20)
 RECOVERY_ACKS = 20
 RECOVERY_TIMEOUT = 90
 WORKERS = 2
-#: Small chunks: the accrual job is still running when the primary dies.
+#: Small chunks: the job records progress before it reaches the gate account's chunk.
 JOB_CHUNK_SIZE = 2
 JOB_TIMEOUT = scaled(120, 300)
 VISIBILITY_TIMEOUT = 5
@@ -177,6 +191,44 @@ def _acknowledged_since(clock: AckTimes, before: int) -> bool:
     return clock.count() >= before + RECOVERY_ACKS
 
 
+def _gate_account(admin: Admin, books: Books, run: str, since: date) -> tuple[str, tuple[str, ...]]:
+    """An account with an interest policy like the books' (no balance; no client touches it) that the
+    job reaches after its first chunk (it walks the accounts with a policy in id order), and every
+    account with a policy now. While the test holds the gate's row lock, the job accrues its first
+    chunks and then waits inside the gate's chunk, however fast it is. A gate that landed in the first
+    chunk is kept (it has a policy) and another is opened."""
+    earning = list(books.with_interest)
+    policy = {
+        "rate_bps": 1200,
+        "day_count": "ACT/365F",
+        "counterpart_account_id": books.bank,
+        "effective_from": since.isoformat(),
+    }
+    for number in range(20):
+        body = {"code": f"storm:{run}:gate-{number}", "name": f"gate-{number}", "asset": ASSET}
+        gate = str(admin.call("POST", "/v1/accounts", {**body, "normal_side": "credit"})["id"])
+        admin.call("PUT", f"/v1/accounts/{gate}/interest-policy", policy)
+        earning.append(gate)
+        if sorted(earning, key=uuid.UUID).index(gate) >= JOB_CHUNK_SIZE:
+            return gate, tuple(earning)
+    raise AssertionError("no gate account past the job's first chunk")
+
+
+@contextmanager
+def _gate_held(engine: Engine, gate: str) -> Iterator[None]:
+    """Hold the gate account's row lock (as the job's chunk takes it: `FOR UPDATE`) until the primary
+    is killed, which ends this session and its lock. On the way out the connection is dropped, not
+    rolled back (its server is gone, or the lock goes with the session)."""
+    conn = engine.connect()
+    try:
+        conn.begin()
+        conn.execute(text("SELECT id FROM accounts WHERE id = :id FOR UPDATE"), {"id": gate})
+        yield
+    finally:
+        conn.invalidate()
+        conn.close()
+
+
 def _midway(admin: Admin, job_id: str) -> dict[str, Any]:
     """The job once it is midway (or finished: too late to strike it, which the test then fails)."""
 
@@ -191,6 +243,20 @@ def _midway(admin: Admin, job_id: str) -> dict[str, Any]:
     return found
 
 
+def _start(services: Services) -> tuple[str, str, list[Process]]:
+    """The admin's and the clients' API keys, and the API, the workers and beat started, side by side
+    (each is a Python process that spends its first seconds importing): the keys and the workers."""
+    with ThreadPoolExecutor(max_workers=3 + WORKERS + 1) as starting:
+        admin = starting.submit(create_api_key, services.env, "failover-admin", "admin")
+        client = starting.submit(create_api_key, services.env, "failover-clients", "ledger:write")
+        api = starting.submit(services.start_api)
+        workers = [starting.submit(services.start_worker) for _ in range(WORKERS)]
+        beat = starting.submit(services.start_beat)
+        api.result()
+        beat.result()
+        return admin.result(), client.result(), [worker.result() for worker in workers]
+
+
 @pytest.mark.timeout(scaled(300, 1800))
 @pytest.mark.parametrize("mode", MODES)
 def test_writes_survive_the_primary_being_killed(
@@ -202,11 +268,7 @@ def test_writes_survive_the_primary_being_killed(
     request: pytest.FixtureRequest,
 ) -> None:
     began = time.monotonic()
-    admin_token = create_api_key(services.env, "failover-admin", "admin")
-    client_token = create_api_key(services.env, "failover-clients", "ledger:write")
-    services.start_api()
-    workers = [services.start_worker() for _ in range(WORKERS)]
-    services.start_beat()
+    admin_token, client_token, workers = _start(services)
     admin = Admin(services.base_url, admin_token)
     run = uuid.uuid4().hex[:8]
     subscriptions = Subscriptions.create(admin, admin_engine, run)
@@ -223,6 +285,7 @@ def test_writes_survive_the_primary_being_killed(
         since=accrual[0] - timedelta(days=10),
         run=run,
     )
+    gate, with_interest = _gate_account(admin, books, run, accrual[0] - timedelta(days=10))
     baseline = journal_baseline(admin_engine)
     phases = {"set_up": time.monotonic() - began}
 
@@ -251,15 +314,17 @@ def test_writes_survive_the_primary_being_killed(
             wait_for(lambda: clock.count() >= RECOVERY_ACKS, 60, "the clients to get going")
             for number in range(FAILOVERS):
                 stop.wait(WRITE_BEFORE)
-                if number == 0:
-                    body = {"start": accrual[0].isoformat(), "end": accrual[1].isoformat()}
-                    job_id = admin.call("POST", "/v1/jobs/interest-accrual", body)["id"]
-                    job_at_kill = _midway(admin, job_id)
-                acks_before = clock.count()
-                killed_at = time.monotonic()
-                old = formation.kill_primary()
-                new = formation.wait_for_new_primary(old)
-                promoted_at = time.monotonic()
+                with ExitStack() as gated:
+                    if number == 0:  # the kill strikes the job midway, with the gate's chunk in flight
+                        gated.enter_context(_gate_held(admin_engine, gate))
+                        body = {"start": accrual[0].isoformat(), "end": accrual[1].isoformat()}
+                        job_id = admin.call("POST", "/v1/jobs/interest-accrual", body)["id"]
+                        job_at_kill = _midway(admin, job_id)
+                    acks_before = clock.count()
+                    killed_at = time.monotonic()
+                    old = formation.kill_primary()
+                    new = formation.wait_for_new_primary(old)
+                    promoted_at = time.monotonic()
                 wait_for(
                     partial(_acknowledged_since, clock, acks_before),
                     RECOVERY_TIMEOUT,
@@ -295,7 +360,7 @@ def test_writes_survive_the_primary_being_killed(
         tail.drain()
         admin.close()
         report = _ledger_check(services, formation.multi_host_url("postgres"), tally, baseline, tmp_path)
-        accrual_problems = _accrual_problems(admin_engine, books.with_interest, *accrual)
+        accrual_problems = _accrual_problems(admin_engine, with_interest, *accrual)
         feed = feed_problems(admin_engine, tail)
         waiting = time.monotonic()
         unfinished = wait_for_deliveries(admin_engine, subscriptions, DELIVERY_TIMEOUT)

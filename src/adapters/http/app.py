@@ -211,9 +211,11 @@ async def _http_error(request: Request, exc: HTTPException) -> Response:
 
 
 async def _retry_later(request: Request, exc: RetryableConflict) -> Response:
+    """Retries ran out: say why the last attempt failed (a lost connection, a standby, a conflict)."""
+    cause = str(exc).removesuffix("; try again") or "a concurrent write got in the way"
     return problem(
         "service_unavailable",
-        "the request kept conflicting with concurrent writes; retry it (it is idempotent)",
+        f"{cause}, and again on every retry; send the request again (it is idempotent)",
         headers={"Retry-After": "1"},
         request_id=request_id_of(request.scope),
     )

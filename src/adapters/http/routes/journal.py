@@ -7,57 +7,21 @@ reading the read path's pages one after the other, in either execution mode.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response
 
-from adapters.http import exports
+from adapters.http import cursors, exports
 from adapters.http.deps import ServicesDep, blocking, json_response
 from adapters.http.problems import problem_responses
 from adapters.http.routes import READ, READ_ERRORS
 from adapters.http.schemas.common import Cursor, InstantIn
 from adapters.http.schemas.journal import JournalPage
-from application.journal import MAX_WINDOW, JournalCursor
+from application.journal import MAX_WINDOW
 from application.pages import DEFAULT_LIMIT, MAX_LIMIT
-from domain.accounts import Layer
-from domain.errors import ValidationError
 
 router = APIRouter(prefix="/v1/journal", tags=["reports"])
-
-_KIND = "journal"
-
-
-def journal_cursor(position: JournalCursor | None) -> str | None:
-    """A journal position as an opaque cursor (base64url JSON tagged with its listing, as in `cursors`)."""
-    if position is None:
-        return None
-    document = [
-        _KIND,
-        [position.created_at.isoformat(), str(position.transfer_id), position.layer.value, position.line],
-    ]
-    raw = json.dumps(document, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def after_journal(cursor: str | None) -> JournalCursor | None:
-    if cursor is None:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        kind, (created_at, transfer_id, layer, line) = json.loads(raw)
-        if kind != _KIND:
-            raise ValidationError.of("cursor", "belongs to another listing")
-        at = datetime.fromisoformat(created_at)
-        if at.tzinfo is None or isinstance(line, bool) or not isinstance(line, int) or not 0 <= line < 2**15:
-            raise ValueError
-        return JournalCursor(at, UUID(transfer_id), Layer(layer), line)
-    except (binascii.Error, ValueError, TypeError, AttributeError):
-        raise ValidationError.of("cursor", "is not a valid cursor") from None
 
 
 def _filename(start: datetime, end: datetime) -> str:
@@ -97,10 +61,10 @@ async def get_journal(
             lambda after: read.journal(start, end, after=after, limit=exports.PAGE_ROWS),
             _filename(start, end),
         )
-    after = after_journal(cursor)
+    after = cursors.after_journal(cursor)
     page = await blocking(lambda: read.journal(start, end, after=after, limit=limit))
     document: dict[str, Any] = {
         "items": [exports.document(exports.ExportLine.of_journal(line)) for line in page.items],
-        "next_cursor": journal_cursor(page.next_cursor),
+        "next_cursor": cursors.journal_cursor(page.next_cursor),
     }
     return json_response(document)

@@ -8,11 +8,8 @@ Results are listed a page at a time, or exported as CSV, streamed a page at a ti
 
 from __future__ import annotations
 
-import base64
-import binascii
 import csv
 import io
-import json
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -21,6 +18,7 @@ import structlog
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
+from adapters.http import cursors
 from adapters.http.auth import authorize
 from adapters.http.deps import ServicesDep, json_body
 from adapters.http.exports import guard
@@ -47,7 +45,6 @@ from application.api_keys import ApiKey, Scope
 from application.pages import DEFAULT_LIMIT, MAX_LIMIT
 from application.ports import ExecutionUnavailable
 from application.reconciliation import BookLine, ManualMatch, StartRun
-from domain.errors import ValidationError
 
 router = APIRouter(prefix="/v1/reconciliation", tags=["reconciliation"])
 log = structlog.get_logger("razao.http")
@@ -75,25 +72,6 @@ def _jobs(services: Services) -> JobServices:
 
 def _who(key: ApiKey) -> str:
     return f"{key.name} ({key.id})"
-
-
-def _cursor(kind: str, position: str | None) -> str | None:
-    if position is None:
-        return None
-    raw = json.dumps([kind, position], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def _after(kind: str, cursor: str | None) -> str | None:
-    if cursor is None:
-        return None
-    try:
-        tag, position = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError, TypeError):
-        raise ValidationError.of("cursor", "is not a valid cursor") from None
-    if tag != kind or not isinstance(position, str):
-        raise ValidationError.of("cursor", "belongs to another listing")
-    return position
 
 
 # --- rules ------------------------------------------------------------------------------------------
@@ -140,9 +118,12 @@ def list_reconciliation_rules(
     cursor: Cursor | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> ReconRuleSetPage:
-    page = reconciliation.list_rules(_recon(request, services).uow(), _after("rules", cursor), limit)
+    page = reconciliation.list_rules(
+        _recon(request, services).uow(), cursors.after_reconciliation("rules", cursor), limit
+    )
     return ReconRuleSetPage(
-        items=[ReconRuleSetOut.of(r) for r in page.items], next_cursor=_cursor("rules", page.next_cursor)
+        items=[ReconRuleSetOut.of(r) for r in page.items],
+        next_cursor=cursors.reconciliation_cursor("rules", page.next_cursor),
     )
 
 
@@ -253,11 +234,12 @@ def list_reconciliation_results(
         _recon(request, services).uow(),
         side=side,
         state=state,
-        after=_after(kind, cursor),
+        after=cursors.after_reconciliation(kind, cursor),
         limit=limit,
     )
     return ReconResultPage(
-        items=[ReconResultOut.of(r) for r in page.items], next_cursor=_cursor(kind, page.next_cursor)
+        items=[ReconResultOut.of(r) for r in page.items],
+        next_cursor=cursors.reconciliation_cursor(kind, page.next_cursor),
     )
 
 

@@ -17,18 +17,16 @@ Scopes: uploading and saving a mapping are writes (`ledger:write`), the rest rea
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
-import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response
 from python_multipart.multipart import MultipartParser, parse_options_header
 
+from adapters.http import cursors
 from adapters.http.auth import authorize
 from adapters.http.deps import JsonResponse, ServicesDep, blocking, json_response
 from adapters.http.middleware import request_id_of
@@ -48,7 +46,7 @@ from adapters.http.schemas.statements import (
 from adapters.http.services import Services, StatementServices
 from application import statements
 from application.api_keys import ApiKey, Scope
-from application.pages import DEFAULT_LIMIT, MAX_LIMIT
+from application.pages import DEFAULT_LIMIT, MAX_LIMIT, Page
 from application.ports import ExecutionUnavailable
 from application.retry import retrying
 from domain.errors import FieldIssue, ValidationError
@@ -288,15 +286,11 @@ async def list_csv_mappings(
     cursor: Cursor | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> JsonResponse:
-    after = None if cursor is None else str(_decode("csv-mappings", cursor))
-    page = await blocking(
-        lambda: statements.list_csv_mappings(_hub(services).uow(), after_name=after, limit=limit)
-    )
-    return json_response(
-        {
-            "items": [CsvMappingOut.document(m) for m in page.items],
-            "next_cursor": None if page.next_cursor is None else _encode("csv-mappings", page.next_cursor),
-        }
+    after = cursors.after_csv_mapping(cursor)
+    return await _page(
+        lambda: statements.list_csv_mappings(_hub(services).uow(), after_name=after, limit=limit),
+        CsvMappingOut.document,
+        cursors.csv_mapping_cursor,
     )
 
 
@@ -326,20 +320,13 @@ async def list_statements(
     cursor: Cursor | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> JsonResponse:
-    after = _after_statement(cursor)
-    page = await blocking(
+    after = cursors.after_statement(cursor)
+    return await _page(
         lambda: statements.list_statements(
             _hub(services).uow(), account_id=account_id, after=after, limit=limit
-        )
-    )
-    position = page.next_cursor
-    return json_response(
-        {
-            "items": [StatementOut.document(s) for s in page.items],
-            "next_cursor": None
-            if position is None
-            else _encode("statements", [position.imported_at.isoformat(), str(position.id)]),
-        }
+        ),
+        StatementOut.document,
+        cursors.statement_cursor,
     )
 
 
@@ -369,54 +356,28 @@ async def list_lines(
     cursor: Cursor | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> JsonResponse:
-    after = None if cursor is None else _line_position(_decode("statement-lines", cursor))
-    page = await blocking(
-        lambda: statements.list_lines(statement_id, _hub(services).uow(), after_line=after, limit=limit)
+    after = cursors.after_statement_line(cursor)
+    return await _page(
+        lambda: statements.list_lines(statement_id, _hub(services).uow(), after_line=after, limit=limit),
+        StatementLineOut.document,
+        cursors.statement_line_cursor,
     )
+
+
+_Item = TypeVar("_Item")
+_Position = TypeVar("_Position")
+
+
+async def _page(
+    read: Callable[[], Page[_Item, _Position]],
+    document: Callable[[_Item], dict[str, Any]],
+    cursor: Callable[[_Position | None], str | None],
+) -> JsonResponse:
+    """One page of a listing, read in the thread pool: its items' documents and the next page's cursor."""
+    page = await blocking(read)
     return json_response(
-        {
-            "items": [StatementLineOut.document(line) for line in page.items],
-            "next_cursor": None if page.next_cursor is None else _encode("statement-lines", page.next_cursor),
-        }
+        {"items": [document(item) for item in page.items], "next_cursor": cursor(page.next_cursor)}
     )
-
-
-# --- cursors ---------------------------------------------------------------------------------------
-
-
-def _encode(kind: str, position: Any) -> str:
-    raw = json.dumps([kind, position], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def _decode(kind: str, cursor: str) -> Any:
-    try:
-        tag, position = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError, TypeError):
-        raise ValidationError.of("cursor", "is not a valid cursor") from None
-    if tag != kind:
-        raise ValidationError.of("cursor", "belongs to another listing")
-    return position
-
-
-def _after_statement(cursor: str | None) -> statements.StatementCursor | None:
-    if cursor is None:
-        return None
-    position = _decode("statements", cursor)
-    try:
-        at, statement_id = position
-        found = statements.StatementCursor(datetime.fromisoformat(at), UUID(statement_id))
-    except (TypeError, ValueError, AttributeError):
-        raise ValidationError.of("cursor", "is not a valid cursor") from None
-    if found.imported_at.tzinfo is None:
-        raise ValidationError.of("cursor", "is not a valid cursor")
-    return found
-
-
-def _line_position(position: Any) -> int:
-    if isinstance(position, bool) or not isinstance(position, int) or not 0 <= position < 2**31:
-        raise ValidationError.of("cursor", "is not a valid cursor")
-    return position
 
 
 def _name(filename: str | None) -> str | None:

@@ -7,15 +7,13 @@ names the target): a refusal is a `422` naming `url`, and like every refused req
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Query, Response
 
+from adapters.http import cursors
 from adapters.http.deps import ServicesDep
 from adapters.http.problems import problem_responses
 from adapters.http.routes import ADMIN, READ_ERRORS, WRITE_ERRORS
@@ -40,7 +38,6 @@ from adapters.http.services import Services, WebhookServices
 from application import webhooks
 from application.pages import DEFAULT_LIMIT, MAX_LIMIT
 from application.ports import ExecutionUnavailable
-from domain.errors import ValidationError
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 ADMIN_READ = ADMIN[:1]
@@ -50,45 +47,6 @@ def _hooks(services: Services) -> WebhookServices:
     if services.webhooks is None:
         raise ExecutionUnavailable("webhooks are not configured")
     return services.webhooks
-
-
-def _encode(kind: str, position: object) -> str:
-    raw = json.dumps([kind, position], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def _decode(kind: str, cursor: str) -> object:
-    try:
-        tag, position = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError, TypeError):
-        raise ValidationError.of("cursor", "is not a valid cursor") from None
-    if tag != kind:
-        raise ValidationError.of("cursor", "belongs to another listing")
-    return position
-
-
-def _after_endpoint(cursor: str | None) -> UUID | None:
-    if cursor is None:
-        return None
-    try:
-        return UUID(str(_decode("webhooks", cursor)))
-    except ValueError:
-        raise ValidationError.of("cursor", "is not a valid cursor") from None
-
-
-def _after_delivery(cursor: str | None) -> tuple[datetime, UUID] | None:
-    if cursor is None:
-        return None
-    position = _decode("webhook_deliveries", cursor)
-    try:
-        if not isinstance(position, list) or len(position) != 2:
-            raise ValueError
-        when = datetime.fromisoformat(str(position[0]))
-        if when.tzinfo is None:
-            raise ValueError
-        return when, UUID(str(position[1]))
-    except (TypeError, ValueError, AttributeError):
-        raise ValidationError.of("cursor", "is not a valid cursor") from None
 
 
 @router.post(
@@ -135,13 +93,13 @@ def list_webhooks(
     cursor: Cursor | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> WebhookPage:
-    rows = webhooks.list_endpoints(_hooks(services).uow(), _after_endpoint(cursor), limit)
+    rows = webhooks.list_endpoints(_hooks(services).uow(), cursors.after_webhook(cursor), limit)
     now = services.clock.now()
     items = rows[:limit]
     more = len(rows) > limit
     return WebhookPage(
         items=[WebhookOut.of(e, now) for e in items],
-        next_cursor=_encode("webhooks", str(items[-1].id)) if more and items else None,
+        next_cursor=cursors.webhook_cursor(items[-1].id if more and items else None),
     )
 
 
@@ -219,16 +177,14 @@ def list_webhook_deliveries(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> DeliveryPage:
     rows = webhooks.list_deliveries(
-        webhook_id, _hooks(services).uow(), state=state, after=_after_delivery(cursor), limit=limit
+        webhook_id, _hooks(services).uow(), state=state, after=cursors.after_delivery(cursor), limit=limit
     )
     items = rows[:limit]
     more = len(rows) > limit
     last = items[-1] if items else None
     return DeliveryPage(
         items=[DeliveryOut.of(d) for d in items],
-        next_cursor=_encode("webhook_deliveries", [last.created_at.isoformat(), str(last.id)])
-        if more and last
-        else None,
+        next_cursor=cursors.delivery_cursor((last.created_at, last.id) if more and last else None),
     )
 
 

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from adapters.http.schemas.common import Text, text
+from adapters.http.schemas.common import NO_NUL, Text, text
 from application.reconciliation import MAX_MANUAL, MatchRecord, ResultRow, Run, SavedRule, run_document
 from domain.reconciliation import MAX_GROUP, MAX_REGEX, MAX_WINDOW, rule_to_dict
 
@@ -22,6 +22,8 @@ _ENTRY = f"{_TRANSFER_ID}:posted:0"
 ENTRY_KEY = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}:posted:[0-9]{1,5}$"
 
 Basis = Annotated[int, Field(ge=0, le=10_000)]
+#: A rule's regular expression: text PostgreSQL can store (no NUL), as every text of a body.
+Regex = Annotated[str, Field(min_length=1, max_length=MAX_REGEX, pattern=NO_NUL)]
 
 
 class ReconWeightsIn(BaseModel):
@@ -70,7 +72,7 @@ class ReconRuleIn(BaseModel):
     description_contains: bool = Field(
         default=False, description="Score when the line's description contains the ledger reference."
     )
-    description_regex: Annotated[str, Field(min_length=1, max_length=MAX_REGEX)] | None = Field(
+    description_regex: Regex | None = Field(
         default=None,
         description="A regular expression (Python syntax, case-insensitive) finding the reference in the "
         "line's description (its first group, or the whole match); one that does not compile is a 422 on "
