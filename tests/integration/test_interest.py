@@ -3,13 +3,11 @@ same results: idempotent reruns, overlapping ranges, a policy changed mid-range,
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -29,6 +27,7 @@ from domain.accounts import Side
 from domain.errors import AssetMismatch, ValidationError
 from domain.interest import INTEREST_NAMESPACE, DayCount
 from domain.transfers import Posting, TransferRequest
+from tests import plpython_files
 from tests.integration.conftest import ManualClock, OpenFn
 
 MODES = ["app", "db"]
@@ -463,17 +462,12 @@ def test_a_chunk_costs_the_same_statements_whatever_its_size(
     assert len(statements) == few, statements
 
 
-def test_both_adapters_write_accruals_with_the_same_statements(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_both_adapters_write_accruals_with_the_same_statements() -> None:
     """`adapters.db.interest` and `plpython/razao_store.py` build the chunk's writes from the one text of
     `plpython/razao_sql.py`: the same SQL, but for the parameters' spelling."""
     from adapters.db import interest as sql_adapter
 
-    plpython = Path(__file__).resolve().parents[2] / "plpython"
-    monkeypatch.syspath_prepend(str(plpython))  # as the bundle's loader finds razao_sql inside PostgreSQL
-    spec = importlib.util.spec_from_file_location("razao_store_under_test", plpython / "razao_store.py")
-    assert spec is not None and spec.loader is not None
-    store = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(store)
+    store = plpython_files.load("razao_store", "razao_store_under_test")
     for name, app_sql in zip(("_ADD_ACCRUALS", "_SET_CARRIES"), sql_adapter._chunk_writes(), strict=True):
         plpy_sql = getattr(store, name).replace("$1", ":rows").replace("$2", ":at")
         assert str(app_sql) == plpy_sql, name

@@ -4,11 +4,9 @@ shared by several rows once and each UUID or instant once. The text must be exac
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -16,23 +14,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-PLPYTHON = Path(__file__).resolve().parents[2] / "plpython"
+from tests import plpython_files
 
 
 @pytest.fixture(scope="module")
 def store() -> ModuleType:
-    """`plpython/razao_store.py` as PostgreSQL's loader finds it (razao_sql beside it)."""
-    import sys
-
-    sys.path.insert(0, str(PLPYTHON))
-    try:
-        spec = importlib.util.spec_from_file_location("razao_store_events_json", PLPYTHON / "razao_store.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(PLPYTHON))
+    return plpython_files.load("razao_store", "razao_store_events_json")
 
 
 def _plain(store: ModuleType, rows: list[dict[str, Any]]) -> str:
