@@ -11,14 +11,14 @@ a fresh clone of the template gets two jobs, run one after the other exactly as 
 them: a job record is created, then a separate worker process (`bench.job_worker`) runs the real
 `JobRunner` on it:
 
-1. `interest-accrual` over 31 Oct and 1 Nov 2026 (a month end and the next day: every account gets a
-   month-end posting and an end-of-range posting). Rows: account-days accrued.
+1. `interest-accrual` over 31 Oct and 1 Nov 2026 (a month end and the next day: every account gets
+   October's posting, and November stays open). Rows: account-days accrued.
 2. `ledger-verification` of the whole ledger that results. Rows: journal entries verified.
 
 Measured per job: wall time of the run in the worker (wiring and imports excluded), rows per second,
 the worker's peak anonymous memory (RssAnon, sampled from /proc every 20 ms) and its CPU time, and
 the same for the PostgreSQL backends serving it (found in pg_stat_activity by database: the largest
-single backend and the largest sum). Each result is checked (N accounts, 2N account-days and 2N
+single backend and the largest sum). Each result is checked (N accounts, 2N account-days and N
 postings, no failure; verification ok over every account and 10N entries): a run that fails its
 check reports no figures.
 
@@ -252,16 +252,31 @@ def _urls(database: str, link: Link | None) -> tuple[str, str]:
     return app.render_as_string(hide_password=False), worker.render_as_string(hide_password=False)
 
 
-def _check(job: str, accounts: int, result: dict[str, Any], complete_accrual: bool) -> str | None:
+def _accrual_days(accrual: tuple[dt.date, dt.date]) -> list[dt.date]:
+    start, end = accrual
+    return [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
+
+
+def _month_ends(accrual: tuple[dt.date, dt.date]) -> int:
+    """The postings each account gets: one per month whose last day the range accrues (a fresh clone
+    has no period open, and every account's policy starts before the range)."""
+    return sum(1 for day in _accrual_days(accrual) if (day + dt.timedelta(days=1)).day == 1)
+
+
+def _check(
+    job: str, accounts: int, result: dict[str, Any], complete_accrual: bool, accrual: tuple[dt.date, dt.date]
+) -> str | None:
     """What is wrong with a job's result (None: it did what it had to). After an accrual stopped at
     the time limit, the number of entries to verify is not known exactly: it is not checked."""
+    postings = _month_ends(accrual) * accounts
     if job == INTEREST_ACCRUAL:
-        expected = {"accounts": accounts, "days": 2 * accounts, "postings": 2 * accounts}
+        days = len(_accrual_days(accrual)) * accounts
+        expected = {"accounts": accounts, "days": days, "postings": postings}
         wrong = {k: result.get(k) for k, v in expected.items() if result.get(k) != v}
         if result.get("failures"):
             wrong["failures"] = len(result["failures"])
         return f"expected {expected}, got {wrong}" if wrong else None
-    entries = 2 * len(seed_jobs.HISTORY) * accounts + 4 * accounts  # history, then two postings each
+    entries = 2 * len(seed_jobs.HISTORY) * accounts + 2 * postings  # history, then the interest postings
     expected_v = {"ok": True, "accounts": accounts + 1 + seed_jobs.COUNTERPARTS}
     if complete_accrual:
         expected_v["entries"] = entries
@@ -279,6 +294,7 @@ def run_job(
     time_limit: float | None = None,
     complete_accrual: bool = True,
     kernel: str = "auto",
+    accrual: tuple[dt.date, dt.date] = (seed_jobs.ACCRUAL_START, seed_jobs.ACCRUAL_END),
 ) -> Measurement:
     app_url, worker_url = _urls(database, link)
     measured = Measurement(accounts, mode, link is not None, kind, kernel)
@@ -345,7 +361,7 @@ def run_job(
             return measured
         result = report["result"]
         measured.result = {k: v for k, v in result.items() if not isinstance(v, list) or v}
-        problem = _check(kind, accounts, result, complete_accrual)
+        problem = _check(kind, accounts, result, complete_accrual, accrual)
         if problem:
             measured.check = problem
             return measured
@@ -387,6 +403,7 @@ def run_size(
     kernel: str = "auto",
     *,
     verify: bool = True,
+    accrual: tuple[dt.date, dt.date] = (seed_jobs.ACCRUAL_START, seed_jobs.ACCRUAL_END),
 ) -> list[Measurement]:
     """Both jobs (only the accrual without `verify`), one after the other, on a fresh clone of the size's
     template, in kernel mode `kernel`."""
@@ -394,10 +411,20 @@ def run_size(
     database = f"razao_bench_jobs_run_{os.getpid()}"
     seed_jobs.clone(template, database)
     try:
-        params = {"start": seed_jobs.ACCRUAL_START.isoformat(), "end": seed_jobs.ACCRUAL_END.isoformat()}
-        accrual = run_job(INTEREST_ACCRUAL, params, accounts, database, mode, link, time_limit, kernel=kernel)
+        params = {"start": accrual[0].isoformat(), "end": accrual[1].isoformat()}
+        accrued = run_job(
+            INTEREST_ACCRUAL,
+            params,
+            accounts,
+            database,
+            mode,
+            link,
+            time_limit,
+            kernel=kernel,
+            accrual=accrual,
+        )
         if not verify:
-            return [accrual]
+            return [accrued]
         verification = run_job(
             LEDGER_VERIFICATION,
             {},
@@ -405,8 +432,9 @@ def run_size(
             database,
             mode,
             link,
-            complete_accrual=not accrual.stopped,
+            complete_accrual=not accrued.stopped,
             kernel=kernel,
+            accrual=accrual,
         )
         return [accrual, verification]
     finally:
@@ -497,6 +525,15 @@ def main(argv: list[str] | None = None) -> int:
         choices=[INTEREST_ACCRUAL, LEDGER_VERIFICATION],
         help="the jobs to run (the verification always follows an accrual, which it needs)",
     )
+    parser.add_argument(
+        "--accrual-range",
+        nargs=2,
+        type=dt.date.fromisoformat,
+        default=[seed_jobs.ACCRUAL_START, seed_jobs.ACCRUAL_END],
+        metavar=("START", "END"),
+        help="the days the accrual covers (default: 31 Oct and 1 Nov 2026; 2026-11-02 2026-11-02 is one night"
+        " in mid-month: every account accrues a day and none posts)",
+    )
     parser.add_argument("--json", type=Path, help="merge the figures into this file")
     parser.add_argument(
         "--server-setting",
@@ -507,6 +544,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     verify = LEDGER_VERIFICATION in args.jobs
+    accrual = (args.accrual_range[0], args.accrual_range[1])
     # A SIGTERM unwinds like an error, so that `--server-setting`s are put back and the clone is dropped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
@@ -517,7 +555,7 @@ def main(argv: list[str] | None = None) -> int:
             "postgresql": _server_version(),
             "python": sys.version.split()[0],
         },
-        "accrual_range": [seed_jobs.ACCRUAL_START.isoformat(), seed_jobs.ACCRUAL_END.isoformat()],
+        "accrual_range": [day.isoformat() for day in args.accrual_range],
         "history_transfers_per_account": len(seed_jobs.HISTORY),
         "job_chunk_size": Settings().job_chunk_size,
         "verify_chunk": next((f.default for f in fields(JobRunner) if f.name == "verify_chunk"), None),
@@ -539,13 +577,27 @@ def main(argv: list[str] | None = None) -> int:
         for accounts in args.sizes:
             for mode in args.modes:
                 for kernel in args.kernels:
-                    record(run_size(accounts, mode, None, args.time_limit, kernel, verify=verify))
+                    record(
+                        run_size(
+                            accounts, mode, None, args.time_limit, kernel, verify=verify, accrual=accrual
+                        )
+                    )
         if args.link_sizes:
             with emulated_link(args.delay_ms) as link:
                 for accounts in args.link_sizes:
                     for mode in args.modes:
                         for kernel in args.kernels:
-                            record(run_size(accounts, mode, link, args.time_limit, kernel, verify=verify))
+                            record(
+                                run_size(
+                                    accounts,
+                                    mode,
+                                    link,
+                                    args.time_limit,
+                                    kernel,
+                                    verify=verify,
+                                    accrual=accrual,
+                                )
+                            )
     return 0 if all(m.ok or m.stopped for m in measurements) else 1
 
 

@@ -505,22 +505,24 @@ def category_balance(
     return _answer(plpy, work)
 
 
-def accrue_interest(plpy: Any, account_ids: str, start_day: str, end_day: str) -> str:
-    """Accrue interest on some accounts (one chunk) from `start_day` to `end_day`, both included.
+def accrue_interest(plpy: Any, account_ids: str, start_day: str, end_day: str, post_open: bool | None) -> str:
+    """Accrue interest on some accounts (one chunk) from `start_day` to `end_day`, both included, and post
+    the periods that have ended (`post_open`: the periods still open at `end_day` too).
 
     Inputs:  account_ids jsonb (an array of account ids); start_day, end_day date (ISO text; the SQL
              function's body receives them as the `date` type's text, so the generated wrapper passes
-             them in the session's DateStyle; ISO is the default).
+             them in the session's DateStyle; ISO is the default); post_open boolean (NULL: false).
     Outputs: jsonb, `application.interest.summary_to_dict` ({"accounts", "days", "postings": [...],
              "failures": [...]}: an account a domain rule refuses is rolled back alone and listed).
     Uses:    application.interest.accrue_interest, domain.interest, domain.ledger; per account (its own
              subtransaction): reads razao.interest_policies, locks public.accounts, reads
              razao.interest_accruals and the balances as of each day's end (ix_entries_balance_as_of),
              inserts the interest postings (public.transfers, public.entries), the day rows
-             (razao.interest_accruals, unique per account and day) and upserts razao.interest_carry.
+             (razao.interest_accruals, unique per account and day), names each posting on the rows its
+             period accrued while open, and upserts razao.interest_carry (with the open period).
     Kernel:  razao_kernel.interest_settle (each period's rounding and carry; domain.interest) and
              razao_kernel.apply_batch (the interest postings; domain.ledger).
-    Example: SELECT razao.accrue_interest('<version>', '["0b6f4a52-…"]', '2025-01-01', '2025-01-31');
+    Example: SELECT razao.accrue_interest('<version>', '["0b6f4a52-…"]', '2025-01-01', '2025-01-31', false);
     Security: SECURITY DEFINER owned by razao_owner, search_path pinned to pg_catalog, public,
              EXECUTE granted to razao_app only. VOLATILE.
     """
@@ -532,7 +534,12 @@ def accrue_interest(plpy: Any, account_ids: str, start_day: str, end_day: str) -
         start, end = _date(plpy, start_day, "start"), _date(plpy, end_day, "end")
         accounts = [_uuid(i, "account_ids") for i in ids]
         summary = interest.accrue_interest(
-            accounts, start, end, lambda: PlpyUnitOfWork(plpy), TransactionClock(plpy)
+            accounts,
+            start,
+            end,
+            lambda: PlpyUnitOfWork(plpy),
+            TransactionClock(plpy),
+            post_open=post_open is True,
         )
         return interest.summary_to_dict(summary)
 

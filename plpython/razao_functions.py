@@ -143,7 +143,10 @@ FUNCTIONS = [
     },
     {
         "name": "accrue_interest",
-        "args": "expected_version text, account_ids jsonb, start_day date, end_day date",
+        "args": (
+            "expected_version text, account_ids jsonb, start_day date, end_day date,"
+            " post_open boolean DEFAULT false"
+        ),
         "returns": "jsonb",
         "entry": "razao_entry.accrue_interest",
         "volatility": "VOLATILE",

@@ -8,6 +8,7 @@ like every module of plpython/.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 #: The posted entries of one account of `g` on the instant's own day, up to the instant: an index probe
 #: of `ix_entries_value_date` per account, so the cost follows the group's size, never the day's volume.
@@ -291,7 +292,46 @@ CARRY_COLUMNS = {
     "numerator": "numeric",
     "denominator": "numeric",
     "through_day": "date",
+    "open_from": "date",
 }
+#: The columns of the links from a posting to the days it pays that were accrued while its period was open.
+LINK_COLUMNS = {"account_id": "uuid", "first_day": "date", "last_day": "date", "transfer_id": "uuid"}
+
+
+def accrual_row(accrual: Any, transfer_id: object) -> dict[str, Any]:
+    """An `ACCRUAL_COLUMNS` row of a `domain.interest.Accrual` and the transfer that paid it (or None)."""
+    amount = accrual.amount
+    return {
+        "account_id": str(accrual.account_id),
+        "day": accrual.day.isoformat(),
+        "balance": accrual.balance,
+        "rate_bps": accrual.rate_bps,
+        "day_count": accrual.day_count.value,
+        "numerator": amount.numerator,
+        "denominator": amount.denominator,
+        "transfer_id": None if transfer_id is None else str(transfer_id),
+    }
+
+
+def carry_row(account_id: object, carried: Any) -> dict[str, Any]:
+    """A `CARRY_COLUMNS` row of what the account carries (a `domain.interest.Carried`)."""
+    return {
+        "account_id": str(account_id),
+        "numerator": carried.amount.numerator,
+        "denominator": carried.amount.denominator,
+        "through_day": carried.through.isoformat(),
+        "open_from": None if carried.open_from is None else carried.open_from.isoformat(),
+    }
+
+
+def link_row(account_id: object, first_day: Any, last_day: Any, transfer_id: object) -> dict[str, Any]:
+    """A `LINK_COLUMNS` row."""
+    return {
+        "account_id": str(account_id),
+        "first_day": first_day.isoformat(),
+        "last_day": last_day.isoformat(),
+        "transfer_id": str(transfer_id),
+    }
 
 
 def _recordset(rows: str, columns: dict[str, str]) -> str:
@@ -311,11 +351,33 @@ def add_accruals_sql(p: Callable[[str], str]) -> str:
 
 
 def set_carries_sql(p: Callable[[str], str]) -> str:
-    """An accrual chunk's carries (what rounding left per account), upserted in ONE statement."""
+    """What an accrual chunk's accounts carry (the exact interest not posted, the last day accrued, the
+    open period's first day), upserted in ONE statement."""
     return (
-        "INSERT INTO razao.interest_carry (account_id, numerator, denominator, through_day, updated_at)"
-        f" SELECT account_id, numerator, denominator, through_day, CAST({p('at')} AS timestamptz)"
+        "INSERT INTO razao.interest_carry (account_id, numerator, denominator, through_day, open_from,"
+        " updated_at)"
+        f" SELECT account_id, numerator, denominator, through_day, open_from, CAST({p('at')} AS timestamptz)"
         f" FROM {_recordset(p('rows'), CARRY_COLUMNS)}"
         " ON CONFLICT (account_id) DO UPDATE SET numerator = excluded.numerator,"
-        " denominator = excluded.denominator, through_day = excluded.through_day, updated_at = excluded.updated_at"
+        " denominator = excluded.denominator, through_day = excluded.through_day,"
+        " open_from = excluded.open_from, updated_at = excluded.updated_at"
+    )
+
+
+def carries_sql(p: Callable[[str], str]) -> str:
+    """What each of the accounts `ids` carries (accounts that never accrued have no row)."""
+    return (
+        "SELECT account_id, numerator, denominator, through_day, open_from FROM razao.interest_carry"
+        f" WHERE account_id = ANY(CAST({p('ids')} AS uuid[]))"
+    )
+
+
+def link_accruals_sql(p: Callable[[str], str]) -> str:
+    """Name each posting on the account's day rows from its first to its last day that name none: the
+    days its period accrued while open. ONE statement whatever the number of links."""
+    return (
+        "UPDATE razao.interest_accruals i SET transfer_id = r.transfer_id"
+        f" FROM {_recordset(p('rows'), LINK_COLUMNS)}"
+        " WHERE i.account_id = r.account_id AND i.day BETWEEN r.first_day AND r.last_day"
+        " AND i.transfer_id IS NULL"
     )

@@ -37,7 +37,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 from uuid import UUID
 
-from razao_sql import add_accruals_sql, group_sql, set_carries_sql
+import razao_sql
+from razao_sql import group_sql
 
 from application.journal import JournalCursor, JournalLine
 from application.pages import like_escape, prefix_upper_bound
@@ -62,7 +63,7 @@ if TYPE_CHECKING:  # the interest and verification modules load with the functio
     from application.interest import InterestRepository
     from application.monitors import MonitorRepository
     from application.verification import LedgerScan
-    from domain.interest import Accrual, InterestPolicy
+    from domain.interest import Accrual, Carried, InterestPolicy
     from domain.verification import JournalRow, TransferRow
 
 #: Prepared plans of this backend, by SQL text (PL/Python caches modules per backend).
@@ -834,9 +835,11 @@ class PlpyTransferRepository:
 
 #: The writes of an accrual chunk, one statement per table whatever the number of rows, which travel as
 #: one JSON parameter (stated once, in `razao_sql`, with the app's adapter): `$1` the rows, `$2` the time.
-_CHUNK_PARAMETERS = {"rows": "$1", "at": "$2"}
-_ADD_ACCRUALS = add_accruals_sql(_CHUNK_PARAMETERS.__getitem__)
-_SET_CARRIES = set_carries_sql(_CHUNK_PARAMETERS.__getitem__)
+_CHUNK_PARAMETERS = {"rows": "$1", "at": "$2", "ids": "$1"}
+_ADD_ACCRUALS = razao_sql.add_accruals_sql(_CHUNK_PARAMETERS.__getitem__)
+_LINK_ACCRUALS = razao_sql.link_accruals_sql(_CHUNK_PARAMETERS.__getitem__)
+_CARRIES = razao_sql.carries_sql(_CHUNK_PARAMETERS.__getitem__)
+_SET_CARRIES = razao_sql.set_carries_sql(_CHUNK_PARAMETERS.__getitem__)
 
 
 def _policy(row: Any) -> InterestPolicy:
@@ -928,44 +931,34 @@ class PlpyInterestRepository:
         return {(UUID(row["account_id"]), ordered[row["n"] - 1]): _int(row["balance"]) for row in rows}
 
     def add_accruals(self, accruals: Sequence[tuple[Accrual, UUID | None]], at: datetime) -> None:
-        if not accruals:
-            return
-        rows = [
-            {
-                "account_id": str(a.account_id),
-                "day": a.day.isoformat(),
-                "balance": a.balance,
-                "rate_bps": a.rate_bps,
-                "day_count": a.day_count.value,
-                "numerator": a.amount.numerator,
-                "denominator": a.amount.denominator,
-                "transfer_id": None if transfer_id is None else str(transfer_id),
-            }
-            for a, transfer_id in accruals
-        ]
-        self._spi.execute(_ADD_ACCRUALS, ["json", "timestamptz"], [_json(rows), _iso(at)])
+        if accruals:
+            rows = [razao_sql.accrual_row(a, transfer_id) for a, transfer_id in accruals]
+            self._spi.execute(_ADD_ACCRUALS, ["json", "timestamptz"], [_json(rows), _iso(at)])
 
-    def carries(self, account_ids: Collection[UUID]) -> dict[UUID, Fraction]:
-        rows = self._spi.execute(
-            "SELECT account_id, numerator, denominator FROM razao.interest_carry WHERE account_id = ANY($1)",
-            ["uuid[]"],
-            [[str(a) for a in account_ids]],
-        )
-        return {UUID(r["account_id"]): Fraction(_int(r["numerator"]), _int(r["denominator"])) for r in rows}
+    def link_accruals(self, links: Sequence[tuple[UUID, date, date, UUID]]) -> None:
+        if links:
+            rows = [razao_sql.link_row(*link) for link in links]
+            self._spi.execute(_LINK_ACCRUALS, ["json"], [_json(rows)])
 
-    def set_carries(self, carries: Sequence[tuple[UUID, Fraction, date]], at: datetime) -> None:
-        if not carries:
-            return
-        rows = [
-            {
-                "account_id": str(account_id),
-                "numerator": carry.numerator,
-                "denominator": carry.denominator,
-                "through_day": through.isoformat(),
-            }
-            for account_id, carry, through in carries
-        ]
-        self._spi.execute(_SET_CARRIES, ["json", "timestamptz"], [_json(rows), _iso(at)])
+    def carries(self, account_ids: Collection[UUID]) -> dict[UUID, Carried]:
+        from domain.interest import Carried
+
+        if not account_ids:
+            return {}
+        rows = self._spi.execute(_CARRIES, ["uuid[]"], [[str(a) for a in account_ids]])
+        return {
+            UUID(r["account_id"]): Carried(
+                Fraction(_int(r["numerator"]), _int(r["denominator"])),
+                date.fromisoformat(r["through_day"]),
+                None if r["open_from"] is None else date.fromisoformat(r["open_from"]),
+            )
+            for r in rows
+        }
+
+    def set_carries(self, carries: Sequence[tuple[UUID, Carried]], at: datetime) -> None:
+        if carries:
+            rows = [razao_sql.carry_row(account_id, carried) for account_id, carried in carries]
+            self._spi.execute(_SET_CARRIES, ["json", "timestamptz"], [_json(rows), _iso(at)])
 
     def accounts_with_policies(self, after_id: UUID | None, limit: int) -> list[UUID]:
         if after_id is None:

@@ -35,7 +35,6 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
-from fractions import Fraction
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 from uuid import UUID
@@ -65,7 +64,7 @@ from domain.accounts import Account, AccountStatus, Balances, Layer, Side
 from domain.assets import Asset
 from domain.categories import Category, CategoryTree
 from domain.errors import InvalidState
-from domain.interest import Accrual, InterestPolicy
+from domain.interest import Accrual, Carried, InterestPolicy
 from domain.monitors import Monitor
 from domain.periods import ClosedPeriods, PeriodBalance, PeriodClose, end_of, ensure_open
 from domain.reports import AssetTotals
@@ -100,8 +99,8 @@ class InMemoryStore:
         self.interest_policies: dict[tuple[UUID, date], InterestPolicy] = {}
         #: (account, day) -> the day's accrual and the posting of its period (None: rounded to nothing).
         self.interest_accruals: dict[tuple[UUID, date], tuple[Accrual, UUID | None]] = {}
-        #: account -> (carried remainder, last day accrued)
-        self.interest_carry: dict[UUID, tuple[Fraction, date]] = {}
+        #: account -> what it carries (the exact interest not posted, last day accrued, open period)
+        self.interest_carry: dict[UUID, Carried] = {}
         self.jobs: dict[UUID, Job] = {}
         #: Balance monitors (`application.monitors`), by id.
         self.monitors: dict[UUID, Monitor] = {}
@@ -195,9 +194,7 @@ class FakeUnitOfWork:
         self.accrual_rows = _Table[tuple[UUID, date], tuple[Accrual, UUID | None]](
             "interest accrual", store.interest_accruals, idempotency_key=True
         )
-        self.carry_rows = _Table[UUID, tuple[Fraction, date]](
-            "interest carry", store.interest_carry, idempotency_key=False
-        )
+        self.carry_rows = _Table[UUID, Carried]("interest carry", store.interest_carry, idempotency_key=False)
         self.job_rows = _Table[UUID, Job]("job", store.jobs, idempotency_key=False)
         #: A deleted monitor is written as None until commit (`FakeMonitors.delete`).
         self.monitor_rows = _Table[UUID, Monitor | None]("monitor", store.monitors, idempotency_key=False)  # type: ignore[arg-type]
@@ -805,14 +802,21 @@ class FakeInterest:
         for accrual, transfer_id in accruals:
             self._uow.accrual_rows.insert((accrual.account_id, accrual.day), (accrual, transfer_id))
 
-    def carries(self, account_ids: Collection[UUID]) -> dict[UUID, Fraction]:
+    def link_accruals(self, links: Sequence[tuple[UUID, date, date, UUID]]) -> None:
         self._uow.ensure_open()
-        return {a: row[0] for a in account_ids if (row := self._uow.carry_rows.get(a)) is not None}
+        for account_id, first, last, transfer_id in links:
+            for accrual, named in self._uow.accrual_rows.rows():
+                if accrual.account_id == account_id and first <= accrual.day <= last and named is None:
+                    self._uow.accrual_rows.update((account_id, accrual.day), (accrual, transfer_id))
 
-    def set_carries(self, carries: Sequence[tuple[UUID, Fraction, date]], at: datetime) -> None:
+    def carries(self, account_ids: Collection[UUID]) -> dict[UUID, Carried]:
         self._uow.ensure_open()
-        for account_id, carry, through in carries:
-            self._uow.carry_rows.update(account_id, (carry, through))
+        return {a: row for a in account_ids if (row := self._uow.carry_rows.get(a)) is not None}
+
+    def set_carries(self, carries: Sequence[tuple[UUID, Carried]], at: datetime) -> None:
+        self._uow.ensure_open()
+        for account_id, carried in carries:
+            self._uow.carry_rows.update(account_id, carried)
 
     def accounts_with_policies(self, after_id: UUID | None, limit: int) -> list[UUID]:
         self._uow.ensure_open()

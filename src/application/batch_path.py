@@ -23,7 +23,9 @@ from domain.verification import AccountProgress, VerificationReport
 
 
 class BatchPath(Protocol):
-    def accrue_interest(self, account_ids: Sequence[UUID], start: date, end: date) -> AccrualSummary: ...
+    def accrue_interest(
+        self, account_ids: Sequence[UUID], start: date, end: date, post_open: bool = False
+    ) -> AccrualSummary: ...
     def accounts_with_policies(self, after_id: UUID | None, limit: int) -> list[UUID]: ...
     def verify_ledger(self) -> VerificationReport: ...
 
@@ -54,7 +56,9 @@ class InAppBatchPath:
         self._clock = clock
         self._attempts = attempts
 
-    def accrue_interest(self, account_ids: Sequence[UUID], start: date, end: date) -> AccrualSummary:
+    def accrue_interest(
+        self, account_ids: Sequence[UUID], start: date, end: date, post_open: bool = False
+    ) -> AccrualSummary:
         return interest.accrue_interest(
             account_ids,
             start,
@@ -62,6 +66,7 @@ class InAppBatchPath:
             self._uow,
             self._clock,
             run=lambda accrue: retrying(accrue, self._attempts),
+            post_open=post_open,
         )
 
     def accounts_with_policies(self, after_id: UUID | None, limit: int) -> list[UUID]:

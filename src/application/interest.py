@@ -3,9 +3,10 @@
 Accrual runs a chunk of accounts in one transaction with a fixed number of statements: lock the
 accounts and their counterparts, skip the days already accrued (the (account, day) rows are unique in
 the database), read each remaining day's closing posted balance (booking time: the balance as of the
-day's last instant, UTC), group the days into periods (`domain.interest.periods`), post each period's
-rounded amount with a deterministic transfer id, and store the day rows and the new carries with the
-postings. A rerun, or a redelivered chunk, finds every day accrued and adds nothing.
+day's last instant, UTC), group the days into periods and decide which have ended
+(`domain.interest.plan`), post each ended period's rounded amount with a deterministic transfer id, keep
+the last one open until its month (or policy) ends, and store the day rows and what each account
+carries with the postings. A rerun, or a redelivered chunk, finds every day accrued and adds nothing.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import copy
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from fractions import Fraction
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -27,12 +27,15 @@ from domain.accounts import Account
 from domain.errors import AccountNotFound, AssetMismatch, DomainError, ValidationError
 from domain.interest import (
     Accrual,
+    Carried,
     DayCount,
     InterestPolicy,
     Period,
+    Plan,
+    carry_on,
     days,
     interest_request,
-    periods,
+    plan,
     settle_periods,
 )
 from domain.periods import ClosedPeriods
@@ -74,12 +77,17 @@ class InterestRepository(Protocol):
         period rounded to nothing); a day accrued twice violates the unique key."""
         ...
 
-    def carries(self, account_ids: Collection[UUID]) -> dict[UUID, Fraction]:
-        """The carried remainder of each account that has one."""
+    def link_accruals(self, links: Sequence[tuple[UUID, date, date, UUID]]) -> None:
+        """Name, on each (account, first day, last day, transfer), the transfer on the account's rows of
+        those days that name none yet (the days of a period accrued while it was open)."""
         ...
 
-    def set_carries(self, carries: Sequence[tuple[UUID, Fraction, date]], at: datetime) -> None:
-        """Store each (account, carry, accrued through day)."""
+    def carries(self, account_ids: Collection[UUID]) -> dict[UUID, Carried]:
+        """What each account that has accrued carries (`domain.interest.Carried`)."""
+        ...
+
+    def set_carries(self, carries: Sequence[tuple[UUID, Carried]], at: datetime) -> None:
+        """Store what each account carries (its accrued through day is never None here)."""
         ...
 
     def accounts_with_policies(self, after_id: UUID | None, limit: int) -> list[UUID]:
@@ -212,17 +220,19 @@ def accrue_interest(
     uow: Callable[[], InterestUnitOfWork],
     clock: Clock,
     run: Callable[[Callable[[], AccrualSummary]], AccrualSummary] = lambda accrue: accrue(),
+    post_open: bool = False,
 ) -> AccrualSummary:
     """Accrue interest from `start` to `end` (both included) on the accounts, all in one transaction
     (`run` may wrap it in retries). A day accrues on its closing balance, so every day of the range must
-    have ended (`check_ended`). An account a domain rule refuses is reported in `failures` and the others
-    go ahead. Should the database refuse the chunk as a whole, each account is tried in a transaction of
-    its own, so that one bad account cannot hold back the rest. The collector stays paused until the
-    chunk's objects are gone (`application.collector`)."""
+    have ended (`check_ended`). A period posts once it has ended; `post_open` posts the periods still
+    open at `end` too (`domain.interest.plan`). An account a domain rule refuses is reported in
+    `failures` and the others go ahead. Should the database refuse the chunk as a whole, each account is
+    tried in a transaction of its own, so that one bad account cannot hold back the rest. The collector
+    stays paused until the chunk's objects are gone (`application.collector`)."""
     check_range(start, end)
     check_ended(end, clock.now())
     with collector.paused():
-        return _accrue_each(sorted(set(account_ids)), start, end, uow, clock, run)
+        return _accrue_each(sorted(set(account_ids)), start, end, uow, clock, run, post_open)
 
 
 def _accrue_each(
@@ -232,16 +242,17 @@ def _accrue_each(
     uow: Callable[[], InterestUnitOfWork],
     clock: Clock,
     run: Callable[[Callable[[], AccrualSummary]], AccrualSummary],
+    post_open: bool,
 ) -> AccrualSummary:
     try:
-        return run(lambda: accrue_accounts(ids, start, end, uow(), clock))
+        return run(lambda: accrue_accounts(ids, start, end, uow(), clock, post_open))
     except DomainError:
         if len(ids) == 1:
             raise
     summary = AccrualSummary()
     for account_id in ids:
         try:
-            summary += run(lambda a=account_id: accrue_accounts([a], start, end, uow(), clock))  # type: ignore[misc]
+            summary += run(lambda a=account_id: accrue_accounts([a], start, end, uow(), clock, post_open))  # type: ignore[misc]
         except DomainError as error:
             summary += AccrualSummary(
                 accounts=1, failures=(AccrualFailure(account_id, error.code, error.detail),)
@@ -271,21 +282,47 @@ def _interest_events(account_id: UUID, outcome: ledger.Outcome, now: datetime) -
 
 @dataclass(slots=True)
 class _Accrued:
-    """One account's work within a chunk: its periods, what each posts, its new carry, and the requests
-    that book the postings (then what booking them did)."""
+    """One account's work within a chunk: its periods (posted and open), what each posted period posts,
+    what it carries afterwards, and the requests that book the postings (then what booking them did)."""
 
+    plan: Plan
     settled: list[tuple[Period, int]]
-    carry: Fraction
+    carried: Carried
     requests: list[TransferRequest]
     outcomes: list[ledger.Outcome] = field(default_factory=list)
 
+    def rows(self) -> Iterator[tuple[Accrual, UUID | None]]:
+        """The day rows to add: each posted period's with its transfer (None: it rounded to nothing),
+        the open period's with none yet."""
+        for period, amount in self.settled:
+            for accrual in period.accruals:
+                yield accrual, period.transfer_id() if amount else None
+        if self.plan.open is not None:
+            for accrual in self.plan.open.accruals:
+                yield accrual, None
+
+    def links(self, account_id: UUID) -> Iterator[tuple[UUID, date, date, UUID]]:
+        """The earlier rows the postings pay: each posted period that was open before this chunk."""
+        for period, amount in self.settled:
+            if amount and period.opened is not None:
+                yield account_id, period.opened, period.last_day, period.transfer_id()
+
+    @property
+    def days(self) -> int:
+        return sum(1 for _ in self.rows())
+
 
 def accrue_accounts(
-    account_ids: Sequence[UUID], start: date, end: date, uow: InterestUnitOfWork, clock: Clock
+    account_ids: Sequence[UUID],
+    start: date,
+    end: date,
+    uow: InterestUnitOfWork,
+    clock: Clock,
+    post_open: bool = False,
 ) -> AccrualSummary:
     """Accrue a chunk of accounts in one transaction, with a fixed number of statements: lock the
     accounts and their counterparts (id order), read the policies, the days already accrued, the closing
-    balances of the days to do and the carries of the whole chunk, then work out each account in memory
+    balances of the days to do and what the chunk's accounts carry, then work out each account in memory
     (an account a domain rule refuses goes to `failures`, untouched), and write every posting, accrual
     row and carry together. The chunk's many short-lived objects are made with Python's cycle collector
     paused (`application.collector`)."""
@@ -303,15 +340,18 @@ def accrue_accounts(
         todo = {a: [d for d in range_days if d not in done.get(a, set())] for a in policies}
         instants = {d: closing_instant(d) for d in sorted({d for found in todo.values() for d in found})}
         closing = uow.interest.balances_as_of([a for a in policies if todo[a]], list(instants.values()))
-        carries = uow.interest.carries([a for a in policies if todo[a]])
-        found = {a: _periods(a, policies[a], todo[a], closing, instants) for a in policies}
-        existing = uow.transfers.get_many(p.transfer_id() for ps in found.values() for p in ps)
+        carried = uow.interest.carries([a for a in policies if todo[a] or post_open])
+        plans = {
+            a: _plan(a, policies[a], todo[a], closing, instants, carried.get(a, Carried()), post_open)
+            for a in policies
+        }
+        existing = uow.transfers.get_many(p.transfer_id() for found in plans.values() for p in found.posted)
         accrued: dict[UUID, _Accrued] = {}
         refused: dict[UUID, DomainError] = {}
         for account_id in policies:
             try:
                 accrued[account_id] = _settle(
-                    account_id, found[account_id], carries.get(account_id, Fraction(0)), locked
+                    account_id, plans[account_id], carried.get(account_id, Carried()), locked
                 )
             except DomainError as error:
                 refused[account_id] = error
@@ -331,23 +371,16 @@ def accrue_accounts(
         moved = [o.transfer for work in accrued.values() for o in work.outcomes if not o.replayed]
         uow.events.add(monitors.watch_transfers(uow, locked, moved, now))
         uow.accounts.save(locked.values())
-        uow.interest.add_accruals(
-            [
-                (accrual, period.transfer_id() if amount else None)
-                for work in accrued.values()
-                for period, amount in work.settled
-                for accrual in period.accruals
-            ],
-            now,
-        )
+        uow.interest.link_accruals([link for a, work in accrued.items() for link in work.links(a)])
+        uow.interest.add_accruals([row for work in accrued.values() for row in work.rows()], now)
         uow.interest.set_carries(
-            [(a, work.carry, work.settled[-1][0].last_day) for a, work in accrued.items() if work.settled],
+            [(a, work.carried) for a, work in accrued.items() if work.carried != carried.get(a, Carried())],
             now,
         )
         uow.commit()
     return AccrualSummary(
         accounts=len(ids),
-        days=sum(len(p.accruals) for work in accrued.values() for p, _ in work.settled),
+        days=sum(work.days for work in accrued.values()),
         postings=tuple(
             PostedInterest(p.transfer_id(), a, p.first_day, p.last_day, amount)
             for a, work in accrued.items()
@@ -358,25 +391,29 @@ def accrue_accounts(
     )
 
 
-def _periods(
+def _plan(
     account_id: UUID,
     policies: Sequence[InterestPolicy],
     todo: Sequence[date],
     closing: Mapping[Key, int],
     instants: Mapping[date, datetime],
-) -> list[Period]:
-    return periods(account_id, policies, ((d, closing.get((account_id, instants[d]), 0)) for d in todo))
+    carried: Carried,
+    post_open: bool,
+) -> Plan:
+    balances = ((d, closing.get((account_id, instants[d]), 0)) for d in todo)
+    return plan(account_id, policies, balances, carried, post_open)
 
 
-def _settle(
-    account_id: UUID, found: Sequence[Period], carry: Fraction, locked: Mapping[UUID, Account]
-) -> _Accrued:
-    """Settle the account's periods with its carry, and make the requests that post them."""
+def _settle(account_id: UUID, found: Plan, carried: Carried, locked: Mapping[UUID, Account]) -> _Accrued:
+    """Settle the account's ended periods with its carry, and make the requests that post them."""
     account = _existing(locked.get(account_id), account_id)
-    amounts, carry = settle_periods(found, carry)
-    settled = list(zip(found, amounts, strict=True))
+    amounts, carry = settle_periods(found.posted, carried.amount)
+    settled = list(zip(found.posted, amounts, strict=True))
     return _Accrued(
-        settled, carry, [_request(account, period, amount) for period, amount in settled if amount]
+        found,
+        settled,
+        carry_on(found, carried, carry),
+        [_request(account, period, amount) for period, amount in settled if amount],
     )
 
 

@@ -1,11 +1,13 @@
 """Interest: policies, day counts and daily accrual in exact arithmetic, posted per period with a carry.
 
 Interest accrues every day on the day's closing posted balance (`Fraction`: no rounding while
-accruing). At the end of each period (a calendar month, clipped to the range being accrued and to the
-policy in force) the accrued amount plus the remainder carried from earlier periods is rounded half to
-even to the account's minor unit and posted; what rounding left over (an exact fraction of a minor
-unit) carries into the next period. Over any number of periods, the total posted therefore differs from
-the exact total by less than one minor unit.
+accruing). A period is a calendar month, cut short by a change of policy. Once a period has ended (its
+month's last day, or the last day before another policy, has been accrued) its accrued amount plus the
+remainder carried from earlier periods is rounded half to even to the account's minor unit and posted;
+what rounding left over (an exact fraction of a minor unit) carries into the next period. Until then the
+period is *open*: its days are accrued and their interest waits in the carry (`Carried`), so what is
+posted, and when it takes effect, does not depend on how the days were split into runs. Over any number
+of periods, the total posted differs from the exact total by less than one minor unit.
 
 Day counts, applied to each daily period d -> d + 1:
 - ACT/365F: 1/365 per day (366-day years included);
@@ -127,11 +129,28 @@ class Accrual:
 
 
 @dataclass(frozen=True, slots=True)
+class Carried:
+    """What an account carries from one accrual to the next: the exact interest accrued and not posted
+    (the remainder rounding left, plus the interest of the open period), the last day accrued, and the
+    first day of the open period (None: no period is open). The open period runs from `open_from` to
+    `through`."""
+
+    amount: Fraction = Fraction(0)
+    through: date | None = None
+    open_from: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Period:
-    """Consecutive accrued days of one account under one policy within one calendar month."""
+    """Consecutive accrued days of one account under one policy within one calendar month. When the
+    period continues one left open by an earlier accrual, `opened` is that period's first day and
+    `accruals` only the days added since (the earlier days' interest is in the carry); a period closed
+    as it was left has no accruals of its own and ends on `closes`."""
 
     policy: InterestPolicy
     accruals: tuple[Accrual, ...]
+    opened: date | None = None
+    closes: date | None = None
     _transfer_id: UUID = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -140,11 +159,17 @@ class Period:
 
     @property
     def first_day(self) -> date:
-        return self.accruals[0].day
+        return self.opened if self.opened is not None else self.accruals[0].day
 
     @property
     def last_day(self) -> date:
-        return self.accruals[-1].day
+        return self.accruals[-1].day if self.accruals else self.closes  # type: ignore[return-value]
+
+    def has_ended(self, policies: Sequence[InterestPolicy]) -> bool:
+        """Whether the period is over: its last day is its month's last, or another policy takes over
+        the next day."""
+        following = self.last_day + timedelta(days=1)
+        return following.month != self.last_day.month or policy_on(policies, following) != self.policy
 
     @property
     def accrued(self) -> Fraction:
@@ -194,6 +219,66 @@ def periods(
         assert current_policy is not None
         result.append(Period(current_policy, tuple(current)))
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """An account's accrual: the periods to post now, in order, and the period left open (if any)."""
+
+    posted: list[Period]
+    open: Period | None
+
+
+def plan(
+    account_id: UUID,
+    policies: Sequence[InterestPolicy],
+    balances: Iterable[tuple[date, int]],
+    carried: Carried,
+    post_open: bool = False,
+) -> Plan:
+    """Group the days to accrue (`periods`) and decide what posts now.
+
+    - The open period (`carried.open_from` to `carried.through`) goes on with the first new day when that
+      is the very next day, in the same month, under the same policy; otherwise it is posted as it was
+      left, before the new periods.
+    - Every period posts, but the last one stays open while it has not ended (`Period.has_ended`) and
+      is the newest the account has accrued (older days filled in later post at once).
+    - `post_open`: post the last period even if it has not ended (an account about to be closed, say);
+      an open period with no new days is then posted as it was left."""
+    found = periods(account_id, policies, balances)
+    through = carried.through
+    posted: list[Period] = []
+    if carried.open_from is not None and through is not None and (found or post_open):
+        policy = policy_on(policies, carried.open_from)
+        assert policy is not None, "a policy in force on an accrued day stays in force on it"
+        first = found[0] if found else None
+        if (
+            first is not None
+            and first.first_day == through + timedelta(days=1)
+            and (first.first_day.year, first.first_day.month) == (through.year, through.month)
+            and first.policy == policy
+        ):
+            found[0] = Period(first.policy, first.accruals, opened=carried.open_from)
+        else:
+            posted.append(Period(policy, (), opened=carried.open_from, closes=through))
+    if not found:
+        return Plan(posted, None)
+    last = found[-1]
+    stays = not post_open and not last.has_ended(policies) and (through is None or last.last_day > through)
+    return Plan(posted + found[:-1], last) if stays else Plan(posted + found, None)
+
+
+def carry_on(plan: Plan, carried: Carried, carry: Fraction) -> Carried:
+    """What the account carries after `plan`: `carry` (the remainder of its postings) plus the open
+    period's interest, the last day accrued, and where the open period starts (as it was, when the plan
+    has nothing to do)."""
+    if not plan.posted and plan.open is None:
+        return carried
+    accrued = [p.last_day for p in plan.posted if p.accruals] + ([plan.open.last_day] if plan.open else [])
+    through = max([*accrued, *([carried.through] if carried.through else [])], default=None)
+    if plan.open is None:
+        return Carried(carry, through, None)
+    return Carried(carry + plan.open.accrued, through, plan.open.first_day)
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,7 +87,7 @@ def functions_page() -> str:
         section = docs[function.name]
         triggers, modules = _callers(function.name)
         out.append(f"\n## {function.name}\n\n")
-        out.append(f"```sql\n{function.signature} RETURNS {function.returns}\n```\n\n")
+        out.append(f"```sql\n{function.declaration} RETURNS {function.returns}\n```\n\n")
         out.append(f"{section['Purpose']}\n\n")
         out.append(
             f"- **Entry point**: `plpython/{function.entry.rsplit('.', 1)[0]}.py`, "

@@ -58,4 +58,4 @@ def test_every_catalog_function_has_its_documented_sections() -> None:
 
     for function in code_bundle.current_bundle().functions:
         assert f"\n## {function.name}\n" in page
-        assert f"CREATE FUNCTION {function.signature}" in page
+        assert f"CREATE FUNCTION {function.declaration}" in page

@@ -211,19 +211,11 @@ def test_jobs_and_webhooks_need_admin_and_a_job_start_is_confirmed(api: Api) -> 
     assert admin.get("/console/jobs").status_code == 200
 
     yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
-    confirm = admin.get(
-        "/console/jobs/new", params={"kind": "interest-accrual", "start": yesterday, "end": yesterday}
-    )
+    asked = {"kind": "interest-accrual", "start": yesterday, "end": yesterday, "post_open_periods": "true"}
+    confirm = admin.get("/console/jobs/new", params=asked)
     assert confirm.status_code == 200 and "interest-accrual" in confirm.text
-    started = admin.post(
-        "/console/jobs",
-        data={
-            "csrf_token": csrf_of(confirm.text),
-            "kind": "interest-accrual",
-            "start": yesterday,
-            "end": yesterday,
-        },
-    )
+    assert "paying the months still open" in confirm.text and 'name="post_open_periods"' in confirm.text
+    started = admin.post("/console/jobs", data={"csrf_token": csrf_of(confirm.text), **asked})
     assert started.status_code == 503  # the broker of this test cannot be reached: the job is failed
     jobs = admin.get("/console/jobs")
     assert "interest-accrual" in jobs.text and "failed" in jobs.text
@@ -232,6 +224,8 @@ def test_jobs_and_webhooks_need_admin_and_a_job_start_is_confirmed(api: Api) -> 
     progress = admin.get(f"/console/jobs/{job_id.group(1)}/progress").json()
     assert progress["state"] == "failed" and progress["finished"] is True
     assert admin.get(f"/console/jobs/{job_id.group(1)}").status_code == 200
+    recorded = api.get(f"/v1/jobs/{job_id.group(1)}", as_="admin").json()
+    assert recorded["params"] == {"start": yesterday, "end": yesterday, "post_open_periods": True}
     assert admin.get("/console/webhooks").status_code == 200
 
 

@@ -35,16 +35,33 @@ YESTERDAY = TODAY - timedelta(days=1)
         ("/v1/jobs/interest-accrual", {"start": "2026-01-01", "end": "2026-01-31", "rate": 1}, "rate"),
         ("/v1/jobs/interest-accrual", {}, "start"),
         ("/v1/jobs/interest-accrual", {}, "end"),
+        (
+            "/v1/jobs/interest-accrual",
+            {"start": "2026-01-01", "end": "2026-01-31", "post_open_periods": "yes"},
+            "post_open_periods",
+        ),
+        (
+            "/v1/jobs/interest-accrual",
+            {"start": "2026-01-01", "end": "2026-01-31", "post_open_periods": 1},
+            "post_open_periods",
+        ),
         ("/v1/jobs/expire-holds", {"start": "2026-01-01"}, "start"),
         ("/v1/jobs/expire-holds", {"end": "2026-01-01"}, "end"),
     ],
 )
-def test_job_requests_are_validated(api: Api, path: str, body: dict[str, Any], field: str) -> None:
+def test_job_requests_are_validated(
+    api: Api, admin_engine: Engine, path: str, body: dict[str, Any], field: str
+) -> None:
+    jobs = text("SELECT count(*) FROM razao.jobs")
+    with admin_engine.connect() as conn:
+        before = conn.execute(jobs).scalar_one()
     response = api.post(path, body, as_="admin")
 
     assert response.status_code == 422, response.text
     assert problem_code(response) == "validation_error"
     assert field in {e["field"] for e in response.json()["errors"]}
+    with admin_engine.connect() as conn:  # refused: no job recorded
+        assert conn.execute(jobs).scalar_one() == before
 
 
 def test_jobs_need_the_admin_scope(api: Api) -> None:

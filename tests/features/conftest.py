@@ -634,6 +634,10 @@ from tests.features.export_steps import *  # noqa: E402, F403
 # The categories of accounts and their balances of groups.feature (imported here: steps are fixtures).
 from tests.features.group_steps import *  # noqa: E402, F403
 
+# A savings account's interest, accrued nightly and paid monthly, interest.feature (imported here: steps
+# are fixtures).
+from tests.features.interest_steps import *  # noqa: E402, F403
+
 # One worker at a time on a background job, jobs.feature (imported here: steps are fixtures).
 from tests.features.job_steps import *  # noqa: E402, F403
 

@@ -13,6 +13,7 @@ from uuid import UUID, uuid5
 
 import pytest
 from sqlalchemy import Engine, event, text
+from sqlalchemy.exc import DBAPIError
 
 from adapters.db import migrate
 from adapters.db.code_bundle import current_bundle
@@ -108,7 +109,7 @@ def _accrual_rows(engine: Engine, account: UUID) -> list[Any]:
         return list(
             conn.execute(
                 text(
-                    "SELECT day, numerator, denominator FROM razao.interest_accruals"
+                    "SELECT day, numerator, denominator, transfer_id FROM razao.interest_accruals"
                     " WHERE account_id = :id ORDER BY day"
                 ),
                 {"id": account},
@@ -272,6 +273,76 @@ def test_overlapping_ranges_accrue_each_day_once(
     assert _balance(app_engine, books.savings) == 1_500_000 + posted
 
 
+def test_daily_runs_post_the_month_once_it_has_ended_and_name_it_on_every_day(
+    batch: BatchPath,
+    books: Books,
+    uow_factory: Callable[[], SqlUnitOfWork],
+    clock: ManualClock,
+    app_engine: Engine,
+) -> None:
+    """A job run every day accrues every day and posts March once, when March 31st is accrued: the same
+    posting (id, amount, effective day) as one run over the month, named on each of its days."""
+    _policy(uow_factory, clock, books.savings, books.expense, date(2025, 3, 1))
+    daily = [
+        batch.accrue_interest([books.savings], day, day) for day in _days(date(2025, 3, 1), date(2025, 4, 2))
+    ]
+    assert [n for n, s in enumerate(daily) if s.postings] == [30]  # March 31st's run
+    (march,) = daily[30].postings
+    expected = _posted(
+        _month_totals(date(2025, 3, 1), date(2025, 3, 31), Fraction(1, 10), lambda d: Fraction(1, 365))
+    )
+    assert (march.first_day, march.last_day, march.amount) == (
+        date(2025, 3, 1),
+        date(2025, 3, 31),
+        expected[0],
+    )
+    assert march.transfer_id == uuid5(INTEREST_NAMESPACE, f"interest:{books.savings}:2025-03-01:2025-03-31")
+    rows = _accrual_rows(app_engine, books.savings)
+    assert [r.transfer_id for r in rows] == [march.transfer_id] * 31 + [None, None]  # April is open
+    with app_engine.connect() as conn:
+        carried = conn.execute(
+            text("SELECT through_day, open_from FROM razao.interest_carry WHERE account_id = :id"),
+            {"id": books.savings},
+        ).one()
+    assert tuple(carried) == (date(2025, 4, 2), date(2025, 4, 1))
+    assert _balance(app_engine, books.savings) == 1_500_000 + expected[0]
+
+    settled = batch.accrue_interest([books.savings], date(2025, 4, 3), date(2025, 4, 3), post_open=True)
+    assert [(p.first_day, p.last_day) for p in settled.postings] == [(date(2025, 4, 1), date(2025, 4, 3))]
+    assert {r.transfer_id for r in _accrual_rows(app_engine, books.savings)[31:]} == {
+        settled.postings[0].transfer_id
+    }
+
+
+def test_a_day_s_posting_once_named_is_final(
+    batch: BatchPath,
+    books: Books,
+    uow_factory: Callable[[], SqlUnitOfWork],
+    clock: ManualClock,
+    app_engine: Engine,
+) -> None:
+    """razao_app may name a posting on an accrued day (the column privilege), once (the trigger), and
+    change nothing else of the day."""
+    _policy(uow_factory, clock, books.savings, books.expense, date(2025, 3, 1))
+    batch.accrue_interest([books.savings], date(2025, 3, 30), date(2025, 4, 1))
+    where = " WHERE account_id = :id AND day = :day"
+    for statement, day in (
+        ("UPDATE razao.interest_accruals SET transfer_id = gen_random_uuid()" + where, date(2025, 3, 31)),
+        ("UPDATE razao.interest_accruals SET transfer_id = NULL" + where, date(2025, 3, 31)),
+        ("UPDATE razao.interest_accruals SET numerator = numerator + 1" + where, date(2025, 4, 1)),
+    ):
+        with pytest.raises(DBAPIError) as refused, app_engine.begin() as conn:
+            conn.execute(text(statement), {"id": books.savings, "day": day})
+        assert refused.value.orig.sqlstate in {"55000", "42501"}, statement  # type: ignore[union-attr]
+    with app_engine.begin() as conn:  # the open day may gain a posting (what accrual does)
+        named = conn.execute(
+            text("UPDATE razao.interest_accruals SET transfer_id = gen_random_uuid()" + where),
+            {"id": books.savings, "day": date(2025, 4, 1)},
+        )
+        assert named.rowcount == 1
+        conn.rollback()
+
+
 def test_a_policy_change_applies_from_its_date(
     batch: BatchPath,
     books: Books,
@@ -319,7 +390,7 @@ def test_a_negative_balance_accrues_the_other_way(
     _pay(write_path, overdraft, bank, 365_000)  # overdraft's balance: -365,000 from 1 March
     clock.advance(days=60)
     _policy(uow_factory, clock, overdraft, income, date(2025, 3, 1), rate_bps=10_000)
-    summary = batch.accrue_interest([overdraft], date(2025, 3, 2), date(2025, 3, 11))
+    summary = batch.accrue_interest([overdraft], date(2025, 3, 2), date(2025, 3, 11), post_open=True)
     assert [p.amount for p in summary.postings] == [-10_000]
     assert _balance(app_engine, overdraft) == -375_000
     assert _balance(app_engine, income) == 10_000
@@ -468,6 +539,8 @@ def test_both_adapters_write_accruals_with_the_same_statements() -> None:
     from adapters.db import interest as sql_adapter
 
     store = plpython_files.load("razao_store", "razao_store_under_test")
-    for name, app_sql in zip(("_ADD_ACCRUALS", "_SET_CARRIES"), sql_adapter._chunk_writes(), strict=True):
-        plpy_sql = getattr(store, name).replace("$1", ":rows").replace("$2", ":at")
-        assert str(app_sql) == plpy_sql, name
+    names = {"add": "_ADD_ACCRUALS", "link": "_LINK_ACCRUALS", "set": "_SET_CARRIES"}
+    for key, app_sql in sql_adapter._chunk_sql().items():
+        spelled = {"carries": ":ids"}.get(key, ":rows")
+        plpy_sql = getattr(store, names.get(key, "_CARRIES")).replace("$1", spelled).replace("$2", ":at")
+        assert str(app_sql) == plpy_sql, key

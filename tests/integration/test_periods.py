@@ -151,9 +151,10 @@ def test_interest_dated_in_a_closed_period_fails_for_its_account(
     interest.set_policy(policy, uow_factory(), clock)
     clock.advance(days=60)
     close(uow_factory, clock, through=date(2025, 3, 5))  # interest of March 4th takes effect on the 5th
-    summary = batch.accrue_interest([savings.id], date(2025, 3, 2), date(2025, 3, 4))
+    # March is still open: its interest is posted on request (`post_open`)
+    summary = batch.accrue_interest([savings.id], date(2025, 3, 2), date(2025, 3, 4), post_open=True)
     assert [f.code for f in summary.failures] == ["period_closed"] and not summary.postings
-    summary = batch.accrue_interest([savings.id], date(2025, 3, 5), date(2025, 3, 6))
+    summary = batch.accrue_interest([savings.id], date(2025, 3, 5), date(2025, 3, 6), post_open=True)
     assert not summary.failures and [p.first_day for p in summary.postings] == [date(2025, 3, 5)]
 
 

@@ -61,6 +61,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
+from fractions import Fraction
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -265,7 +266,44 @@ def _accrual_problems(engine: Engine, accounts: tuple[str, ...], jobs: list[dict
                 f"{account_id} accrued on {sorted(accrued)} ({twice} twice), expected once on each of "
                 f"{sorted(complete)} and at most once on each of {sorted(partial)}"
             )
-    return problems
+    return problems + _interest_conserved(engine)
+
+
+#: Each account's interest posted (signed towards its normal side), from its interest postings' entries.
+_INTEREST_POSTED = text("""
+SELECT e.account_id::text, sum(CASE WHEN e.side = a.normal_side THEN e.amount ELSE -e.amount END) AS posted
+FROM public.entries e
+JOIN public.transfers t ON t.id = e.transfer_id
+JOIN public.accounts a ON a.id = e.account_id
+WHERE e.layer = 'posted' AND t.metadata -> 'interest' ->> 'account_id' = e.account_id::text
+GROUP BY 1
+""")
+
+
+def _interest_conserved(engine: Engine) -> list[str]:
+    """Whatever was killed midway, every account's exact interest accrued equals what it was posted plus
+    what it carries (the rounding remainder and its open period's interest): nothing made, nothing lost."""
+    with engine.connect() as conn:
+        days = conn.execute(
+            text("SELECT account_id::text, numerator, denominator FROM razao.interest_accruals")
+        ).all()
+        posted = dict(conn.execute(_INTEREST_POSTED).tuples().all())
+        carried = {
+            a: Fraction(int(n), int(d))
+            for a, n, d in conn.execute(
+                text("SELECT account_id::text, numerator, denominator FROM razao.interest_carry")
+            ).all()
+        }
+    accrued: dict[str, Fraction] = {}
+    for account_id, numerator, denominator in days:
+        accrued[account_id] = accrued.get(account_id, Fraction(0)) + Fraction(
+            int(numerator), int(denominator)
+        )
+    return [
+        f"{a}: accrued {total}, posted {posted.get(a, 0)} and carries {carried.get(a, Fraction(0))}"
+        for a, total in sorted(accrued.items())
+        if total != int(posted.get(a, 0)) + carried.get(a, Fraction(0))
+    ]
 
 
 #: The transactions that created the clients' single transfers: rows still as written (a posted

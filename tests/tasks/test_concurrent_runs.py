@@ -47,12 +47,14 @@ class PacedBatchPath:
         self.inner, self.pause, self.kill_after = inner, pause, kill_after
         self.chunks = 0
 
-    def accrue_interest(self, account_ids: Sequence[UUID], start: date, end: date) -> AccrualSummary:
+    def accrue_interest(
+        self, account_ids: Sequence[UUID], start: date, end: date, post_open: bool = False
+    ) -> AccrualSummary:
         if self.kill_after is not None and self.chunks >= self.kill_after:
             raise Killed()
         time.sleep(self.pause)
         self.chunks += 1
-        return self.inner.accrue_interest(account_ids, start, end)
+        return self.inner.accrue_interest(account_ids, start, end, post_open)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)

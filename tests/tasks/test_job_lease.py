@@ -29,11 +29,13 @@ class MidwayBatchPath(RecordingBatchPath):
         super().__init__()
         self.at, self.midway, self.called = at, midway, False
 
-    def accrue_interest(self, account_ids: Sequence[UUID], start: date, end: date) -> AccrualSummary:
+    def accrue_interest(
+        self, account_ids: Sequence[UUID], start: date, end: date, post_open: bool = False
+    ) -> AccrualSummary:
         if len(self.chunks) == self.at and not self.called:
             self.called = True
             self.midway()
-        return super().accrue_interest(account_ids, start, end)
+        return super().accrue_interest(account_ids, start, end, post_open)
 
 
 def _runner(store: InMemoryStore, batch: RecordingBatchPath, clock: FakeClock) -> JobRunner:

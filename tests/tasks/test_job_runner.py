@@ -48,11 +48,15 @@ class RecordingBatchPath:
     def __init__(self, fail_on: UUID | None = None) -> None:
         self.chunks: list[list[UUID]] = []
         self.fail_on = fail_on
+        self.post_open: set[bool] = set()
 
-    def accrue_interest(self, account_ids: Sequence[UUID], start: date, end: date) -> AccrualSummary:
+    def accrue_interest(
+        self, account_ids: Sequence[UUID], start: date, end: date, post_open: bool = False
+    ) -> AccrualSummary:
         if self.fail_on in account_ids:
             raise ValidationError.of("account_id", "planted failure")
         self.chunks.append(list(account_ids))
+        self.post_open.add(post_open)
         return AccrualSummary(accounts=len(account_ids), days=len(account_ids) * ((end - start).days + 1))
 
     def accounts_with_policies(self, after_id: UUID | None, limit: int) -> list[UUID]:
@@ -111,8 +115,8 @@ def runner(store: InMemoryStore, batch: RecordingBatchPath) -> JobRunner:
     )
 
 
-def new_job(store: InMemoryStore, kind: str = INTEREST_ACCRUAL) -> UUID:
-    return create_job(kind, PARAMS, "req-1", store.unit_of_work(), FakeClock(), SequentialIds()).id
+def new_job(store: InMemoryStore, kind: str = INTEREST_ACCRUAL, params: dict[str, object] = PARAMS) -> UUID:
+    return create_job(kind, params, "req-1", store.unit_of_work(), FakeClock(), SequentialIds()).id
 
 
 def test_accrual_runs_in_chunks_and_records_progress(store: InMemoryStore) -> None:
@@ -126,6 +130,15 @@ def test_accrual_runs_in_chunks_and_records_progress(store: InMemoryStore) -> No
     assert job.state is JobState.SUCCEEDED and (job.processed, job.total) == (23, 23)
     assert result == job.result and result["accounts"] == 23 and result["days"] == 230
     assert "after_id" not in result
+
+
+def test_an_accrual_asked_to_post_open_periods_asks_every_chunk(store: InMemoryStore) -> None:
+    plain, batch = RecordingBatchPath(), RecordingBatchPath()
+    runner(store, plain)(new_job(store))
+    other = InMemoryStore()
+    result = runner(other, batch)(new_job(other, params={**PARAMS, "post_open_periods": True}))
+    assert (plain.post_open, batch.post_open) == ({False}, {True})
+    assert result["post_open_periods"] is True
 
 
 def test_a_redelivered_accrual_resumes_after_the_last_finished_chunk(store: InMemoryStore) -> None:
@@ -278,11 +291,13 @@ class FlakyBatchPath(RecordingBatchPath):
         super().__init__()
         self.lost = False
 
-    def accrue_interest(self, account_ids: Sequence[UUID], start: date, end: date) -> AccrualSummary:
+    def accrue_interest(
+        self, account_ids: Sequence[UUID], start: date, end: date, post_open: bool = False
+    ) -> AccrualSummary:
         if len(self.chunks) == 2 and not self.lost:
             self.lost = True
             raise RetryableConflict("the connection to the database was lost")
-        return super().accrue_interest(account_ids, start, end)
+        return super().accrue_interest(account_ids, start, end, post_open)
 
 
 def test_a_job_resumes_after_the_database_went_away(store: InMemoryStore) -> None:
@@ -347,14 +362,16 @@ def test_a_run_back_from_an_outage_stops_when_another_run_ended_the_job_meanwhil
     class EndedMeanwhile(RecordingBatchPath):
         """Loses the connection once, for longer than the lease; another run takes over and finishes."""
 
-        def accrue_interest(self, account_ids: Sequence[UUID], start: date, end: date) -> AccrualSummary:
+        def accrue_interest(
+            self, account_ids: Sequence[UUID], start: date, end: date, post_open: bool = False
+        ) -> AccrualSummary:
             if not self.chunks:
                 clock.advance(LEASE.total_seconds() + 1)
                 other = Lease("another run", LEASE, clock)
                 start_job(job_id, store.unit_of_work(), clock, lease=other)
                 finish_job(job_id, {"accounts": 23}, store.unit_of_work(), clock, other)
                 raise RetryableConflict("the connection to the database was lost")
-            return super().accrue_interest(account_ids, start, end)
+            return super().accrue_interest(account_ids, start, end, post_open)
 
     batch = EndedMeanwhile()
     run = JobRunner(

@@ -235,7 +235,8 @@ def test_interest_dated_in_a_closed_period_fails_for_its_account_only(
     batch = InAppBatchPath(store.unit_of_work, clock)
     summary = batch.accrue_interest([saver.id], date(2024, 12, 31), date(2024, 12, 31))
     assert [f.code for f in summary.failures] == ["period_closed"] and not summary.postings
-    summary = batch.accrue_interest([saver.id], date(2025, 1, 1), date(2025, 1, 1))  # effective Jan 2nd
+    # January is still open: posted now on request, effective Jan 2nd
+    summary = batch.accrue_interest([saver.id], date(2025, 1, 1), date(2025, 1, 1), post_open=True)
     assert not summary.failures and len(summary.postings) == 1
 
 

@@ -56,8 +56,17 @@ class Function:
     custom_plans: bool = False
 
     @property
-    def signature(self) -> str:
+    def declaration(self) -> str:
+        """`razao.<name>(<args>)` as CREATE FUNCTION declares it, defaults included."""
         return f"razao.{self.name}({self.args})"
+
+    @property
+    def signature(self) -> str:
+        """`razao.<name>(<args>)` as DROP, ALTER and GRANT name it: without the defaults."""
+        if " DEFAULT " not in self.args:
+            return self.declaration
+        args = ", ".join(part.split(" DEFAULT ")[0].strip() for part in self.args.split(","))
+        return f"razao.{self.name}({args})"
 
     @property
     def arg_names(self) -> list[str]:
@@ -274,7 +283,7 @@ def function_ddl(function: Function) -> str:
     if "$razao$" in body:
         raise ValueError("function body may not contain the dollar-quote tag")
     return (
-        f"CREATE FUNCTION {function.signature} RETURNS {function.returns}\n"
+        f"CREATE FUNCTION {function.declaration} RETURNS {function.returns}\n"
         f"LANGUAGE plpython3u {function.volatility} {security}\n"
         f"SET search_path = pg_catalog, public\n"
         + ("SET plan_cache_mode = force_custom_plan\n" if function.custom_plans else "")

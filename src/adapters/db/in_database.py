@@ -124,6 +124,11 @@ _CATEGORY_BALANCE = _sql(
     "category_balance", category_id="uuid", as_of="timestamptz", basis="text", descendants="boolean"
 )
 _ACCRUE_INTEREST = _sql("accrue_interest", account_ids="jsonb", start_day="date", end_day="date")
+#: With `post_open` (the argument has a default: the call above is the same function's, and the one an
+#: earlier deployment, without the argument, answers too).
+_ACCRUE_INTEREST_OPEN = _sql(
+    "accrue_interest", account_ids="jsonb", start_day="date", end_day="date", post_open="boolean"
+)
 _ACCOUNTS_WITH_POLICIES = _sql("accounts_with_policies", after_id="uuid", max_count="integer")
 _VERIFY_LEDGER = _sql("verify_ledger")
 _VERIFY_PART = _sql(
@@ -374,11 +379,19 @@ class InDatabaseBatchPath:
         self._functions = _Functions(engine, expected_version)
         self._attempts = attempts
 
-    def accrue_interest(self, account_ids: Sequence[UUID], start: date, end: date) -> AccrualSummary:
+    def accrue_interest(
+        self, account_ids: Sequence[UUID], start: date, end: date, post_open: bool = False
+    ) -> AccrualSummary:
         interest.check_range(start, end)
         ids = codec.dumps(sorted(str(i) for i in set(account_ids)))
         data = retrying(
-            lambda: self._functions.call(_ACCRUE_INTEREST, account_ids=ids, start_day=start, end_day=end),
+            lambda: self._functions.call(
+                _ACCRUE_INTEREST_OPEN if post_open else _ACCRUE_INTEREST,
+                account_ids=ids,
+                start_day=start,
+                end_day=end,
+                **({"post_open": True} if post_open else {}),
+            ),
             self._attempts,
         )
         return interest.summary_from_dict(data)

@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from adapters.db.models import interest_accruals, interest_carry, interest_policies
 from adapters.db.shared_sql import named, shared_sql
 from adapters.db.tx import Tx, _json_rows
-from domain.interest import Accrual, DayCount, InterestPolicy
+from domain.interest import Accrual, Carried, DayCount, InterestPolicy
 
 # The closing balance of each (account, instant): the last posted entry at or before it, one index-only
 # lookup each (see `SqlAccountRepository.balance_as_of`).
@@ -39,12 +39,18 @@ _BALANCES_AS_OF = text(
 #: prepared once, instead of a multi-row INSERT compiled afresh for every chunk. Stated once, in
 #: `plpython/razao_sql.py`, for this adapter and the in-database store.
 @cache
-def _chunk_writes() -> tuple[TextClause, TextClause]:
-    """The statements that add a chunk's accruals and set its carries (every column written)."""
+def _chunk_sql() -> dict[str, TextClause]:
+    """The statements that add a chunk's accruals, link earlier days to their postings, and read and set
+    what accounts carry (every column written)."""
     shared = shared_sql()
     assert {*shared.ACCRUAL_COLUMNS, "created_at"} == set(interest_accruals.c.keys()), "every column"
     assert {*shared.CARRY_COLUMNS, "updated_at"} == set(interest_carry.c.keys()), "every column"
-    return text(shared.add_accruals_sql(named)), text(shared.set_carries_sql(named))
+    return {
+        "add": text(shared.add_accruals_sql(named)),
+        "link": text(shared.link_accruals_sql(named)),
+        "carries": text(shared.carries_sql(named)),
+        "set": text(shared.set_carries_sql(named)),
+    }
 
 
 def _policy(row: Any) -> InterestPolicy:
@@ -113,44 +119,30 @@ class SqlInterestRepository:
         return {(row.account_id, row.instant): int(row.balance) for row in rows}
 
     def add_accruals(self, accruals: Sequence[tuple[Accrual, UUID | None]], at: datetime) -> None:
-        if not accruals:
-            return
-        rows = [
-            {
-                "account_id": a.account_id,
-                "day": a.day.isoformat(),
-                "balance": a.balance,
-                "rate_bps": a.rate_bps,
-                "day_count": a.day_count.value,
-                "numerator": a.amount.numerator,
-                "denominator": a.amount.denominator,
-                "transfer_id": transfer_id,
-            }
-            for a, transfer_id in accruals
-        ]
-        self._tx.execute(_chunk_writes()[0], {"rows": _json_rows(rows), "at": at})
+        if accruals:
+            rows = [shared_sql().accrual_row(a, transfer_id) for a, transfer_id in accruals]
+            self._tx.execute(_chunk_sql()["add"], {"rows": _json_rows(rows), "at": at})
 
-    def carries(self, account_ids: Collection[UUID]) -> dict[UUID, Fraction]:
-        rows = self._tx.execute(
-            select(
-                interest_carry.c.account_id, interest_carry.c.numerator, interest_carry.c.denominator
-            ).where(interest_carry.c.account_id == any_(cast(list(account_ids), ARRAY(Uuid))))
-        )
-        return {row.account_id: Fraction(int(row.numerator), int(row.denominator)) for row in rows}
+    def link_accruals(self, links: Sequence[tuple[UUID, date, date, UUID]]) -> None:
+        if links:
+            rows = [shared_sql().link_row(*link) for link in links]
+            self._tx.execute(_chunk_sql()["link"], {"rows": _json_rows(rows)})
 
-    def set_carries(self, carries: Sequence[tuple[UUID, Fraction, date]], at: datetime) -> None:
-        if not carries:
-            return
-        rows = [
-            {
-                "account_id": account_id,
-                "numerator": carry.numerator,
-                "denominator": carry.denominator,
-                "through_day": through.isoformat(),
-            }
-            for account_id, carry, through in carries
-        ]
-        self._tx.execute(_chunk_writes()[1], {"rows": _json_rows(rows), "at": at})
+    def carries(self, account_ids: Collection[UUID]) -> dict[UUID, Carried]:
+        if not account_ids:
+            return {}
+        rows = self._tx.execute(_chunk_sql()["carries"], {"ids": list(account_ids)}).mappings()
+        return {
+            row["account_id"]: Carried(
+                Fraction(int(row["numerator"]), int(row["denominator"])), row["through_day"], row["open_from"]
+            )
+            for row in rows
+        }
+
+    def set_carries(self, carries: Sequence[tuple[UUID, Carried]], at: datetime) -> None:
+        if carries:
+            rows = [shared_sql().carry_row(account_id, carried) for account_id, carried in carries]
+            self._tx.execute(_chunk_sql()["set"], {"rows": _json_rows(rows), "at": at})
 
     def accounts_with_policies(self, after_id: UUID | None, limit: int) -> list[UUID]:
         statement = (

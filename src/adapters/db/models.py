@@ -935,6 +935,8 @@ class InterestCarryRow(BatchBase):
     numerator: Mapped[Decimal] = mapped_column(Exact)
     denominator: Mapped[Decimal] = mapped_column(Exact)
     through_day: Mapped[date] = mapped_column(Date)
+    #: The first day of the open period (revision 0027_open_interest_periods); null: none is open.
+    open_from: Mapped[date | None] = mapped_column(Date)
     updated_at: Mapped[datetime] = mapped_column(Timestamp)
 
 

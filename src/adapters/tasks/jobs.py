@@ -269,6 +269,7 @@ class JobRunner:
 
     def _accrue_interest(self, job: Job, lease: Lease) -> dict[str, Any]:
         start, end = date.fromisoformat(job.params["start"]), date.fromisoformat(job.params["end"])
+        post_open = job.params.get("post_open_periods") is True
         done = dict(job.result or {"accounts": 0, "days": 0, "postings": 0, "amount": 0})
         after = UUID(done["after_id"]) if done.get("after_id") else None
         total = job.total
@@ -277,7 +278,7 @@ class JobRunner:
         processed = job.processed
         self._progress(job, lease, processed, total=total)
         for chunk in self._policy_accounts(after, self.chunk_size):
-            summary = self.batch_path.accrue_interest(chunk, start, end)
+            summary = self.batch_path.accrue_interest(chunk, start, end, post_open)
             processed += len(chunk)
             done.update(
                 accounts=done["accounts"] + summary.accounts,
@@ -294,7 +295,7 @@ class JobRunner:
             self._progress(job, lease, processed, total=max(total, processed), result=done)
             log.info("job_progress", processed=processed, total=total)
         done.pop("after_id", None)
-        return {"start": start.isoformat(), "end": end.isoformat(), **done}
+        return {"start": start.isoformat(), "end": end.isoformat(), "post_open_periods": post_open, **done}
 
     def _verify_ledger(self, job: Job, lease: Lease) -> dict[str, Any]:
         state = dict(job.result or {"phase": ACCOUNTS, "after_id": None})

@@ -511,13 +511,17 @@ async def jobs_page(request: Request) -> Response:
 
 
 @router.get("/jobs/new")
-async def confirm_job(request: Request, kind: str = "", start: str = "", end: str = "") -> Response:
+async def confirm_job(
+    request: Request, kind: str = "", start: str = "", end: str = "", post_open_periods: str = ""
+) -> Response:
     signed = await _signed_in(request, Scope.ADMIN)
     if isinstance(signed, Response):
         return signed
     if kind not in JOB_KINDS:
         raise ValidationError.of("kind", "must be one of " + ", ".join(JOB_KINDS))
     days = f" for {start} to {end}" if kind == "interest-accrual" else ""
+    paying = post_open_periods == "true" and kind == "interest-accrual"
+    days += ", paying the months still open" if paying else ""
     return _render(
         request,
         "confirm.html",
@@ -526,7 +530,7 @@ async def confirm_job(request: Request, kind: str = "", start: str = "", end: st
         detail="The job runs on the workers; its page follows its progress.",
         target=f"{PREFIX}/jobs",
         back=f"{PREFIX}/jobs",
-        fields={"kind": kind, "start": start, "end": end},
+        fields={"kind": kind, "start": start, "end": end} | ({"post_open_periods": "true"} if paying else {}),
     )
 
 
@@ -544,7 +548,11 @@ async def start_a_job(request: Request) -> Response:
     kind = fields.get("kind", "")
     if kind not in JOB_KINDS:
         raise ValidationError.of("kind", "must be one of " + ", ".join(JOB_KINDS))
-    body = JobIn(start=_day(fields.get("start", ""), "start"), end=_day(fields.get("end", ""), "end"))
+    body = JobIn(
+        start=_day(fields.get("start", ""), "start"),
+        end=_day(fields.get("end", ""), "end"),
+        post_open_periods=True if fields.get("post_open_periods") == "true" else None,
+    )
     job = await run_in_threadpool(
         start_job, cast(JobKind, kind), body, request_id_of(request.scope), services
     )

@@ -35,14 +35,14 @@ def _jobs(services: Services) -> JobServices:
     return services.jobs
 
 
-def job_params(kind: JobKind, body: JobIn, now: datetime) -> dict[str, str]:
+def job_params(kind: JobKind, body: JobIn, now: datetime) -> dict[str, str | bool]:
     """A kind's parameters from the request (the API's and the console's): only interest accrual takes
-    days, days that have ended."""
-    given = [name for name in ("start", "end") if getattr(body, name) is not None]
+    days, days that have ended, and whether to post the periods still open at the end."""
+    given = [name for name in ("start", "end", "post_open_periods") if getattr(body, name) is not None]
     if kind != "interest-accrual":
         if given:
-            issues = [FieldIssue(name, f"a {kind} job takes no dates") for name in given]
-            raise ValidationError(f"{', '.join(given)}: a {kind} job takes no dates", *issues)
+            issues = [FieldIssue(name, f"a {kind} job takes no parameters") for name in given]
+            raise ValidationError(f"{', '.join(given)}: a {kind} job takes no parameters", *issues)
         return {}
     if body.start is None or body.end is None:
         missing = [name for name in ("start", "end") if name not in given]
@@ -51,13 +51,17 @@ def job_params(kind: JobKind, body: JobIn, now: datetime) -> dict[str, str]:
         )
     interest.check_range(body.start, body.end)  # end not before start, at most MAX_DAYS days
     interest.check_ended(body.end, now)  # only days that have ended accrue
-    return {"start": body.start.isoformat(), "end": body.end.isoformat()}
+    params: dict[str, str | bool] = {"start": body.start.isoformat(), "end": body.end.isoformat()}
+    if body.post_open_periods:
+        params["post_open_periods"] = True
+    return params
 
 
 _KINDS = {
     "expire-holds": "Expire every pending transfer past its timeout.",
-    "interest-accrual": "Accrue and post interest for the days `start` to `end`, both included (days that "
-    "have ended; idempotent per account and day).",
+    "interest-accrual": "Accrue interest for the days `start` to `end`, both included (days that have "
+    "ended; idempotent per account and day), and post each period (a month, or a policy) that has ended; "
+    "`post_open_periods` posts the periods still open at `end` too.",
     "ledger-verification": "Recompute balances from the journal and report discrepancies.",
     "journal-sealing": "Seal every committed journal row not sealed yet, a block per transaction (beat "
     "also does it every `RAZAO_SEAL_INTERVAL_SECONDS`: docs/audit/seals.md).",

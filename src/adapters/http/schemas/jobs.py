@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from adapters.http.schemas.common import DayIn, Instant
 from application.documents import job_document
@@ -16,9 +16,16 @@ JobKind = Literal[
 ]
 
 
+#: What `post_open_periods` does (an interest accrual's parameter).
+POST_OPEN_PERIODS = (
+    "Also post the periods still open at `end` (a month, or a policy, that goes on after it), as before"
+    " an account is closed. Without it, a period posts once its month (or policy) has ended."
+)
+
+
 class JobIn(BaseModel):
-    """Parameters of a job: `interest-accrual` needs `start` and `end` (days, both included); the other
-    kinds take none (send `{}` or no body)."""
+    """Parameters of a job: `interest-accrual` needs `start` and `end` (days, both included) and may
+    take `post_open_periods`; the other kinds take none (send `{}` or no body)."""
 
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"start": "2026-01-01", "end": "2026-01-31"}]}
@@ -26,6 +33,7 @@ class JobIn(BaseModel):
 
     start: DayIn | None = None
     end: DayIn | None = None
+    post_open_periods: StrictBool | None = Field(default=None, description=POST_OPEN_PERIODS)
 
 
 class NoParamsIn(BaseModel):
@@ -44,9 +52,10 @@ class AccrualIn(BaseModel):
 
     start: DayIn
     end: DayIn
+    post_open_periods: StrictBool = Field(default=False, description=POST_OPEN_PERIODS)
 
     def job(self) -> JobIn:
-        return JobIn(start=self.start, end=self.end)
+        return JobIn(start=self.start, end=self.end, post_open_periods=self.post_open_periods)
 
 
 class ProgressOut(BaseModel):

@@ -102,9 +102,10 @@ def sync_detailed(
 ) -> Response[JobOut | Problem]:
     """Start a job: accrue interest
 
-     Accrue and post interest for the days `start` to `end`, both included (days that have ended;
-    idempotent per account and day). Answers 202 with the job; follow it at `Location`. Needs the
-    `admin` scope.
+     Accrue interest for the days `start` to `end`, both included (days that have ended; idempotent per
+    account and day), and post each period (a month, or a policy) that has ended; `post_open_periods`
+    posts the periods still open at `end` too. Answers 202 with the job; follow it at `Location`. Needs
+    the `admin` scope.
 
     Args:
         body (AccrualIn): The days to accrue interest for, both included: days that have ended, at
@@ -137,9 +138,10 @@ def sync(
 ) -> JobOut | Problem | None:
     """Start a job: accrue interest
 
-     Accrue and post interest for the days `start` to `end`, both included (days that have ended;
-    idempotent per account and day). Answers 202 with the job; follow it at `Location`. Needs the
-    `admin` scope.
+     Accrue interest for the days `start` to `end`, both included (days that have ended; idempotent per
+    account and day), and post each period (a month, or a policy) that has ended; `post_open_periods`
+    posts the periods still open at `end` too. Answers 202 with the job; follow it at `Location`. Needs
+    the `admin` scope.
 
     Args:
         body (AccrualIn): The days to accrue interest for, both included: days that have ended, at
@@ -167,9 +169,10 @@ async def asyncio_detailed(
 ) -> Response[JobOut | Problem]:
     """Start a job: accrue interest
 
-     Accrue and post interest for the days `start` to `end`, both included (days that have ended;
-    idempotent per account and day). Answers 202 with the job; follow it at `Location`. Needs the
-    `admin` scope.
+     Accrue interest for the days `start` to `end`, both included (days that have ended; idempotent per
+    account and day), and post each period (a month, or a policy) that has ended; `post_open_periods`
+    posts the periods still open at `end` too. Answers 202 with the job; follow it at `Location`. Needs
+    the `admin` scope.
 
     Args:
         body (AccrualIn): The days to accrue interest for, both included: days that have ended, at
@@ -200,9 +203,10 @@ async def asyncio(
 ) -> JobOut | Problem | None:
     """Start a job: accrue interest
 
-     Accrue and post interest for the days `start` to `end`, both included (days that have ended;
-    idempotent per account and day). Answers 202 with the job; follow it at `Location`. Needs the
-    `admin` scope.
+     Accrue interest for the days `start` to `end`, both included (days that have ended; idempotent per
+    account and day), and post each period (a month, or a policy) that has ended; `post_open_periods`
+    posts the periods still open at `end` too. Answers 202 with the job; follow it at `Location`. Needs
+    the `admin` scope.
 
     Args:
         body (AccrualIn): The days to accrue interest for, both included: days that have ended, at
