@@ -14,7 +14,8 @@ Errors: a `domain.errors.DomainError` becomes `plpy.error(detail, detail=<codec 
 sqlstate="RZ001")`; the app's `adapters.db.in_database` turns it back into the same error. The journal
 trigger's refusal of an entry in a closed accounting period (RZ120) is `period_closed` like the use case's
 own check (`razao_store.PlpyUnitOfWork`). Other database errors (unique violations, serialization
-failures, deadlocks) propagate unchanged with their SQLSTATE.
+failures, deadlocks) propagate unchanged with their SQLSTATE; a use case's own `RetryableConflict` (a close
+that committed between its check and its write, in `application.transfers.post_each`) is 40001.
 
 Security context, for every function: SECURITY DEFINER, owned by razao_owner (a non-superuser that owns
 the ledger's tables), `SET search_path = pg_catalog, public`, EXECUTE revoked from PUBLIC and granted to
@@ -32,20 +33,27 @@ from uuid import UUID
 from razao_store import PlpyUnitOfWork, TransactionClock, iso_date, iso_timestamp
 
 from application import accounts, codec, groups, interest, journal, reports, transfers, verification
+from application.ports import RetryableConflict
 from domain import kernel
 from domain.errors import DomainError, ValidationError
 from domain.time_basis import Basis, ValuePosition
 
 RZ001 = "RZ001"
+#: What a use case's `RetryableConflict` becomes: the app's adapter retries a serialization failure.
+SERIALIZATION_FAILURE = "40001"
 
 
 def _answer(plpy: Any, work: Callable[[], Any]) -> str:
-    """Run `work`, return its result as JSON text, or raise its `DomainError` as SQLSTATE RZ001."""
+    """Run `work`, return its result as JSON text, or raise its `DomainError` as SQLSTATE RZ001 and a
+    `RetryableConflict` the use case raised as 40001 (the caller runs the call again)."""
     try:
         result = work()
     except DomainError as error:
         plpy.error(error.detail, detail=codec.dumps(codec.error_to_dict(error)), sqlstate=RZ001)
         raise AssertionError("plpy.error returned") from error  # pragma: no cover - plpy.error raises
+    except RetryableConflict as conflict:
+        plpy.error(str(conflict), sqlstate=SERIALIZATION_FAILURE)
+        raise AssertionError("plpy.error returned") from conflict  # pragma: no cover - plpy.error raises
     return codec.dumps(result)
 
 

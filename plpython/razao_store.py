@@ -1321,7 +1321,7 @@ class PlpyUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         self._spi.end(commit=False)
-        if exc is not None and getattr(exc, "sqlstate", None) == PERIOD_CLOSED:
+        if exc is not None and sqlstate_of(exc) == PERIOD_CLOSED:
             # The journal's trigger refused an entry in a closed period (a close committed after this
             # use case's own check): `period_closed`, as `adapters.db.errors.as_refusal` says in the app.
             raise refusal_of_database(str(exc)) from exc
@@ -1415,6 +1415,19 @@ class PlpyJournal:
 
 #: SQLSTATE of the trigger `entries_book` refusing an entry dated in a closed period (revision 0015).
 PERIOD_CLOSED = "RZ120"
+
+
+def sqlstate_of(error: BaseException) -> str | None:
+    """The SQLSTATE of a `plpy.SPIError`: its `sqlstate`, which PL/Python leaves None for a code it does
+    not know (the ledger's own, RZ120 and the like), else the code packed in `spidata[0]` (five
+    characters of six bits each, the first lowest: PostgreSQL's MAKE_SQLSTATE)."""
+    known = getattr(error, "sqlstate", None)
+    if known is not None:
+        return str(known)
+    spidata = getattr(error, "spidata", None)
+    if not spidata or not isinstance(spidata[0], int):
+        return None
+    return "".join(chr(((spidata[0] >> (6 * n)) & 0x3F) + ord("0")) for n in range(5))
 _CLOSED_THROUGH = (
     "SELECT asset_code, to_char(max(through), 'YYYY-MM-DD') AS through FROM public.period_closes"
     " WHERE reopened_at IS NULL GROUP BY asset_code"

@@ -18,11 +18,11 @@ from application import events, monitors
 from application.events import EventType
 from application.pages import Page, check_limit, paginate
 from application.periods import closed_for
-from application.ports import Clock, TransferCursor, UnitOfWork
+from application.ports import Clock, RetryableConflict, TransferCursor, UnitOfWork
 from application.search import TransferFilter
 from domain import ledger
 from domain.accounts import Account
-from domain.errors import DomainError, NotFound
+from domain.errors import DomainError, NotFound, PeriodClosed
 from domain.ledger import Outcome
 from domain.transfers import ReversalRequest, Transfer, TransferRequest
 
@@ -54,21 +54,28 @@ def post_each(
 ) -> list[Outcome | DomainError]:
     """Book many transfers in one transaction, each on its own: a refused one gets its error and
     the others stand (`domain.ledger.post_each`). What groups of concurrent requests and the bulk
-    endpoint run."""
-    with uow:
-        accounts = uow.accounts.lock(set().union(*(r.account_ids() for r in requests)))
-        existing = uow.transfers.get_many(r.id for r in requests)
-        now = clock.now()
-        closed = closed_for(uow, (r.effective_at for r in requests), now)
-        results = ledger.post_each(requests, existing=existing, accounts=accounts, at=now, closed=closed)
-        written = [r for r in results if isinstance(r, Outcome) and not r.replayed]
-        if written:
-            for outcome in written:
-                uow.transfers.add(outcome.transfer, outcome.entries)
-            uow.events.add(events.booked(written, now))
-            uow.events.add(monitors.watch_transfers(uow, accounts, [o.transfer for o in written], now))
-            uow.commit()
-        return results
+    endpoint run.
+
+    A close that commits after the closes were read makes the journal refuse the whole lot (RZ120,
+    `period_closed` from the unit of work): that is a `RetryableConflict`, and the run again reads the
+    close and refuses the items it covers, one by one, as when the close came first."""
+    try:
+        with uow:
+            accounts = uow.accounts.lock(set().union(*(r.account_ids() for r in requests)))
+            existing = uow.transfers.get_many(r.id for r in requests)
+            now = clock.now()
+            closed = closed_for(uow, (r.effective_at for r in requests), now)
+            results = ledger.post_each(requests, existing=existing, accounts=accounts, at=now, closed=closed)
+            written = [r for r in results if isinstance(r, Outcome) and not r.replayed]
+            if written:
+                for outcome in written:
+                    uow.transfers.add(outcome.transfer, outcome.entries)
+                uow.events.add(events.booked(written, now))
+                uow.events.add(monitors.watch_transfers(uow, accounts, [o.transfer for o in written], now))
+                uow.commit()
+            return results
+    except PeriodClosed as refused:
+        raise RetryableConflict(f"a period was closed meanwhile: {refused.detail}") from refused
 
 
 def _lock_with_accounts(uow: UnitOfWork, transfer_id: UUID) -> tuple[Transfer | None, dict[UUID, Account]]:

@@ -29,7 +29,7 @@ from application.interest import SetPolicy
 from application.write_path import InAppWritePath, WritePath
 from domain import ledger
 from domain.accounts import Account
-from domain.errors import InvalidState, PeriodClosed
+from domain.errors import DomainError, InvalidState, PeriodClosed
 from domain.ledger import Outcome
 from domain.periods import CloseRequest
 from domain.transfers import ReversalRequest, TransferRequest
@@ -173,6 +173,33 @@ def test_the_database_refuses_what_the_write_path_did_not_check(
     with pytest.raises(PeriodClosed) as refused:
         write.post_transfers([pay(bank, alice, 100)])
     assert refused.value.context["asset"] == "BRL"
+
+
+def test_a_close_committed_while_a_bulk_waits_to_write_refuses_only_its_items(
+    write: WritePath, admin_engine: Engine, bank: Account, alice: Account
+) -> None:
+    """A bulk reads the closes, then waits for the journal while a close of January commits: the journal
+    refuses the lot (RZ120), the bulk runs again, and only its January item is refused."""
+    january, today = pay(bank, alice, 100, effective_at=IN_JANUARY), pay(bank, alice, 200)
+    answers: list[list[Outcome | DomainError]] = []
+    with admin_engine.connect() as conn:
+        closing = conn.begin()
+        conn.execute(text("LOCK TABLE entries IN SHARE MODE"))  # what a close holds until it commits
+        conn.execute(
+            text(
+                "INSERT INTO period_closes (id, through, closed_at, closed_by)"
+                " VALUES (gen_random_uuid(), :through, now(), 'raw sql')"
+            ),
+            {"through": JAN},
+        )
+        bulk = threading.Thread(target=lambda: answers.append(write.post_each([january, today])))
+        bulk.start()
+        time.sleep(1.0)  # the bulk has read the closes (none committed) and waits for the journal
+        closing.commit()
+        bulk.join(30)
+    [(refused, booked)] = answers
+    assert isinstance(refused, PeriodClosed) and isinstance(booked, Outcome)
+    assert isinstance(write.post_each([january])[0], PeriodClosed)  # and so it stays
 
 
 def test_a_close_committed_between_the_check_and_the_write_is_enforced(

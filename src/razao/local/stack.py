@@ -19,7 +19,11 @@ one's "primary", so every connection would go to the demoted node. The stack the
 (`python -m razao.local watch`, started by `up`, recorded and stopped like the rest): it LISTENs to the
 monitor's `state` notifications and, on every change of a node's state, sends `RECONNECT` to each
 PgBouncer's console, which closes its server connections as they are released and re-reads the node's
-parameters at the next login.
+parameters at the next login. It also keeps only the writable node's PgBouncer open to the database: a
+node the monitor no longer assigns a primary's state has its PgBouncer `DISABLE`d (new logins are
+refused at once, so libpq moves on to the next host instead of waiting for PgBouncer's
+`query_wait_timeout` against a dead server) and its clients `KILL`ed; the node assigned the primary's
+state has its PgBouncer `ENABLE`d and `RESUME`d.
 
 Nothing starts at import time; `python -m razao.local up|down|status` is the command line.
 """
@@ -43,7 +47,7 @@ from typing import Any
 import httpx
 import psycopg
 
-from razao.local.formation import HOST, Formation, wait_until
+from razao.local.formation import FORMATION, HOST, MONITOR_DATABASE, Formation, wait_until
 from razao.local.pgbouncer import PgBouncer
 from razao.local.processes import ProcessId, free_port, same_process, signal_if_same
 
@@ -163,41 +167,81 @@ def _start_watcher(directory: Path) -> dict[str, Any]:
     return {**ProcessId.of(popen.pid).to_json(), "log": str(log)}
 
 
-def _reconnect(bouncers: list[dict[str, Any]]) -> None:
+#: The states the monitor assigns a node that accepts writes (pg_auto_failover's group states).
+WRITABLE_STATES = frozenset({"single", "wait_primary", "primary", "join_primary", "apply_settings"})
+
+
+def _console(bouncer: Mapping[str, Any], *commands: str) -> None:
+    """Run console commands on a PgBouncer (errors are printed: the watcher goes on)."""
+    try:
+        with psycopg.connect(
+            f"host={HOST} port={bouncer['port']} user=postgres dbname=pgbouncer",
+            autocommit=True,
+            connect_timeout=2,
+            cursor_factory=psycopg.ClientCursor,
+        ) as conn:
+            for command in commands:
+                with contextlib.suppress(psycopg.errors.ProtocolViolation):  # "already enabled", and the like
+                    conn.execute(command.encode())
+        print(f"{'; '.join(commands)}: pgbouncer {bouncer['node']} ({bouncer['port']})", flush=True)
+    except psycopg.Error as error:
+        print(f"pgbouncer {bouncer['node']}: {error}", flush=True)
+
+
+def _reconnect(bouncers: list[dict[str, Any]], database: str, assigned: Mapping[str, str]) -> None:
+    """RECONNECT every PgBouncer; open the writable node's to `database` and close the others' (the
+    nodes' assigned states in `assigned`; a node it does not name is left as it is)."""
     for bouncer in bouncers:
-        try:
-            with psycopg.connect(
-                f"host={HOST} port={bouncer['port']} user=postgres dbname=pgbouncer",
-                autocommit=True,
-                connect_timeout=2,
-                cursor_factory=psycopg.ClientCursor,
-            ) as conn:
-                conn.execute(b"RECONNECT")
-            print(f"RECONNECT pgbouncer {bouncer['node']} ({bouncer['port']})", flush=True)
-        except psycopg.Error as error:
-            print(f"pgbouncer {bouncer['node']}: {error}", flush=True)
+        state = assigned.get(bouncer["node"])
+        if state is None:
+            _console(bouncer, "RECONNECT")
+        elif state in WRITABLE_STATES:
+            _console(bouncer, f"ENABLE {database}", f"RESUME {database}", "RECONNECT")
+        else:
+            _console(bouncer, f"DISABLE {database}", f"KILL {database}", "RECONNECT")
+
+
+def _assigned(monitor: int) -> dict[str, str]:
+    """Node name -> the state the monitor assigns it (on a connection of its own: the listening one is
+    busy waiting for notifications); empty when the monitor cannot be read."""
+    try:
+        with psycopg.connect(
+            f"host={HOST} port={monitor} user=postgres dbname={MONITOR_DATABASE}",
+            autocommit=True,
+            connect_timeout=2,
+        ) as conn:
+            rows = conn.execute(
+                "SELECT nodename, assigned_group_state::text FROM pgautofailover.current_state(%s)",
+                (FORMATION,),
+            ).fetchall()
+    except psycopg.Error as error:
+        print(f"monitor: {error}", flush=True)
+        return {}
+    return {str(name): str(state) for name, state in rows}
 
 
 def watch(directory: Path = DEFAULT_DIRECTORY) -> None:
-    """Until killed: on each node state change the monitor notifies, RECONNECT every PgBouncer (see the
-    module's docstring). Reconnects to the monitor if it goes away."""
+    """Until killed: on each node state change the monitor notifies, RECONNECT every PgBouncer and keep
+    only the writable node's open (see the module's docstring). Reconnects to the monitor if it goes
+    away."""
     stack = Stack.load(directory)
     if stack is None:
         raise SystemExit(f"no stack in {directory}")
     monitor = stack.state["formation"]["monitor"]["port"]
+    database = stack.state["formation"]["database"]
     bouncers = stack.state["pgbouncers"]
     while True:
         try:
             with psycopg.connect(
-                f"host={HOST} port={monitor} user=postgres dbname=pg_auto_failover",
+                f"host={HOST} port={monitor} user=postgres dbname={MONITOR_DATABASE}",
                 autocommit=True,
                 connect_timeout=2,
             ) as conn:
                 conn.execute("LISTEN state")
-                _reconnect(bouncers)  # whatever happened while not listening
+                _reconnect(bouncers, database, _assigned(monitor))  # whatever happened while not listening
                 for notice in conn.notifies():
                     print(f"state: {notice.payload}", flush=True)
-                    _reconnect(bouncers)
+                    _reconnect(bouncers, database, _assigned(monitor))
         except psycopg.Error as error:
             print(f"monitor: {error}", flush=True)
             time.sleep(1)

@@ -1,7 +1,7 @@
-"""Deploy Razão's code into PostgreSQL: bundle f1da9bb8b5b6.
+"""Deploy Razão's code into PostgreSQL: bundle 3fe24cb68a95.
 
 Carries a frozen copy of `src/domain`, `src/application` and `plpython/` in
-`migrations/bundles/0028_code_f1da9bb8b5b6.json` and (re)creates the PL/Python functions of its catalog.
+`migrations/bundles/0028_code_3fe24cb68a95.json` and (re)creates the PL/Python functions of its catalog.
 Downgrade redeploys bundle 0026_code_1b191b6a8934 exactly.
 
 Why (docs/interest.md, revision 0027_open_interest_periods): interest accrues day by day and a period
@@ -11,10 +11,17 @@ accrued while open. `accrue_interest` takes `post_open boolean DEFAULT false` (p
 open at the end of the range too): the signature changes, so the old function is dropped and the new
 one created; a call without the argument is the same as before.
 
+Also: a bulk (`post_each`) whose journal INSERT met a close committed after it read the closes (RZ120)
+runs again instead of refusing every item (`application.transfers.post_each` raises `RetryableConflict`,
+which the in-database entry point answers as SQLSTATE 40001), so only the items the close covers are
+refused, as when the close came first. The in-database unit of work now reads the SQLSTATE of such a
+refusal from the SPI error's `spidata` (`razao_store.sqlstate_of`): PL/Python leaves `sqlstate` None for
+the ledger's own codes, so RZ120 reached the app untranslated before (its adapter's backstop caught it).
+
 Compared with the previous bundle:
 - added: nothing
-- changed: application.batch_path, application.interest, domain.interest, razao_entry,
-  razao_functions, razao_sql, razao_store
+- changed: application.batch_path, application.interest, application.transfers, domain.interest,
+  razao_entry, razao_functions, razao_sql, razao_store
 - removed: nothing
 
 Functions:
@@ -33,13 +40,13 @@ from alembic import op
 
 from adapters.db import code_bundle
 
-revision: str = "0028_code_f1da9bb8b5b6"
+revision: str = "0028_code_3fe24cb68a95"
 down_revision: str | None = "0027_open_interest_periods"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 #: The bundle this migration deploys, and the one it replaces (None for the first deployment).
-BUNDLE = "0028_code_f1da9bb8b5b6"
+BUNDLE = "0028_code_3fe24cb68a95"
 PREVIOUS_BUNDLE: str | None = "0026_code_1b191b6a8934"
 
 #: What the migration linter (squawk, tests/suites/test_migration_lint.py) reports on this revision's
