@@ -171,15 +171,20 @@ def _start_watcher(directory: Path) -> dict[str, Any]:
 WRITABLE_STATES = frozenset({"single", "wait_primary", "primary", "join_primary", "apply_settings"})
 
 
+def _connect(port: int, dbname: str, **options: Any) -> psycopg.Connection[Any]:
+    """An autocommit connection as the superuser to `dbname` on a port of this host (2 s to connect)."""
+    return psycopg.connect(
+        f"host={HOST} port={port} user=postgres dbname={dbname}",
+        autocommit=True,
+        connect_timeout=2,
+        **options,
+    )
+
+
 def _console(bouncer: Mapping[str, Any], *commands: str) -> None:
     """Run console commands on a PgBouncer (errors are printed: the watcher goes on)."""
     try:
-        with psycopg.connect(
-            f"host={HOST} port={bouncer['port']} user=postgres dbname=pgbouncer",
-            autocommit=True,
-            connect_timeout=2,
-            cursor_factory=psycopg.ClientCursor,
-        ) as conn:
+        with _connect(bouncer["port"], "pgbouncer", cursor_factory=psycopg.ClientCursor) as conn:
             for command in commands:
                 with contextlib.suppress(psycopg.errors.ProtocolViolation):  # "already enabled", and the like
                     conn.execute(command.encode())
@@ -205,11 +210,7 @@ def _assigned(monitor: int) -> dict[str, str]:
     """Node name -> the state the monitor assigns it (on a connection of its own: the listening one is
     busy waiting for notifications); empty when the monitor cannot be read."""
     try:
-        with psycopg.connect(
-            f"host={HOST} port={monitor} user=postgres dbname={MONITOR_DATABASE}",
-            autocommit=True,
-            connect_timeout=2,
-        ) as conn:
+        with _connect(monitor, MONITOR_DATABASE) as conn:
             rows = conn.execute(
                 "SELECT nodename, assigned_group_state::text FROM pgautofailover.current_state(%s)",
                 (FORMATION,),
@@ -232,11 +233,7 @@ def watch(directory: Path = DEFAULT_DIRECTORY) -> None:
     bouncers = stack.state["pgbouncers"]
     while True:
         try:
-            with psycopg.connect(
-                f"host={HOST} port={monitor} user=postgres dbname={MONITOR_DATABASE}",
-                autocommit=True,
-                connect_timeout=2,
-            ) as conn:
+            with _connect(monitor, MONITOR_DATABASE) as conn:
                 conn.execute("LISTEN state")
                 _reconnect(bouncers, database, _assigned(monitor))  # whatever happened while not listening
                 for notice in conn.notifies():
